@@ -1,0 +1,25 @@
+#pragma once
+// File names from a template over the record, never from the camera's rolling DSC_0001.
+// Fields: {session} {seq} {ring} {idx} {light} {ev} {az} {el} {bracket} {req} {date} {time}
+// with optional fmt specs: {seq:05} {ev:+.1f} {az:03} {el:+03}.
+#include <string>
+
+#include "tetherbox/capture/record.hpp"
+#include "tetherbox/common/result.hpp"
+
+namespace tb::capture {
+
+class NameTemplate {
+ public:
+  // Errors name the unknown field or bad spec, and a template that cannot make names unique
+  // (neither {seq} nor {req} nor all of {ring}/{az}/{light}/{ev} present).
+  static Result<NameTemplate> parse(const std::string& text);
+  // Result is file-system safe: [A-Za-z0-9._+-] only, others become '-'.
+  std::string render(const std::string& session, const FrameRecord& rec) const;
+  const std::string& text() const { return text_; }
+
+ private:
+  std::string text_;
+};
+
+}  // namespace tb::capture

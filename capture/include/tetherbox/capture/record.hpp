@@ -1,0 +1,82 @@
+#pragma once
+// The frame record: one per frame, in the journal (JSON line) and in the sidecar (XMP).
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "tetherbox/common/time_utc.hpp"
+#include "tetherbox/hal/camera.hpp"
+#include "tetherbox/hal/environment.hpp"
+#include "tetherbox/hal/gps.hpp"
+
+namespace tb::capture {
+
+struct Position {
+  int ring = 0;
+  int index_in_ring = 0;
+  double azimuth_deg = 0.0;
+  double elevation_deg = 0.0;
+  std::string light;        // lighting preset name
+  int bracket_step = 0;     // index into brackets
+  double ev_offset = 0.0;
+};
+
+struct GpsRecord {
+  bool fix = false;              // false: explicit "no fix" (reason says why)
+  std::string reason;            // "no fix", "stale (12.3 s)", "no gps configured", "no data"
+  int mode = 0;                  // 0, 2, 3
+  double lat_deg = 0, lon_deg = 0;
+  std::optional<double> alt_msl_m, hdop, pdop;
+  double fix_age_s = 0;
+  std::string source;
+};
+
+struct AmbientRecord {
+  bool available = false;        // false: "unavailable" with reason
+  std::string reason;
+  std::optional<double> temperature_c, humidity_pct, pressure_hpa;
+  std::string sensor_id;
+  double reading_age_s = 0;
+};
+
+struct FileRecord {
+  std::string role;          // "original", "sidecar", "preview"
+  std::string path;          // relative to the bag root, e.g. "data/frames/x.dng"
+  std::string camera_name;   // camera's own name for originals
+  uint64_t size = 0;
+  std::string sha256;        // lower-case hex
+};
+
+struct Histogram {
+  double clipped_high = 0;   // fraction of pixels at the top (any channel saturated)
+  double clipped_low = 0;    // fraction at the bottom
+  double mean = 0;           // mean luminance 0..1 of the preview
+};
+
+struct FrameRecord {
+  uint64_t request_id = 0;
+  uint64_t seq = 0;                // 0-based position in the plan
+  std::string name;                // base name from the template (no extension)
+  Position position;
+  hal::ExposureSettings commanded;
+  hal::ExposureSettings reported;
+  bool reported_valid = true;
+  bool exposure_verified = false;
+  int attempts = 1;
+  UtcTime trigger_utc{};
+  double trigger_uncertainty_s = 0;
+  std::optional<double> camera_clock_offset_s;  // camera minus host
+  GpsRecord gps;
+  AmbientRecord ambient;
+  std::vector<FileRecord> files;
+  Histogram histogram;
+  std::vector<std::string> faults;
+};
+
+nlohmann::json to_json(const FrameRecord& r);
+FrameRecord frame_record_from_json(const nlohmann::json& j);  // throws nlohmann::json::exception
+
+}  // namespace tb::capture

@@ -1,0 +1,108 @@
+#pragma once
+// The session bag on disk (BagIt, RFC 8493) and the rules of every write:
+// temp file in the same directory -> write -> fsync -> rename -> fsync the directory.
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "tetherbox/common/result.hpp"
+
+namespace tb::capture {
+
+namespace fs = std::filesystem;
+
+struct WrittenFile {
+  std::string rel_path;  // relative to the bag root
+  uint64_t size = 0;
+  std::string sha256;    // hex, computed while writing (streaming)
+};
+
+// Atomically writes `data` to `path` (hashing as it goes). Never leaves a half file at `path`.
+Result<WrittenFile> write_file_atomic(const fs::path& path, std::span<const uint8_t> data);
+Result<WrittenFile> write_file_atomic(const fs::path& path, const std::string& text);
+Status fsync_dir(const fs::path& dir);
+// SHA-256 of a file on disk (hex), streamed.
+Result<std::string> sha256_file(const fs::path& path);
+std::string sha256_hex(std::span<const uint8_t> data);
+
+// Free-space guard: refuses a write that would leave less than reserve_bytes free.
+class SpaceGuard {
+ public:
+  SpaceGuard(fs::path dir, uint64_t reserve_bytes) : dir_(std::move(dir)), reserve_(reserve_bytes) {}
+  // ok, or no_space with a message: "only 61.2 MB free on /mnt/x, need 48.1 MB + 256 MB reserve"
+  Status check(uint64_t bytes_about_to_write) const;
+  uint64_t free_bytes() const;
+
+ private:
+  fs::path dir_;
+  uint64_t reserve_;
+};
+
+// Append-only journal (data/journal.jsonl): every line is fsync'd before append() returns.
+class Journal {
+ public:
+  static Result<std::unique_ptr<Journal>> open(const fs::path& path);  // creates or appends
+  ~Journal();
+  Status append(const std::string& json_line);  // one line, no '\n' inside
+  // Reads back all complete lines (a torn last line from a crash is ignored and reported).
+  static Result<std::vector<std::string>> read_lines(const fs::path& path, bool* torn_tail = nullptr);
+
+ private:
+  Journal() = default;
+  int fd_ = -1;
+  std::mutex mu_;
+};
+
+// A BagIt bag being written. Payload entries accumulate in manifest-sha256.txt as files are
+// written (so a crash leaves a manifest consistent with what is on disk); finalize() writes
+// bag-info.txt and tagmanifest-sha256.txt.
+class Bag {
+ public:
+  // Creates <root>/<name>/ with bagit.txt and data/{frames,previews,releases,exports}.
+  // Errors: root missing and not creatable, read-only, bag already exists.
+  static Result<std::unique_ptr<Bag>> create(const fs::path& root, const std::string& name);
+  // Re-opens an existing bag for --resume (reloads the manifest entries).
+  static Result<std::unique_ptr<Bag>> open_existing(const fs::path& bag_dir);
+
+  const fs::path& dir() const { return dir_; }
+  fs::path data_dir() const { return dir_ / "data"; }
+
+  // Writes a payload file under data/ (rel like "frames/x.dng") atomically and records it in
+  // the manifest. Overwrites an earlier entry of the same path (e.g. report.json).
+  Result<WrittenFile> put(const std::string& rel_under_data, std::span<const uint8_t> data);
+  Result<WrittenFile> put(const std::string& rel_under_data, const std::string& text);
+  // Records a payload file already on disk (the journal) — hashes it now.
+  Status add_existing(const std::string& rel_under_data);
+  bool has(const std::string& rel_under_data) const;
+  // Removes payload files not in the manifest (temp files and orphans after a crash); returns
+  // how many were removed.
+  Result<int> remove_orphans();
+
+  // bag-info.txt (metadata key/values + Payload-Oxum + Bagging-Date) and tagmanifest.
+  Status finalize(const std::map<std::string, std::string>& info);
+
+ private:
+  Status rewrite_manifest();
+  fs::path dir_;
+  std::map<std::string, WrittenFile> entries_;  // key: "data/..." path
+  mutable std::mutex mu_;
+};
+
+struct VerifyReport {
+  std::vector<std::string> missing;   // in a manifest, not on disk
+  std::vector<std::string> changed;   // hash differs
+  std::vector<std::string> extra;     // on disk under data/, in no manifest
+  std::vector<std::string> problems;  // bagit.txt missing, malformed manifest line…
+  size_t files_checked = 0;
+  uint64_t bytes_checked = 0;
+  bool ok() const { return missing.empty() && changed.empty() && extra.empty() && problems.empty(); }
+};
+// Re-hashes every file against manifest-sha256.txt and tagmanifest-sha256.txt.
+Result<VerifyReport> verify_bag(const fs::path& bag_dir);
+
+}  // namespace tb::capture

@@ -1,0 +1,210 @@
+#pragma once
+// Typed configuration: one YAML file describes the box, the camera and the session.
+// Units are explicit in names (_s, _ms, _deg, _m, _mm, _k, _mb). See config/examples/*.yaml.
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace tb::config {
+
+// Manual exposure as the user writes it: shutter "1/125" or "2" or "0.5", aperture 8, iso 100.
+struct Exposure {
+  std::string shutter = "1/125";
+  double shutter_s = 1.0 / 125.0;  // parsed from shutter
+  double aperture = 8.0;
+  int iso = 100;
+};
+
+// Faults the sim camera injects, to exercise recovery paths.
+struct SimCameraFaults {
+  double busy_probability = 0.0;        // per capture, answer busy (retryable)
+  std::vector<int> disconnect_at = {};  // capture indices (0-based) at which it vanishes once
+  int disconnect_captures = 1;          // how many consecutive calls fail while vanished
+  int slow_download_ms = 0;             // added to every download
+  std::vector<int> wrong_exposure_at = {};  // capture indices that apply a wrong exposure once
+};
+
+struct SimCamera {
+  int width = 1536;            // rendered image size (pixels)
+  int height = 1024;
+  bool dust = false;           // fixed dust specks on the sensor
+  uint64_t seed = 1;           // texture / noise seed: same seed, same images
+  SimCameraFaults faults;
+};
+
+struct CameraSelect {  // which physical camera, when several are attached (gphoto2)
+  std::string model;
+  std::string serial;
+  std::string port;
+};
+
+struct Camera {
+  std::string backend = "sim";     // sim | gphoto2 | libcamera
+  CameraSelect select;
+  Exposure exposure;
+  std::string format = "raw+jpeg";  // raw | jpeg | raw+jpeg
+  double verify_tolerance_ev = 0.34;  // reported vs commanded, in stops
+  int verify_retries = 2;             // re-takes before a mismatch becomes a recorded fault
+  std::string capture_target = "card";  // card | ram (gphoto2)
+  bool delete_from_card = false;        // after a verified download (gphoto2)
+  bool set_clock = true;                // set the camera clock to UTC at session start
+  SimCamera sim;
+};
+
+struct Lens {
+  double focal_length_mm = 50.0;
+  double sensor_width_mm = 36.0;
+  double sensor_height_mm = 24.0;
+};
+
+struct Ring {
+  double elevation_deg = 0.0;
+  std::optional<int> positions;  // explicit count; otherwise computed from target overlap
+};
+
+struct Orbit {
+  bool enabled = true;
+  double subject_distance_m = 1.0;   // camera to turntable axis
+  double subject_radius_m = 0.15;    // radius of the object (its near surface drives overlap)
+  double target_overlap = 0.75;      // fraction, allowed 0.60..0.90
+  double coverage_deg = 360.0;
+  double start_azimuth_deg = 0.0;
+  std::vector<Ring> rings = {Ring{0.0, std::nullopt}};
+};
+
+struct Turntable {
+  std::string backend = "sim";  // sim | none | (later: serial drivers)
+  double speed_deg_s = 60.0;
+  int settle_ms = 200;
+  double step_deg = 0.1;        // mechanical resolution
+};
+
+struct Light {
+  std::string name;
+  double colour_temp_k = 5600.0;
+  double azimuth_deg = 0.0;     // direction the light comes from, relative to the camera at az 0
+  double elevation_deg = 30.0;
+  double intensity = 1.0;
+  std::string chip;             // gpiod: chip name/path (rpi boards)
+  int line = -1;                // gpiod: line offset
+  bool active_low = false;
+};
+
+struct LightingPreset {
+  std::string name;
+  std::vector<std::string> on;  // light names switched on for this preset
+  int settle_ms = 100;
+};
+
+struct Lighting {
+  std::string backend = "sim";  // sim | gpiod | none
+  std::vector<Light> lights;
+  std::vector<LightingPreset> presets;  // empty: one implicit preset "ambient" (all off)
+};
+
+struct Brackets {
+  std::vector<double> ev = {0.0};  // EV offsets applied by shutter time, aperture kept
+};
+
+struct Button {
+  std::string name;     // "trigger", "abort", ...
+  std::string action = "trigger";  // trigger | abort | next_ring
+  std::string chip;
+  int line = -1;
+  bool active_low = true;
+  int debounce_ms = 30;
+};
+
+struct Buttons {
+  std::string backend = "none";  // sim | gpiod | none
+  std::vector<Button> buttons;
+  std::vector<double> sim_press_at_s;  // sim: press "trigger" at these seconds after start
+};
+
+struct SimGps {
+  double lat_deg = 48.8584;
+  double lon_deg = 2.2945;
+  double alt_msl_m = 35.0;
+  double speed_m_s = 0.5;   // walks a track
+  double fix_period_s = 30.0;   // cycle length: fix for (period - nofix) then no fix
+  double nofix_s = 0.0;         // 0: always fixed
+};
+
+struct Gps {
+  std::string backend = "sim";  // sim | gpsd | none
+  std::string gpsd_host = "localhost";
+  int gpsd_port = 2947;
+  double max_fix_age_s = 5.0;   // older than this: recorded as no fix
+  SimGps sim;
+};
+
+struct SimAmbient {
+  double temperature_c = 21.0;
+  double humidity_pct = 45.0;
+  double pressure_hpa = 1013.25;
+  double drift_per_min = 0.2;      // slow drift of each quantity
+  double dropout_probability = 0.0;  // per reading, sensor unreadable
+};
+
+struct Ambient {
+  std::string backend = "sim";  // sim | iio | none
+  std::string sysfs_root = "/sys";  // iio: overridable for tests
+  std::string device_name;          // iio/hwmon `name` file to match (bme280, sht4x, ...)
+  double max_age_s = 10.0;
+  int period_ms = 1000;
+  SimAmbient sim;
+};
+
+struct Previews {
+  bool enabled = true;
+  int max_size = 1024;  // longest edge, pixels
+  int quality = 85;
+};
+
+struct Storage {
+  std::string root = "./sessions";
+  uint64_t reserve_mb = 256;  // stop capture cleanly when free space would go below this
+  std::string name_template = "{session}_{seq:05}_{light}_{ev:+.1f}_az{az:03}_el{el:+03}";
+  Previews previews;
+};
+
+struct Metadata {
+  std::string creator;
+  std::string copyright;
+  std::string project;
+  std::vector<std::string> releases;  // model/property release files copied into the bag
+};
+
+struct Privacy {
+  bool strip_gps_on_delivery = false;
+};
+
+struct Session {
+  std::string name = "session";
+  std::string mode = "orbit";  // orbit | buttons (field kit: one press, one bracket) | single
+  int max_brackets = 0;        // buttons mode: stop after this many presses (0 = until abort)
+  std::string notes;
+};
+
+struct Config {
+  std::string source_path;  // the YAML file it came from
+  std::string board = "sim";  // sim | rpi4 | rpi5
+  Session session;
+  Camera camera;
+  Lens lens;
+  Orbit orbit;
+  Turntable turntable;
+  Lighting lighting;
+  Brackets brackets;
+  Buttons buttons;
+  Gps gps;
+  Ambient ambient;
+  Storage storage;
+  Metadata metadata;
+  Privacy privacy;
+  std::string log_level = "info";
+};
+
+}  // namespace tb::config
