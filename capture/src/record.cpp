@@ -1,0 +1,149 @@
+#include "tetherbox/capture/record.hpp"
+
+namespace tb::capture {
+namespace {
+
+using nlohmann::json;
+
+json opt(const std::optional<double>& v) { return v ? json(*v) : json(nullptr); }
+
+std::optional<double> get_opt(const json& j, const char* key) {
+  if (!j.contains(key) || j.at(key).is_null()) return std::nullopt;
+  return j.at(key).get<double>();
+}
+
+json exposure_json(const hal::ExposureSettings& e) {
+  return {{"shutter_s", e.shutter_s}, {"aperture", e.aperture}, {"iso", e.iso},
+          {"ev_comp", e.ev_comp}};
+}
+
+hal::ExposureSettings exposure_from(const json& j) {
+  hal::ExposureSettings e;
+  e.shutter_s = j.at("shutter_s").get<double>();
+  e.aperture = j.at("aperture").get<double>();
+  e.iso = j.at("iso").get<int>();
+  e.ev_comp = j.value("ev_comp", 0.0);
+  return e;
+}
+
+}  // namespace
+
+json to_json(const FrameRecord& r) {
+  json files = json::array();
+  for (const auto& f : r.files)
+    files.push_back({{"role", f.role},
+                     {"path", f.path},
+                     {"camera_name", f.camera_name},
+                     {"size", f.size},
+                     {"sha256", f.sha256}});
+  json gps = {{"fix", r.gps.fix}, {"source", r.gps.source}};
+  if (r.gps.fix) {
+    gps["mode"] = r.gps.mode;
+    gps["lat_deg"] = r.gps.lat_deg;
+    gps["lon_deg"] = r.gps.lon_deg;
+    gps["alt_msl_m"] = opt(r.gps.alt_msl_m);
+    gps["hdop"] = opt(r.gps.hdop);
+    gps["pdop"] = opt(r.gps.pdop);
+    gps["fix_age_s"] = r.gps.fix_age_s;
+  } else {
+    gps["reason"] = r.gps.reason;
+  }
+  json amb = {{"available", r.ambient.available}, {"sensor_id", r.ambient.sensor_id}};
+  if (r.ambient.available) {
+    amb["temperature_c"] = opt(r.ambient.temperature_c);
+    amb["humidity_pct"] = opt(r.ambient.humidity_pct);
+    amb["pressure_hpa"] = opt(r.ambient.pressure_hpa);
+    amb["reading_age_s"] = r.ambient.reading_age_s;
+  } else {
+    amb["reason"] = r.ambient.reason;
+  }
+  json j = {
+      {"request_id", r.request_id},
+      {"seq", r.seq},
+      {"name", r.name},
+      {"position",
+       {{"ring", r.position.ring},
+        {"index_in_ring", r.position.index_in_ring},
+        {"azimuth_deg", r.position.azimuth_deg},
+        {"elevation_deg", r.position.elevation_deg},
+        {"light", r.position.light},
+        {"bracket_step", r.position.bracket_step},
+        {"ev_offset", r.position.ev_offset}}},
+      {"commanded", exposure_json(r.commanded)},
+      {"reported", exposure_json(r.reported)},
+      {"reported_valid", r.reported_valid},
+      {"exposure_verified", r.exposure_verified},
+      {"attempts", r.attempts},
+      {"trigger_utc", format_utc_iso(r.trigger_utc)},
+      {"trigger_uncertainty_s", r.trigger_uncertainty_s},
+      {"camera_clock_offset_s", opt(r.camera_clock_offset_s)},
+      {"gps", gps},
+      {"ambient", amb},
+      {"files", files},
+      {"histogram",
+       {{"clipped_high", r.histogram.clipped_high},
+        {"clipped_low", r.histogram.clipped_low},
+        {"mean", r.histogram.mean}}},
+      {"faults", r.faults},
+  };
+  return j;
+}
+
+FrameRecord frame_record_from_json(const json& j) {
+  FrameRecord r;
+  r.request_id = j.at("request_id").get<uint64_t>();
+  r.seq = j.at("seq").get<uint64_t>();
+  r.name = j.at("name").get<std::string>();
+  const auto& p = j.at("position");
+  r.position.ring = p.at("ring").get<int>();
+  r.position.index_in_ring = p.at("index_in_ring").get<int>();
+  r.position.azimuth_deg = p.at("azimuth_deg").get<double>();
+  r.position.elevation_deg = p.at("elevation_deg").get<double>();
+  r.position.light = p.at("light").get<std::string>();
+  r.position.bracket_step = p.at("bracket_step").get<int>();
+  r.position.ev_offset = p.at("ev_offset").get<double>();
+  r.commanded = exposure_from(j.at("commanded"));
+  r.reported = exposure_from(j.at("reported"));
+  r.reported_valid = j.value("reported_valid", true);
+  r.exposure_verified = j.value("exposure_verified", false);
+  r.attempts = j.value("attempts", 1);
+  if (auto t = parse_utc_iso(j.at("trigger_utc").get<std::string>())) r.trigger_utc = *t;
+  r.trigger_uncertainty_s = j.value("trigger_uncertainty_s", 0.0);
+  r.camera_clock_offset_s = get_opt(j, "camera_clock_offset_s");
+  const auto& g = j.at("gps");
+  r.gps.fix = g.at("fix").get<bool>();
+  r.gps.source = g.value("source", "");
+  if (r.gps.fix) {
+    r.gps.mode = g.at("mode").get<int>();
+    r.gps.lat_deg = g.at("lat_deg").get<double>();
+    r.gps.lon_deg = g.at("lon_deg").get<double>();
+    r.gps.alt_msl_m = get_opt(g, "alt_msl_m");
+    r.gps.hdop = get_opt(g, "hdop");
+    r.gps.pdop = get_opt(g, "pdop");
+    r.gps.fix_age_s = g.value("fix_age_s", 0.0);
+  } else {
+    r.gps.reason = g.value("reason", "");
+  }
+  const auto& a = j.at("ambient");
+  r.ambient.available = a.at("available").get<bool>();
+  r.ambient.sensor_id = a.value("sensor_id", "");
+  if (r.ambient.available) {
+    r.ambient.temperature_c = get_opt(a, "temperature_c");
+    r.ambient.humidity_pct = get_opt(a, "humidity_pct");
+    r.ambient.pressure_hpa = get_opt(a, "pressure_hpa");
+    r.ambient.reading_age_s = a.value("reading_age_s", 0.0);
+  } else {
+    r.ambient.reason = a.value("reason", "");
+  }
+  for (const auto& f : j.at("files"))
+    r.files.push_back(FileRecord{f.at("role").get<std::string>(), f.at("path").get<std::string>(),
+                                 f.value("camera_name", ""), f.at("size").get<uint64_t>(),
+                                 f.at("sha256").get<std::string>()});
+  const auto& h = j.at("histogram");
+  r.histogram = Histogram{h.value("clipped_high", 0.0), h.value("clipped_low", 0.0),
+                          h.value("mean", 0.0)};
+  r.faults = j.value("faults", std::vector<std::string>{});
+  return r;
+}
+
+}  // namespace tb::capture
