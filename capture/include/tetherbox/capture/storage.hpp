@@ -79,6 +79,10 @@ class Bag {
   // Records a payload file already on disk (the journal) — hashes it now.
   Status add_existing(const std::string& rel_under_data);
   bool has(const std::string& rel_under_data) const;
+  // Deletes a payload file from disk and from the manifest (a frame that did not complete).
+  Status remove(const std::string& rel_under_data);
+  // Manifest paths ("data/...") currently recorded, sorted.
+  std::vector<std::string> entries() const;
   // Removes payload files not in the manifest (temp files and orphans after a crash); returns
   // how many were removed.
   Result<int> remove_orphans();
