@@ -1,0 +1,20 @@
+#pragma once
+// The tetherbox CLI's subcommands. Exit codes: 0 done, 1 error (nothing usable made),
+// 2 bad config or usage, 3 stopped early (the bag is consistent and resumable).
+#include <optional>
+#include <string>
+
+namespace tb::cli {
+
+struct RunArgs {
+  std::string config;
+  std::string out;
+  std::string resume;
+  bool quiet = false;
+};
+
+int cmd_run(const RunArgs& a);
+int cmd_plan(const std::string& config);
+int cmd_verify(const std::string& bag);
+
+}  // namespace tb::cli
