@@ -1,6 +1,7 @@
 #pragma once
 // Typed configuration: one YAML file describes the box, the camera and the session.
 // Units are explicit in names (_s, _ms, _deg, _m, _mm, _k, _mb). See config/examples/*.yaml.
+// Every struct compares field-wise (operator==), so a reload can tell whether anything changed.
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -15,6 +16,7 @@ struct Exposure {
   double shutter_s = 1.0 / 125.0;  // parsed from shutter
   double aperture = 8.0;
   int iso = 100;
+  bool operator==(const Exposure&) const = default;
 };
 
 // Faults the sim camera injects, to exercise recovery paths.
@@ -24,6 +26,7 @@ struct SimCameraFaults {
   int disconnect_captures = 1;          // how many consecutive calls fail while vanished
   int slow_download_ms = 0;             // added to every download
   std::vector<int> wrong_exposure_at = {};  // capture indices that apply a wrong exposure once
+  bool operator==(const SimCameraFaults&) const = default;
 };
 
 struct SimCamera {
@@ -32,12 +35,14 @@ struct SimCamera {
   bool dust = false;           // fixed dust specks on the sensor
   uint64_t seed = 1;           // texture / noise seed: same seed, same images
   SimCameraFaults faults;
+  bool operator==(const SimCamera&) const = default;
 };
 
 struct CameraSelect {  // which physical camera, when several are attached (gphoto2)
   std::string model;
   std::string serial;
   std::string port;
+  bool operator==(const CameraSelect&) const = default;
 };
 
 struct Camera {
@@ -51,17 +56,20 @@ struct Camera {
   bool delete_from_card = false;        // after a verified download (gphoto2)
   bool set_clock = true;                // set the camera clock to UTC at session start
   SimCamera sim;
+  bool operator==(const Camera&) const = default;
 };
 
 struct Lens {
   double focal_length_mm = 50.0;
   double sensor_width_mm = 36.0;
   double sensor_height_mm = 24.0;
+  bool operator==(const Lens&) const = default;
 };
 
 struct Ring {
   double elevation_deg = 0.0;
   std::optional<int> positions;  // explicit count; otherwise computed from target overlap
+  bool operator==(const Ring&) const = default;
 };
 
 struct Orbit {
@@ -72,6 +80,7 @@ struct Orbit {
   double coverage_deg = 360.0;
   double start_azimuth_deg = 0.0;
   std::vector<Ring> rings = {Ring{0.0, std::nullopt}};
+  bool operator==(const Orbit&) const = default;
 };
 
 struct Turntable {
@@ -79,6 +88,7 @@ struct Turntable {
   double speed_deg_s = 60.0;
   int settle_ms = 200;
   double step_deg = 0.1;        // mechanical resolution
+  bool operator==(const Turntable&) const = default;
 };
 
 struct Light {
@@ -90,22 +100,26 @@ struct Light {
   std::string chip;             // gpiod: chip name/path (rpi boards)
   int line = -1;                // gpiod: line offset
   bool active_low = false;
+  bool operator==(const Light&) const = default;
 };
 
 struct LightingPreset {
   std::string name;
   std::vector<std::string> on;  // light names switched on for this preset
   int settle_ms = 100;
+  bool operator==(const LightingPreset&) const = default;
 };
 
 struct Lighting {
   std::string backend = "sim";  // sim | gpiod | none
   std::vector<Light> lights;
   std::vector<LightingPreset> presets;  // empty: one implicit preset "ambient" (all off)
+  bool operator==(const Lighting&) const = default;
 };
 
 struct Brackets {
   std::vector<double> ev = {0.0};  // EV offsets applied by shutter time, aperture kept
+  bool operator==(const Brackets&) const = default;
 };
 
 struct Button {
@@ -115,12 +129,14 @@ struct Button {
   int line = -1;
   bool active_low = true;
   int debounce_ms = 30;
+  bool operator==(const Button&) const = default;
 };
 
 struct Buttons {
   std::string backend = "none";  // sim | gpiod | none
   std::vector<Button> buttons;
   std::vector<double> sim_press_at_s;  // sim: press "trigger" at these seconds after start
+  bool operator==(const Buttons&) const = default;
 };
 
 struct SimGps {
@@ -130,6 +146,7 @@ struct SimGps {
   double speed_m_s = 0.5;   // walks a track
   double fix_period_s = 30.0;   // cycle length: fix for (period - nofix) then no fix
   double nofix_s = 0.0;         // 0: always fixed
+  bool operator==(const SimGps&) const = default;
 };
 
 struct Gps {
@@ -138,6 +155,7 @@ struct Gps {
   int gpsd_port = 2947;
   double max_fix_age_s = 5.0;   // older than this: recorded as no fix
   SimGps sim;
+  bool operator==(const Gps&) const = default;
 };
 
 struct SimAmbient {
@@ -146,6 +164,7 @@ struct SimAmbient {
   double pressure_hpa = 1013.25;
   double drift_per_min = 0.2;      // slow drift of each quantity
   double dropout_probability = 0.0;  // per reading, sensor unreadable
+  bool operator==(const SimAmbient&) const = default;
 };
 
 struct Ambient {
@@ -155,12 +174,14 @@ struct Ambient {
   double max_age_s = 10.0;
   int period_ms = 1000;
   SimAmbient sim;
+  bool operator==(const Ambient&) const = default;
 };
 
 struct Previews {
   bool enabled = true;
   int max_size = 1024;  // longest edge, pixels
   int quality = 85;
+  bool operator==(const Previews&) const = default;
 };
 
 struct Storage {
@@ -168,6 +189,7 @@ struct Storage {
   uint64_t reserve_mb = 256;  // stop capture cleanly when free space would go below this
   std::string name_template = "{session}_{seq:05}_{light}_{ev:+.1f}_az{az:03}_el{el:+03}";
   Previews previews;
+  bool operator==(const Storage&) const = default;
 };
 
 struct Metadata {
@@ -175,10 +197,12 @@ struct Metadata {
   std::string copyright;
   std::string project;
   std::vector<std::string> releases;  // model/property release files copied into the bag
+  bool operator==(const Metadata&) const = default;
 };
 
 struct Privacy {
   bool strip_gps_on_delivery = false;
+  bool operator==(const Privacy&) const = default;
 };
 
 struct Session {
@@ -186,6 +210,7 @@ struct Session {
   std::string mode = "orbit";  // orbit | buttons (field kit: one press, one bracket) | single
   int max_brackets = 0;        // buttons mode: stop after this many presses (0 = until abort)
   std::string notes;
+  bool operator==(const Session&) const = default;
 };
 
 struct Config {
@@ -205,6 +230,7 @@ struct Config {
   Metadata metadata;
   Privacy privacy;
   std::string log_level = "info";
+  bool operator==(const Config&) const = default;
 };
 
 }  // namespace tb::config

@@ -1,0 +1,22 @@
+#pragma once
+// Internal: a config problem before it is placed in a file. The reader attaches file:line:col
+// from the YAML node at `path`; configs built in code report the path alone.
+#include <string>
+#include <vector>
+
+#include "tetherbox/config/config.hpp"
+
+namespace tb::config::detail {
+
+struct Issue {
+  std::string path;     // key path, e.g. "lighting.presets[1].on[0]"
+  std::string message;  // "<what is wrong>; expected <what is allowed>"
+};
+
+// Every cross-field and range problem of `cfg`, in a stable order (validate() reports them).
+std::vector<Issue> collect_issues(const Config& cfg);
+
+// Joins issues as "<path>: <message>" lines, at most `limit` of them.
+std::string join_issues(const std::vector<std::string>& lines, size_t limit = 20);
+
+}  // namespace tb::config::detail

@@ -1,0 +1,266 @@
+#pragma once
+// The one list of YAML keys per config struct. The reader and the writer both walk these, so
+// a field added to config.hpp and listed here is loaded, rejected when misspelt, and written
+// back by to_yaml without touching either. Keys mirror the struct members exactly.
+// Derived members (Exposure::shutter_s, Config::source_path) are deliberately not listed.
+#include <type_traits>
+
+#include "tetherbox/config/config.hpp"
+
+namespace tb::config::schema {
+
+// True for structs that are YAML maps (have a for_each_field below).
+template <class T>
+inline constexpr bool is_record = false;
+
+#define TB_CONFIG_RECORD(T) \
+  template <>               \
+  inline constexpr bool is_record<T> = true
+
+TB_CONFIG_RECORD(Exposure);
+TB_CONFIG_RECORD(SimCameraFaults);
+TB_CONFIG_RECORD(SimCamera);
+TB_CONFIG_RECORD(CameraSelect);
+TB_CONFIG_RECORD(Camera);
+TB_CONFIG_RECORD(Lens);
+TB_CONFIG_RECORD(Ring);
+TB_CONFIG_RECORD(Orbit);
+TB_CONFIG_RECORD(Turntable);
+TB_CONFIG_RECORD(Light);
+TB_CONFIG_RECORD(LightingPreset);
+TB_CONFIG_RECORD(Lighting);
+TB_CONFIG_RECORD(Brackets);
+TB_CONFIG_RECORD(Button);
+TB_CONFIG_RECORD(Buttons);
+TB_CONFIG_RECORD(SimGps);
+TB_CONFIG_RECORD(Gps);
+TB_CONFIG_RECORD(SimAmbient);
+TB_CONFIG_RECORD(Ambient);
+TB_CONFIG_RECORD(Previews);
+TB_CONFIG_RECORD(Storage);
+TB_CONFIG_RECORD(Metadata);
+TB_CONFIG_RECORD(Privacy);
+TB_CONFIG_RECORD(Session);
+TB_CONFIG_RECORD(Config);
+#undef TB_CONFIG_RECORD
+
+template <class F>
+void for_each_field(Exposure& x, F&& f) {
+  f("shutter", x.shutter);
+  f("aperture", x.aperture);
+  f("iso", x.iso);
+}
+
+template <class F>
+void for_each_field(SimCameraFaults& x, F&& f) {
+  f("busy_probability", x.busy_probability);
+  f("disconnect_at", x.disconnect_at);
+  f("disconnect_captures", x.disconnect_captures);
+  f("slow_download_ms", x.slow_download_ms);
+  f("wrong_exposure_at", x.wrong_exposure_at);
+}
+
+template <class F>
+void for_each_field(SimCamera& x, F&& f) {
+  f("width", x.width);
+  f("height", x.height);
+  f("dust", x.dust);
+  f("seed", x.seed);
+  f("faults", x.faults);
+}
+
+template <class F>
+void for_each_field(CameraSelect& x, F&& f) {
+  f("model", x.model);
+  f("serial", x.serial);
+  f("port", x.port);
+}
+
+template <class F>
+void for_each_field(Camera& x, F&& f) {
+  f("backend", x.backend);
+  f("select", x.select);
+  f("exposure", x.exposure);
+  f("format", x.format);
+  f("verify_tolerance_ev", x.verify_tolerance_ev);
+  f("verify_retries", x.verify_retries);
+  f("capture_target", x.capture_target);
+  f("delete_from_card", x.delete_from_card);
+  f("set_clock", x.set_clock);
+  f("sim", x.sim);
+}
+
+template <class F>
+void for_each_field(Lens& x, F&& f) {
+  f("focal_length_mm", x.focal_length_mm);
+  f("sensor_width_mm", x.sensor_width_mm);
+  f("sensor_height_mm", x.sensor_height_mm);
+}
+
+template <class F>
+void for_each_field(Ring& x, F&& f) {
+  f("elevation_deg", x.elevation_deg);
+  f("positions", x.positions);
+}
+
+template <class F>
+void for_each_field(Orbit& x, F&& f) {
+  f("enabled", x.enabled);
+  f("subject_distance_m", x.subject_distance_m);
+  f("subject_radius_m", x.subject_radius_m);
+  f("target_overlap", x.target_overlap);
+  f("coverage_deg", x.coverage_deg);
+  f("start_azimuth_deg", x.start_azimuth_deg);
+  f("rings", x.rings);
+}
+
+template <class F>
+void for_each_field(Turntable& x, F&& f) {
+  f("backend", x.backend);
+  f("speed_deg_s", x.speed_deg_s);
+  f("settle_ms", x.settle_ms);
+  f("step_deg", x.step_deg);
+}
+
+template <class F>
+void for_each_field(Light& x, F&& f) {
+  f("name", x.name);
+  f("colour_temp_k", x.colour_temp_k);
+  f("azimuth_deg", x.azimuth_deg);
+  f("elevation_deg", x.elevation_deg);
+  f("intensity", x.intensity);
+  f("chip", x.chip);
+  f("line", x.line);
+  f("active_low", x.active_low);
+}
+
+template <class F>
+void for_each_field(LightingPreset& x, F&& f) {
+  f("name", x.name);
+  f("on", x.on);
+  f("settle_ms", x.settle_ms);
+}
+
+template <class F>
+void for_each_field(Lighting& x, F&& f) {
+  f("backend", x.backend);
+  f("lights", x.lights);
+  f("presets", x.presets);
+}
+
+template <class F>
+void for_each_field(Brackets& x, F&& f) {
+  f("ev", x.ev);
+}
+
+template <class F>
+void for_each_field(Button& x, F&& f) {
+  f("name", x.name);
+  f("action", x.action);
+  f("chip", x.chip);
+  f("line", x.line);
+  f("active_low", x.active_low);
+  f("debounce_ms", x.debounce_ms);
+}
+
+template <class F>
+void for_each_field(Buttons& x, F&& f) {
+  f("backend", x.backend);
+  f("buttons", x.buttons);
+  f("sim_press_at_s", x.sim_press_at_s);
+}
+
+template <class F>
+void for_each_field(SimGps& x, F&& f) {
+  f("lat_deg", x.lat_deg);
+  f("lon_deg", x.lon_deg);
+  f("alt_msl_m", x.alt_msl_m);
+  f("speed_m_s", x.speed_m_s);
+  f("fix_period_s", x.fix_period_s);
+  f("nofix_s", x.nofix_s);
+}
+
+template <class F>
+void for_each_field(Gps& x, F&& f) {
+  f("backend", x.backend);
+  f("gpsd_host", x.gpsd_host);
+  f("gpsd_port", x.gpsd_port);
+  f("max_fix_age_s", x.max_fix_age_s);
+  f("sim", x.sim);
+}
+
+template <class F>
+void for_each_field(SimAmbient& x, F&& f) {
+  f("temperature_c", x.temperature_c);
+  f("humidity_pct", x.humidity_pct);
+  f("pressure_hpa", x.pressure_hpa);
+  f("drift_per_min", x.drift_per_min);
+  f("dropout_probability", x.dropout_probability);
+}
+
+template <class F>
+void for_each_field(Ambient& x, F&& f) {
+  f("backend", x.backend);
+  f("sysfs_root", x.sysfs_root);
+  f("device_name", x.device_name);
+  f("max_age_s", x.max_age_s);
+  f("period_ms", x.period_ms);
+  f("sim", x.sim);
+}
+
+template <class F>
+void for_each_field(Previews& x, F&& f) {
+  f("enabled", x.enabled);
+  f("max_size", x.max_size);
+  f("quality", x.quality);
+}
+
+template <class F>
+void for_each_field(Storage& x, F&& f) {
+  f("root", x.root);
+  f("reserve_mb", x.reserve_mb);
+  f("name_template", x.name_template);
+  f("previews", x.previews);
+}
+
+template <class F>
+void for_each_field(Metadata& x, F&& f) {
+  f("creator", x.creator);
+  f("copyright", x.copyright);
+  f("project", x.project);
+  f("releases", x.releases);
+}
+
+template <class F>
+void for_each_field(Privacy& x, F&& f) {
+  f("strip_gps_on_delivery", x.strip_gps_on_delivery);
+}
+
+template <class F>
+void for_each_field(Session& x, F&& f) {
+  f("name", x.name);
+  f("mode", x.mode);
+  f("max_brackets", x.max_brackets);
+  f("notes", x.notes);
+}
+
+template <class F>
+void for_each_field(Config& x, F&& f) {
+  f("board", x.board);
+  f("session", x.session);
+  f("camera", x.camera);
+  f("lens", x.lens);
+  f("orbit", x.orbit);
+  f("turntable", x.turntable);
+  f("lighting", x.lighting);
+  f("brackets", x.brackets);
+  f("buttons", x.buttons);
+  f("gps", x.gps);
+  f("ambient", x.ambient);
+  f("storage", x.storage);
+  f("metadata", x.metadata);
+  f("privacy", x.privacy);
+  f("log_level", x.log_level);
+}
+
+}  // namespace tb::config::schema

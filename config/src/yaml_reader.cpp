@@ -1,0 +1,353 @@
+// YAML -> Config. The reader checks structure, types and key names, remembering where each
+// key sits in the file; validate's range and cross-field issues are then placed at the
+// file:line:col of the key they name. All problems are reported at once, in file order.
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <cmath>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "issues.hpp"
+#include "schema_fields.hpp"
+#include "suggest.hpp"
+#include "tetherbox/config/load.hpp"
+
+namespace tb::config {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+struct Located {
+  int line = -1;  // 0-based as yaml-cpp gives it; -1: not located
+  int col = -1;
+  std::string text;
+};
+
+class Reader {
+ public:
+  explicit Reader(std::string file) : file_(std::move(file)) {}
+
+  void error(const YAML::Mark& m, const std::string& path, const std::string& what) {
+    errors.push_back({m.is_null() ? -1 : m.line, m.is_null() ? -1 : m.column,
+                      path.empty() ? what : path + ": " + what});
+  }
+  void note(const std::string& path, const YAML::Mark& m) {
+    if (!m.is_null()) marks_[path] = m;
+  }
+  // The mark of `path`, or of its nearest ancestor present in the file.
+  std::optional<YAML::Mark> find_mark(std::string path) const {
+    while (!path.empty()) {
+      if (auto it = marks_.find(path); it != marks_.end()) return it->second;
+      const auto cut = path.find_last_of(".[");
+      path = cut == std::string::npos ? std::string() : path.substr(0, cut);
+    }
+    return std::nullopt;
+  }
+  std::string format(const Located& l) const {
+    if (l.line < 0) return fmt::format("{}: {}", file_, l.text);
+    return fmt::format("{}:{}:{}: {}", file_, l.line + 1, l.col + 1, l.text);
+  }
+
+  std::vector<Located> errors;
+
+ private:
+  std::string file_;
+  std::map<std::string, YAML::Mark> marks_;
+};
+
+const char* kind(const YAML::Node& n) {
+  switch (n.Type()) {
+    case YAML::NodeType::Map:
+      return "a map";
+    case YAML::NodeType::Sequence:
+      return "a list";
+    case YAML::NodeType::Null:
+      return "empty";
+    case YAML::NodeType::Scalar:
+      return "a single value";
+    case YAML::NodeType::Undefined:
+      break;
+  }
+  return "undefined";
+}
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
+  return s;
+}
+
+// The scalar text of `n`, or an error saying what was expected instead.
+std::optional<std::string> scalar(Reader& r, const YAML::Node& n, const std::string& path,
+                                  const char* expected) {
+  if (n.IsScalar()) return n.Scalar();
+  r.error(n.Mark(), path, fmt::format("is {}; expected {}", kind(n), expected));
+  return std::nullopt;
+}
+
+template <class Int>
+bool parse_integer(std::string_view s, Int& out) {
+  s = trim(s);
+  if (!s.empty() && s.front() == '+') s.remove_prefix(1);
+  const auto res = std::from_chars(s.data(), s.data() + s.size(), out);
+  return !s.empty() && res.ec == std::errc() && res.ptr == s.data() + s.size();
+}
+
+bool parse_real(std::string_view s, double& out) {
+  s = trim(s);
+  if (!s.empty() && s.front() == '+') s.remove_prefix(1);
+  const auto res = std::from_chars(s.data(), s.data() + s.size(), out);
+  return !s.empty() && res.ec == std::errc() && res.ptr == s.data() + s.size() &&
+         std::isfinite(out);
+}
+
+// ---- leaves ---------------------------------------------------------------------------
+
+void read(Reader& r, const YAML::Node& n, const std::string& path, std::string& out) {
+  if (n.IsNull()) {  // "creator:" with nothing after it
+    out.clear();
+    return;
+  }
+  if (auto s = scalar(r, n, path, "a text value")) out = *s;
+}
+
+void read(Reader& r, const YAML::Node& n, const std::string& path, double& out) {
+  auto s = scalar(r, n, path, "a number");
+  if (!s) return;
+  if (!parse_real(*s, out)) {
+    r.error(n.Mark(), path, fmt::format("'{}' is not a number; expected a number such as 1.5", *s));
+  }
+}
+
+void read(Reader& r, const YAML::Node& n, const std::string& path, int& out) {
+  auto s = scalar(r, n, path, "a whole number");
+  if (!s) return;
+  double as_real = 0;
+  if (parse_integer(*s, out)) return;
+  if (parse_real(*s, as_real) && as_real == std::trunc(as_real) && std::abs(as_real) > 1e9) {
+    r.error(n.Mark(), path, fmt::format("'{}' is too large; expected a whole number", *s));
+  } else if (parse_real(*s, as_real)) {
+    r.error(n.Mark(), path, fmt::format("'{}' is not a whole number; expected an integer", *s));
+  } else {
+    r.error(n.Mark(), path,
+            fmt::format("'{}' is not a number; expected an integer such as 100", *s));
+  }
+}
+
+void read(Reader& r, const YAML::Node& n, const std::string& path, uint64_t& out) {
+  auto s = scalar(r, n, path, "a whole number, 0 or more");
+  if (s && !parse_integer(*s, out)) {
+    r.error(n.Mark(), path,
+            fmt::format("'{}' is not a whole number; expected an integer, 0 or more", *s));
+  }
+}
+
+void read(Reader& r, const YAML::Node& n, const std::string& path, bool& out) {
+  auto s = scalar(r, n, path, "true or false");
+  if (!s) return;
+  std::string v(trim(*s));
+  std::transform(v.begin(), v.end(), v.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  if (v == "true" || v == "yes" || v == "on") {
+    out = true;
+  } else if (v == "false" || v == "no" || v == "off") {
+    out = false;
+  } else {
+    r.error(n.Mark(), path, fmt::format("'{}' is not a boolean; expected true or false", *s));
+  }
+}
+
+void read(Reader& r, const YAML::Node& n, const std::string& path, std::optional<int>& out) {
+  if (n.IsNull()) {
+    out.reset();
+    return;
+  }
+  int v = 0;
+  const size_t before = r.errors.size();
+  read(r, n, path, v);
+  if (r.errors.size() == before) out = v;
+}
+
+// ---- lists and records ----------------------------------------------------------------
+
+template <class T>
+requires schema::is_record<T>
+void read(Reader& r, const YAML::Node& n, const std::string& path, T& out);
+
+template <class T>
+void read(Reader& r, const YAML::Node& n, const std::string& path, std::vector<T>& out) {
+  if (n.IsNull()) {
+    out.clear();
+    return;
+  }
+  if (!n.IsSequence()) {
+    r.error(n.Mark(), path, fmt::format("is {}; expected a list", kind(n)));
+    return;
+  }
+  out.assign(n.size(), T{});
+  for (size_t i = 0; i < n.size(); ++i) {
+    const std::string sub = fmt::format("{}[{}]", path, i);
+    const YAML::Node item = n[i];
+    r.note(sub, item.Mark());
+    read(r, item, sub, out[i]);
+  }
+}
+
+std::string join_path(const std::string& base, const std::string& key) {
+  return base.empty() ? key : base + "." + key;
+}
+
+template <class T>
+requires schema::is_record<T>
+void read(Reader& r, const YAML::Node& n, const std::string& path, T& out) {
+  std::vector<std::string> allowed;
+  schema::for_each_field(out, [&](const char* key, auto&) { allowed.emplace_back(key); });
+  if (n.IsNull()) return;  // "camera:" with nothing: keep the defaults
+  if (!n.IsMap()) {
+    r.error(
+        n.Mark(), path,
+        fmt::format("is {}; expected a map with keys: {}", kind(n), detail::join_names(allowed)));
+    return;
+  }
+
+  struct Entry {
+    std::string key;
+    YAML::Node key_node, value;
+    bool used = false;
+  };
+  std::vector<Entry> entries;
+  for (auto it = n.begin(); it != n.end(); ++it) {
+    if (!it->first.IsScalar()) {
+      r.error(it->first.Mark(), path,
+              fmt::format("a key is {}; expected a plain key name", kind(it->first)));
+      continue;
+    }
+    const std::string key = it->first.Scalar();
+    const auto dup =
+        std::find_if(entries.begin(), entries.end(), [&](const Entry& e) { return e.key == key; });
+    if (dup != entries.end()) {
+      r.error(it->first.Mark(), join_path(path, key),
+              fmt::format("duplicate key (first given on line {}); expected each key once",
+                          dup->key_node.Mark().line + 1));
+      continue;
+    }
+    entries.push_back({key, it->first, it->second, false});
+  }
+
+  schema::for_each_field(out, [&](const char* key, auto& field) {
+    auto e =
+        std::find_if(entries.begin(), entries.end(), [&](const Entry& x) { return x.key == key; });
+    if (e == entries.end()) return;
+    e->used = true;
+    const std::string sub = join_path(path, key);
+    // An empty value has no position of its own in yaml-cpp; point at its key instead.
+    r.note(sub, e->value.IsNull() ? e->key_node.Mark() : e->value.Mark());
+    read(r, e->value, sub, field);
+  });
+
+  for (const auto& e : entries) {
+    if (e.used) continue;
+    r.error(e.key_node.Mark(), join_path(path, e.key),
+            "unknown key" + detail::suggestion_tail(e.key, allowed));
+  }
+}
+
+// ---- whole document -------------------------------------------------------------------
+
+void resolve_against(std::string& p, const fs::path& base) {
+  if (p.empty()) return;
+  const fs::path q(p);
+  if (q.is_relative()) p = (base / q).lexically_normal().string();
+}
+
+Result<Config> load_text(const std::string& text, const std::string& name,
+                         const std::string& source_path, const fs::path& base_dir) {
+  Reader r(name);
+  Config cfg;
+  try {
+    const YAML::Node root = YAML::Load(text);
+    if (!root.IsNull() && !root.IsMap()) {
+      std::vector<std::string> sections;
+      schema::for_each_field(cfg, [&](const char* key, auto&) { sections.emplace_back(key); });
+      r.error(root.Mark(), "",
+              fmt::format("the document is {}; expected a map of sections: {}", kind(root),
+                          detail::join_names(sections)));
+    } else {
+      read(r, root, "", cfg);
+    }
+  } catch (const YAML::Exception& e) {
+    // Syntax errors (and anything else yaml-cpp throws) carry the position it stopped at.
+    r.errors.push_back(
+        {e.mark.is_null() ? -1 : e.mark.line, e.mark.is_null() ? -1 : e.mark.column,
+         fmt::format("invalid YAML: {}; expected well-formed YAML (check indentation, "
+                     "quotes and ':' after keys)",
+                     e.msg)});
+  }
+
+  if (r.errors.empty()) {
+    cfg.source_path = source_path;
+    if (auto s = parse_shutter(cfg.camera.exposure.shutter)) cfg.camera.exposure.shutter_s = *s;
+    resolve_against(cfg.storage.root, base_dir);
+    for (auto& rel : cfg.metadata.releases) resolve_against(rel, base_dir);
+    for (auto& issue : detail::collect_issues(cfg)) {
+      const auto mark = r.find_mark(issue.path);
+      r.errors.push_back(
+          {mark ? mark->line : -1, mark ? mark->column : -1, issue.path + ": " + issue.message});
+    }
+  }
+  if (r.errors.empty()) return cfg;
+
+  std::stable_sort(r.errors.begin(), r.errors.end(), [](const Located& a, const Located& b) {
+    return std::tie(a.line, a.col) < std::tie(b.line, b.col);
+  });
+  std::vector<std::string> lines;
+  for (const auto& e : r.errors) lines.push_back(r.format(e));
+  return Error{Errc::invalid, detail::join_issues(lines)};
+}
+
+}  // namespace
+
+Result<Config> load_file(const std::string& path) {
+  std::error_code ec;
+  const fs::path p(path);
+  if (!fs::exists(p, ec)) {
+    return make_error(Errc::not_found, "{}: config file not found; expected a readable YAML file",
+                      path);
+  }
+  if (fs::is_directory(p, ec)) {
+    return make_error(Errc::invalid, "{}: is a directory; expected a YAML config file", path);
+  }
+  std::ifstream in(p, std::ios::binary);
+  if (!in) {
+    return make_error(Errc::io, "{}: cannot open config file ({}); expected a readable YAML file",
+                      path, std::strerror(errno));
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (in.bad()) return make_error(Errc::io, "{}: read failed: {}", path, std::strerror(errno));
+  const fs::path abs = fs::absolute(p, ec).lexically_normal();
+  return load_text(text.str(), path, abs.string(), abs.parent_path());
+}
+
+Result<Config> load_string(const std::string& yaml_text, const std::string& name) {
+  std::error_code ec;
+  const fs::path cwd = fs::current_path(ec);
+  if (ec)
+    return make_error(Errc::io, "{}: cannot resolve the current directory: {}", name, ec.message());
+  return load_text(yaml_text, name, name, cwd);
+}
+
+}  // namespace tb::config
