@@ -394,10 +394,12 @@ std::string describe_plan(const Plan& plan, const config::Config& cfg) {
     out += '\n';
   };
   const size_t positions = plan.positions();
-  line(fmt::format("Plan: {} shots = {} position{} x {} lighting preset{} x {} bracket{}",
-                   plan.shots.size(), positions, positions == 1 ? "" : "s", plan.presets.size(),
-                   plan.presets.size() == 1 ? "" : "s", plan.brackets_ev.size(),
-                   plan.brackets_ev.size() == 1 ? "" : "s"));
+  const bool per_press = cfg.session.mode == "buttons";
+  line(fmt::format("Plan: {} shot{}{} = {} position{} x {} lighting preset{} x {} bracket{}",
+                   plan.shots.size(), plan.shots.size() == 1 ? "" : "s",
+                   per_press ? " per button press" : "", positions, positions == 1 ? "" : "s",
+                   plan.presets.size(), plan.presets.size() == 1 ? "" : "s",
+                   plan.brackets_ev.size(), plan.brackets_ev.size() == 1 ? "" : "s"));
   line(fmt::format("Lens: {:g} mm on a {:g} x {:g} mm sensor, field of view {:.1f}° x {:.1f}°",
                    cfg.lens.focal_length_mm, cfg.lens.sensor_width_mm, cfg.lens.sensor_height_mm,
                    plan.horizontal_fov_deg, plan.vertical_fov_deg));
@@ -410,11 +412,17 @@ std::string describe_plan(const Plan& plan, const config::Config& cfg) {
         cfg.orbit.subject_radius_m, cfg.orbit.subject_distance_m, cfg.orbit.target_overlap * 100.0,
         cfg.orbit.coverage_deg, cfg.orbit.start_azimuth_deg));
     for (const auto& r : plan.rings) {
+      const char* origin = r.counts_given ? "positions given" : "computed from target";
+      if (r.positions == 1) {
+        // One position has no neighbour: step and overlap say nothing useful.
+        line(fmt::format("  ring {}: elevation {:+.1f}°, 1 position ({})", r.ring, r.elevation_deg,
+                         origin));
+        continue;
+      }
       line(fmt::format(
-          "  ring {}: elevation {:+.1f}°, {} position{}, step {:.2f}°, overlap "
+          "  ring {}: elevation {:+.1f}°, {} positions, step {:.2f}°, overlap "
           "{:.1f}% ({})",
-          r.ring, r.elevation_deg, r.positions, r.positions == 1 ? "" : "s", r.step_deg,
-          r.overlap_achieved * 100.0, r.counts_given ? "positions given" : "computed from target"));
+          r.ring, r.elevation_deg, r.positions, r.step_deg, r.overlap_achieved * 100.0, origin));
     }
   } else {
     const auto& r = plan.rings.front();
@@ -456,9 +464,9 @@ std::string describe_plan(const Plan& plan, const config::Config& cfg) {
                   "bracket: {} turntable move{}, {} light change{}",
                   moves, moves == 1 ? "" : "s", switches, switches == 1 ? "" : "s"));
   const int files_per_frame = cfg.camera.format == "raw+jpeg" ? 2 : 1;
-  line(fmt::format("Estimated frames: {} ({} file{} each, {} files)", plan.shots.size(),
-                   files_per_frame, files_per_frame == 1 ? "" : "s",
-                   plan.shots.size() * files_per_frame));
+  line(fmt::format("Estimated frames: {}{} ({} file{} each, {} files)", plan.shots.size(),
+                   per_press ? " per button press" : "", files_per_frame,
+                   files_per_frame == 1 ? "" : "s", plan.shots.size() * files_per_frame));
   return out;
 }
 

@@ -347,5 +347,25 @@ TEST(DescribePlan, SaysWhatWillHappen) {
   EXPECT_THAT(text, HasSubstr("Estimated frames: 108"));
 }
 
+TEST(DescribePlan, ButtonsModeAndTopRing) {
+  auto cfg = turntable_config();
+  cfg.orbit.rings = {config::Ring{0.0, std::nullopt}, config::Ring{90.0, std::nullopt}};
+  auto plan = make_plan(cfg);
+  ASSERT_TRUE(plan.ok()) << plan.error().message;
+  EXPECT_EQ(plan->rings[1].positions, 1);
+  std::string text = describe_plan(*plan, cfg);
+  EXPECT_THAT(text, HasSubstr("8 shots = 8 positions x 1 lighting preset x 1 bracket"));
+  EXPECT_THAT(text, HasSubstr("ring 1: elevation +90.0°, 1 position (computed from target)"));
+  EXPECT_THAT(text, HasSubstr("ambient: all lights off"));
+
+  cfg.session.mode = "buttons";
+  plan = make_plan(cfg);
+  ASSERT_TRUE(plan.ok()) << plan.error().message;
+  text = describe_plan(*plan, cfg);
+  EXPECT_THAT(text, HasSubstr("1 shot per button press = 1 position"));
+  EXPECT_THAT(text, HasSubstr("(session mode buttons)"));
+  EXPECT_THAT(text, HasSubstr("0 turntable moves, 0 light changes"));
+}
+
 }  // namespace
 }  // namespace tb::capture
