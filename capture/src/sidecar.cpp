@@ -1,0 +1,286 @@
+#include "tetherbox/capture/sidecar.hpp"
+
+#include <spdlog/spdlog.h>
+#include <exiv2/exiv2.hpp>
+
+#include <chrono>
+#include <cmath>
+#include <mutex>
+#include <string_view>
+#include <vector>
+
+#include "sidecar_format.hpp"
+
+namespace tb::capture {
+namespace {
+
+// exiv2 0.27's bundled XMP toolkit keeps global state (namespace registry, parser): namespace
+// registration goes through the lock exiv2 takes, and our own encode/decode are serialized
+// so concurrent pipeline threads can call make_sidecar / strip_gps.
+std::recursive_mutex g_registry_lock;
+std::mutex g_toolkit_mutex;
+
+void registry_lock_fct(void* data, bool lock) {
+  auto* m = static_cast<std::recursive_mutex*>(data);
+  if (lock)
+    m->lock();
+  else
+    m->unlock();
+}
+
+Status ensure_xmp_ready() {
+  static std::once_flag once;
+  static std::string failure;
+  std::call_once(once, [] {
+    try {
+      if (!Exiv2::XmpParser::initialize(registry_lock_fct, &g_registry_lock)) {
+        failure = "exiv2 could not initialize its XMP toolkit (built without XMP support?)";
+        return;
+      }
+      Exiv2::XmpProperties::registerNs(kTetherboxXmpNs, kTetherboxXmpPrefix);
+    } catch (const Exiv2::AnyError& e) {
+      failure = fmt::format("exiv2 XMP setup failed: {}", e.what());
+    }
+  });
+  if (!failure.empty()) return make_error(Errc::internal, "{}", failure);
+  return ok_status();
+}
+
+const char* parser_rc_text(int rc) {
+  switch (rc) {
+    case 1:
+      return "exiv2 was built without XMP support";
+    case 2:
+      return "the XMP toolkit failed to initialize";
+    case 3:
+      return "the XMP toolkit raised an error";
+    default:
+      return "unknown XMP toolkit failure";
+  }
+}
+
+class Writer {
+ public:
+  explicit Writer(Exiv2::XmpData& d) : d_(d) {}
+  void text(const std::string& key, const std::string& v) {
+    Exiv2::XmpTextValue val(v);
+    d_.add(Exiv2::XmpKey(key), &val);
+  }
+  void text_if(const std::string& key, const std::string& v) {
+    if (!v.empty()) text(key, v);
+  }
+  void array(const std::string& key, Exiv2::TypeId type, const std::vector<std::string>& items) {
+    Exiv2::XmpArrayValue val(type);
+    for (const auto& i : items) val.read(i);
+    d_.add(Exiv2::XmpKey(key), &val);
+  }
+  void lang_alt(const std::string& key, const std::string& v) {
+    Exiv2::LangAltValue val;
+    val.read(v);  // no lang= prefix: becomes x-default
+    d_.add(Exiv2::XmpKey(key), &val);
+  }
+  void boolean(const std::string& key, bool b) { text(key, b ? "True" : "False"); }
+
+ private:
+  Exiv2::XmpData& d_;
+};
+
+const std::string kTb = std::string("Xmp.") + kTetherboxXmpPrefix + ".";
+
+std::string basename_of(const std::string& path) {
+  const auto slash = path.find_last_of('/');
+  return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+// XMP has no separate Make field source in our context: the first word of the model
+// ("Nikon D850" -> "Nikon") is what bodies put in EXIF Make.
+std::string make_from_model(const std::string& model) {
+  const auto sp = model.find(' ');
+  return sp == std::string::npos ? std::string() : model.substr(0, sp);
+}
+
+void add_camera_and_exposure(Writer& w, const FrameRecord& rec, const SidecarContext& ctx) {
+  w.text("Xmp.xmp.CreatorTool", "tetherbox");
+  w.text_if("Xmp.tiff.Make", make_from_model(ctx.camera_model));
+  w.text_if("Xmp.tiff.Model", ctx.camera_model);
+  w.text_if("Xmp.exifEX.BodySerialNumber", ctx.camera_serial);
+  w.text_if("Xmp.exifEX.LensModel", ctx.lens);
+  if (ctx.focal_length_mm > 0)
+    w.text("Xmp.exif.FocalLength", xmpfmt::rational(ctx.focal_length_mm, 100));
+
+  // EXIF describes the image as exposed: the camera's report when it has one.
+  const hal::ExposureSettings& e = rec.reported_valid ? rec.reported : rec.commanded;
+  if (e.shutter_s > 0) w.text("Xmp.exif.ExposureTime", xmpfmt::exposure_time(e.shutter_s));
+  if (e.aperture > 0) w.text("Xmp.exif.FNumber", xmpfmt::rational(e.aperture, 100));
+  if (e.iso > 0) {
+    w.array("Xmp.exif.ISOSpeedRatings", Exiv2::xmpSeq, {std::to_string(e.iso)});
+    w.text("Xmp.exifEX.PhotographicSensitivity", std::to_string(e.iso));
+  }
+  w.text("Xmp.exif.ExposureBiasValue", xmpfmt::rational(e.ev_comp, 100));
+
+  const std::string when = xmpfmt::xmp_date_ms(rec.trigger_utc);
+  w.text("Xmp.exif.DateTimeOriginal", when);
+  w.text("Xmp.xmp.CreateDate", when);
+  w.text("Xmp.photoshop.DateCreated", when);
+
+  if (!ctx.creator.empty()) w.array("Xmp.dc.creator", Exiv2::xmpSeq, {ctx.creator});
+  if (!ctx.copyright.empty()) w.lang_alt("Xmp.dc.rights", ctx.copyright);
+}
+
+void add_gps(Writer& w, const FrameRecord& rec) {
+  const GpsRecord& g = rec.gps;
+  if (!g.fix) {
+    w.text(kTb + "GpsStatus", "no fix: " + (g.reason.empty() ? std::string("no data") : g.reason));
+    return;
+  }
+  w.text(kTb + "GpsStatus", "fix");
+  w.text("Xmp.exif.GPSVersionID", "2.3.0.0");
+  w.text("Xmp.exif.GPSLatitude", xmpfmt::gps_coordinate(g.lat_deg, true));
+  w.text("Xmp.exif.GPSLongitude", xmpfmt::gps_coordinate(g.lon_deg, false));
+  if (g.alt_msl_m) {
+    w.text("Xmp.exif.GPSAltitudeRef", *g.alt_msl_m < 0 ? "1" : "0");
+    w.text("Xmp.exif.GPSAltitude", xmpfmt::rational(std::fabs(*g.alt_msl_m), 1000));
+  }
+  // Time of the fix, in UTC with its zone written out (exiv2's EXIF->XMP converter drops it).
+  const auto fix_time =
+      rec.trigger_utc - std::chrono::duration_cast<UtcTime::duration>(
+                            std::chrono::duration<double>(std::max(0.0, g.fix_age_s)));
+  w.text("Xmp.exif.GPSTimeStamp", xmpfmt::xmp_date_ms(fix_time));
+  if (g.mode == 2 || g.mode == 3) w.text("Xmp.exif.GPSMeasureMode", std::to_string(g.mode));
+  if (g.hdop) w.text("Xmp.exif.GPSDOP", xmpfmt::rational(*g.hdop, 100));
+  w.text("Xmp.exif.GPSMapDatum", "WGS-84");
+  w.text(kTb + "GpsFixAgeS", xmpfmt::real(g.fix_age_s));
+  if (g.pdop) w.text(kTb + "GpsPdop", xmpfmt::real(*g.pdop));
+  w.text_if(kTb + "GpsSource", g.source);
+}
+
+void add_ambient(Writer& w, const FrameRecord& rec) {
+  const AmbientRecord& a = rec.ambient;
+  const bool any = a.temperature_c || a.humidity_pct || a.pressure_hpa;
+  if (!a.available || !any) {
+    const std::string why = !a.reason.empty() ? a.reason : (any ? "not available" : "no readings");
+    w.text(kTb + "AmbientStatus", "unavailable: " + why);
+    return;
+  }
+  // CIPA Exif 2.31: Temperature in degC (signed), Humidity in %, Pressure in hPa.
+  if (a.temperature_c) w.text("Xmp.exifEX.Temperature", xmpfmt::rational(*a.temperature_c, 1000));
+  if (a.humidity_pct) w.text("Xmp.exifEX.Humidity", xmpfmt::rational(*a.humidity_pct, 1000));
+  if (a.pressure_hpa) w.text("Xmp.exifEX.Pressure", xmpfmt::rational(*a.pressure_hpa, 1000));
+  w.text_if(kTb + "AmbientSensor", a.sensor_id);
+  w.text(kTb + "AmbientAgeS", xmpfmt::real(a.reading_age_s));
+}
+
+void add_sequence(Writer& w, const FrameRecord& rec, const SidecarContext& ctx) {
+  w.text(kTb + "RequestId", std::to_string(rec.request_id));
+  w.text(kTb + "Seq", std::to_string(rec.seq));
+  w.text_if(kTb + "Name", rec.name);
+  w.text_if(kTb + "Session", ctx.session);
+  w.text(kTb + "Ring", std::to_string(rec.position.ring));
+  w.text(kTb + "IndexInRing", std::to_string(rec.position.index_in_ring));
+  w.text(kTb + "Azimuth", xmpfmt::real(rec.position.azimuth_deg));
+  w.text(kTb + "Elevation", xmpfmt::real(rec.position.elevation_deg));
+  w.text_if(kTb + "LightPreset", rec.position.light);
+  w.text(kTb + "BracketStep", std::to_string(rec.position.bracket_step));
+  w.text(kTb + "EvOffset", xmpfmt::real(rec.position.ev_offset));
+
+  w.text(kTb + "CommandedShutter", xmpfmt::exposure_time(rec.commanded.shutter_s));
+  w.text(kTb + "CommandedAperture", xmpfmt::rational(rec.commanded.aperture, 100));
+  w.text(kTb + "CommandedIso", std::to_string(rec.commanded.iso));
+  w.boolean(kTb + "ReportedValid", rec.reported_valid);
+  w.boolean(kTb + "ExposureVerified", rec.exposure_verified);
+  w.text(kTb + "Attempts", std::to_string(rec.attempts));
+  w.text(kTb + "TriggerUtc", format_utc_iso(rec.trigger_utc));
+  w.text(kTb + "TriggerUncertaintyS", xmpfmt::real(rec.trigger_uncertainty_s));
+  if (rec.camera_clock_offset_s)
+    w.text(kTb + "CameraClockOffsetS", xmpfmt::real(*rec.camera_clock_offset_s));
+
+  // Pairing: this sidecar names its original; a RAW+JPEG frame lists every original so a
+  // reader holding either file finds its sibling.
+  std::vector<std::string> originals;
+  for (const auto& f : rec.files)
+    if (f.role == "original") originals.push_back(basename_of(f.path));
+  std::string original = ctx.original_file;
+  if (original.empty() && !originals.empty()) original = originals.front();
+  w.text_if(kTb + "OriginalFile", original);
+  if (!originals.empty()) w.array(kTb + "OriginalFiles", Exiv2::xmpBag, originals);
+  for (const auto& f : rec.files) {
+    if (f.role == "original" && !f.camera_name.empty() && basename_of(f.path) == original)
+      w.text(kTb + "CameraFileName", f.camera_name);
+  }
+
+  w.text(kTb + "ClippedHigh", xmpfmt::real(rec.histogram.clipped_high));
+  w.text(kTb + "ClippedLow", xmpfmt::real(rec.histogram.clipped_low));
+  w.text(kTb + "MeanLuminance", xmpfmt::real(rec.histogram.mean));
+  w.array(kTb + "Faults", Exiv2::xmpBag, rec.faults);
+}
+
+Result<std::string> encode_packet(const Exiv2::XmpData& data) {
+  std::string packet;
+  int rc = 0;
+  {
+    std::lock_guard lk(g_toolkit_mutex);
+    rc = Exiv2::XmpParser::encode(packet, data, Exiv2::XmpParser::omitPacketWrapper);
+  }
+  if (rc != 0) return make_error(Errc::internal, "XMP encode failed: {}", parser_rc_text(rc));
+  // A stand-alone .xmp file: an XML declaration and no <?xpacket?> wrapper, as exiv2 and
+  // darktable write sidecars.
+  return "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n" + packet;
+}
+
+}  // namespace
+
+Result<std::string> make_sidecar(const FrameRecord& rec, const SidecarContext& ctx) {
+  TB_TRY(ensure_xmp_ready());
+  try {
+    Exiv2::XmpData data;
+    Writer w(data);
+    add_camera_and_exposure(w, rec, ctx);
+    add_gps(w, rec);
+    add_ambient(w, rec);
+    add_sequence(w, rec, ctx);
+    return encode_packet(data);
+  } catch (const Exiv2::AnyError& e) {
+    return make_error(Errc::internal, "building the XMP sidecar for frame {} failed: {}", rec.seq,
+                      e.what());
+  }
+}
+
+Result<std::string> strip_gps(const std::string& xmp_packet) {
+  TB_TRY(ensure_xmp_ready());
+  try {
+    Exiv2::XmpData data;
+    int rc = 0;
+    {
+      std::lock_guard lk(g_toolkit_mutex);
+      rc = Exiv2::XmpParser::decode(data, xmp_packet);
+    }
+    if (rc != 0 || (data.empty() && !xmp_packet.empty()))
+      return make_error(Errc::invalid,
+                        "cannot strip GPS: the sidecar is not a readable XMP packet"
+                        " ({})",
+                        rc != 0 ? parser_rc_text(rc) : "no properties found");
+    const std::string tb_gps = kTb + "Gps";
+    size_t removed = 0;
+    for (auto it = data.begin(); it != data.end();) {
+      const std::string& key = it->key();
+      const bool exif_gps = key.rfind("Xmp.exif.GPS", 0) == 0;
+      const bool tb_gps_detail = key.rfind(tb_gps, 0) == 0 && key != kTb + "GpsStatus";
+      if (exif_gps || tb_gps_detail) {
+        it = data.erase(it);
+        ++removed;
+      } else {
+        ++it;
+      }
+    }
+    // Say why there is no position, so a reader does not take it for a missing fix.
+    auto status = data.findKey(Exiv2::XmpKey(kTb + "GpsStatus"));
+    if (status != data.end()) data.erase(status);
+    Writer(data).text(kTb + "GpsStatus", "stripped");
+    spdlog::debug("strip_gps: removed {} GPS properties", removed);
+    return encode_packet(data);
+  } catch (const Exiv2::AnyError& e) {
+    return make_error(Errc::invalid, "cannot strip GPS from the sidecar: {}", e.what());
+  }
+}
+
+}  // namespace tb::capture

@@ -1,0 +1,285 @@
+// Sidecars written by exiv2 and read back by an independent reader: the real exiftool
+// (`exiftool -j -n -G1 -a`), so the XMP is checked as other tools will see it.
+#include <gtest/gtest.h>
+#include <unistd.h>
+#include <nlohmann/json.hpp>
+
+#include <array>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <thread>
+
+#include "tetherbox/capture/sidecar.hpp"
+
+using namespace tb::capture;
+using nlohmann::json;
+namespace fs = std::filesystem;
+
+namespace {
+
+class TempDir {
+ public:
+  TempDir() {
+    std::string tmpl = (fs::temp_directory_path() / "tb-sidecar-XXXXXX").string();
+    path_ = mkdtemp(tmpl.data());
+  }
+  ~TempDir() { fs::remove_all(path_); }
+  const fs::path& path() const { return path_; }
+
+ private:
+  fs::path path_;
+};
+
+tb::UtcTime utc(int y, unsigned mo, unsigned d, int h, int mi, int s, int ms) {
+  using namespace std::chrono;
+  return sys_days{year{y} / month{mo} / day{d}} + hours{h} + minutes{mi} + seconds{s} +
+         milliseconds{ms};
+}
+
+FrameRecord base_record() {
+  FrameRecord r;
+  r.request_id = 4242;
+  r.seq = 17;
+  r.name = "orbit_00017_key_+0.0_az045";
+  r.position = {.ring = 2,
+                .index_in_ring = 3,
+                .azimuth_deg = 45.0,
+                .elevation_deg = 30.0,
+                .light = "key",
+                .bracket_step = 1,
+                .ev_offset = -1.0};
+  r.commanded = {.shutter_s = 1.0 / 125.0, .aperture = 8.0, .iso = 200, .ev_comp = 0.0};
+  r.reported = {.shutter_s = 1.0 / 125.0, .aperture = 5.6, .iso = 200, .ev_comp = 0.0};
+  r.exposure_verified = true;
+  r.attempts = 2;
+  r.trigger_utc = utc(2026, 11, 25, 16, 35, 52, 123);
+  r.trigger_uncertainty_s = 0.015;
+  r.camera_clock_offset_s = -0.25;
+  r.gps = {.fix = true,
+           .reason = "",
+           .mode = 3,
+           .lat_deg = 48.8583701,
+           .lon_deg = 2.2944813,
+           .alt_msl_m = 35.5,
+           .hdop = 0.9,
+           .pdop = 1.6,
+           .fix_age_s = 0.5,
+           .source = "sim"};
+  r.ambient = {.available = true,
+               .reason = "",
+               .temperature_c = -5.3,
+               .humidity_pct = 45.5,
+               .pressure_hpa = 1013.2,
+               .sensor_id = "bme280:iio:device0",
+               .reading_age_s = 1.5};
+  r.files = {{"original", "data/frames/orbit_00017.dng", "DSC_0001.DNG", 123, "ab"},
+             {"original", "data/frames/orbit_00017.jpg", "DSC_0001.JPG", 45, "cd"}};
+  r.histogram = {.clipped_high = 0.04, .clipped_low = 0.01, .mean = 0.42};
+  r.faults = {"exposure mismatch: aperture 8 commanded, 5.6 reported", "retry after busy"};
+  return r;
+}
+
+SidecarContext base_context() {
+  SidecarContext c;
+  c.session = "2026-11-25T163000Z_orbit";
+  c.camera_model = "Nikon D850";
+  c.camera_serial = "3012345";
+  c.lens = "AF-S NIKKOR 50mm f/1.8G";
+  c.focal_length_mm = 50;
+  c.creator = "A. Photographer";
+  c.copyright = "CC-BY-4.0";
+  c.original_file = "orbit_00017.dng";
+  return c;
+}
+
+// Writes the packet to a file and returns exiftool's view of it (one JSON object).
+json exiftool(const fs::path& dir, const std::string& name, const std::string& packet) {
+  const fs::path file = dir / name;
+  {
+    std::ofstream out(file, std::ios::binary);
+    out << packet;
+  }
+  const std::string cmd = "exiftool -j -n -G1 -a '" + file.string() + "' 2>&1";
+  FILE* p = popen(cmd.c_str(), "r");
+  if (!p) ADD_FAILURE() << "cannot run exiftool";
+  std::string text;
+  std::array<char, 4096> buf{};
+  size_t n = 0;
+  while (p && (n = fread(buf.data(), 1, buf.size(), p)) > 0) text.append(buf.data(), n);
+  const int rc = p ? pclose(p) : -1;
+  EXPECT_EQ(rc, 0) << text;
+  json j = json::parse(text, nullptr, false);
+  if (!j.is_array() || j.empty()) {
+    ADD_FAILURE() << "exiftool output is not a JSON array: " << text;
+    return json::object();
+  }
+  return j[0];
+}
+
+bool has_gps_tag(const json& j) {
+  for (const auto& [k, v] : j.items())
+    if (k.find(":GPS") != std::string::npos) return true;
+  return false;
+}
+
+}  // namespace
+
+TEST(SidecarExiftool, NorthernEasternFrameReadsBack) {
+  TempDir dir;
+  auto packet = make_sidecar(base_record(), base_context());
+  ASSERT_TRUE(packet.ok()) << packet.error().message;
+  const json j = exiftool(dir.path(), "frame.xmp", *packet);
+  SCOPED_TRACE(j.dump(2));
+  ASSERT_TRUE(j.contains("XMP-exif:GPSDateTime")) << j.dump(2);
+
+  EXPECT_NEAR(j.at("XMP-exif:GPSLatitude").get<double>(), 48.8583701, 1e-6);
+  EXPECT_NEAR(j.at("XMP-exif:GPSLongitude").get<double>(), 2.2944813, 1e-6);
+  EXPECT_NEAR(j.at("XMP-exif:GPSAltitude").get<double>(), 35.5, 1e-9);
+  EXPECT_EQ(j.at("XMP-exif:GPSAltitudeRef").get<int>(), 0);
+  EXPECT_EQ(j.at("XMP-exif:GPSMeasureMode").get<int>(), 3);
+  EXPECT_NEAR(j.at("XMP-exif:GPSDOP").get<double>(), 0.9, 1e-9);
+  EXPECT_EQ(j.at("XMP-exif:GPSMapDatum"), "WGS-84");
+  EXPECT_EQ(j.at("XMP-exif:GPSVersionID"), "2.3.0.0");
+  // Fix time = trigger - fix age, with its zone.
+  EXPECT_EQ(j.at("XMP-exif:GPSDateTime"), "2026:11:25 16:35:51.623+00:00");
+
+  EXPECT_EQ(j.at("XMP-exif:DateTimeOriginal"), "2026:11:25 16:35:52.123+00:00");
+  EXPECT_NEAR(j.at("XMP-exif:ExposureCompensation").get<double>(), 0.0, 1e-12);
+  EXPECT_EQ(j.at("XMP-exifEX:PhotographicSensitivity").get<int>(), 200);
+  EXPECT_EQ(j.at("XMP-xmp:CreateDate"), "2026:11:25 16:35:52.123+00:00");
+  EXPECT_EQ(j.at("XMP-photoshop:DateCreated"), "2026:11:25 16:35:52.123+00:00");
+
+  EXPECT_EQ(j.at("XMP-xmp:CreatorTool"), "tetherbox");
+  EXPECT_EQ(j.at("XMP-tiff:Make"), "Nikon");
+  EXPECT_EQ(j.at("XMP-tiff:Model"), "Nikon D850");
+  EXPECT_EQ(j.at("XMP-exifEX:SerialNumber").get<int>(), 3012345);  // -n: digits read as a number
+  EXPECT_EQ(j.at("XMP-exifEX:LensModel"), "AF-S NIKKOR 50mm f/1.8G");
+  EXPECT_NEAR(j.at("XMP-exif:ExposureTime").get<double>(), 0.008, 1e-12);
+  EXPECT_NEAR(j.at("XMP-exif:FNumber").get<double>(), 5.6, 1e-9);  // reported, not commanded
+  EXPECT_EQ(j.at("XMP-exif:ISO").get<int>(), 200);
+  EXPECT_NEAR(j.at("XMP-exif:FocalLength").get<double>(), 50.0, 1e-9);
+  EXPECT_EQ(j.at("XMP-dc:Creator"), "A. Photographer");
+  EXPECT_EQ(j.at("XMP-dc:Rights"), "CC-BY-4.0");
+
+  EXPECT_NEAR(j.at("XMP-exifEX:AmbientTemperature").get<double>(), -5.3, 1e-9);
+  EXPECT_NEAR(j.at("XMP-exifEX:Humidity").get<double>(), 45.5, 1e-9);
+  EXPECT_NEAR(j.at("XMP-exifEX:Pressure").get<double>(), 1013.2, 1e-9);
+  EXPECT_EQ(j.at("XMP-tetherbox:AmbientSensor"), "bme280:iio:device0");
+  EXPECT_NEAR(j.at("XMP-tetherbox:AmbientAgeS").get<double>(), 1.5, 1e-12);
+  EXPECT_FALSE(j.contains("XMP-tetherbox:AmbientStatus"));
+
+  EXPECT_EQ(j.at("XMP-tetherbox:RequestId").get<int>(), 4242);
+  EXPECT_EQ(j.at("XMP-tetherbox:Seq").get<int>(), 17);
+  EXPECT_EQ(j.at("XMP-tetherbox:Session"), "2026-11-25T163000Z_orbit");
+  EXPECT_EQ(j.at("XMP-tetherbox:Ring").get<int>(), 2);
+  EXPECT_NEAR(j.at("XMP-tetherbox:Azimuth").get<double>(), 45.0, 1e-12);
+  EXPECT_NEAR(j.at("XMP-tetherbox:Elevation").get<double>(), 30.0, 1e-12);
+  EXPECT_EQ(j.at("XMP-tetherbox:LightPreset"), "key");
+  EXPECT_EQ(j.at("XMP-tetherbox:BracketStep").get<int>(), 1);
+  EXPECT_NEAR(j.at("XMP-tetherbox:EvOffset").get<double>(), -1.0, 1e-12);
+  // Written as rationals ("1/125", "8/1"); exiftool -n reads them as numbers.
+  EXPECT_NEAR(j.at("XMP-tetherbox:CommandedShutter").get<double>(), 0.008, 1e-12);
+  EXPECT_NEAR(j.at("XMP-tetherbox:CommandedAperture").get<double>(), 8.0, 1e-12);
+  EXPECT_EQ(j.at("XMP-tetherbox:CommandedIso").get<int>(), 200);
+  EXPECT_EQ(j.at("XMP-tetherbox:ExposureVerified"), true);  // XMP Boolean "True"
+  EXPECT_EQ(j.at("XMP-tetherbox:Attempts").get<int>(), 2);
+  EXPECT_NEAR(j.at("XMP-tetherbox:TriggerUncertaintyS").get<double>(), 0.015, 1e-12);
+  EXPECT_NEAR(j.at("XMP-tetherbox:CameraClockOffsetS").get<double>(), -0.25, 1e-12);
+  EXPECT_EQ(j.at("XMP-tetherbox:OriginalFile"), "orbit_00017.dng");
+  EXPECT_EQ(j.at("XMP-tetherbox:OriginalFiles"),
+            json::array({"orbit_00017.dng", "orbit_00017.jpg"}));
+  EXPECT_EQ(j.at("XMP-tetherbox:CameraFileName"), "DSC_0001.DNG");
+  EXPECT_EQ(j.at("XMP-tetherbox:Faults"),
+            json::array({base_record().faults[0], base_record().faults[1]}));
+  EXPECT_EQ(j.at("XMP-tetherbox:GpsStatus"), "fix");
+}
+
+TEST(SidecarExiftool, SouthernWesternBelowSeaLevel) {
+  TempDir dir;
+  FrameRecord r = base_record();
+  r.gps.lat_deg = -33.8567844;
+  r.gps.lon_deg = -70.6482666;
+  r.gps.alt_msl_m = -12.25;
+  r.gps.mode = 2;
+  const json j = exiftool(dir.path(), "south.xmp", make_sidecar(r, base_context()).value());
+  SCOPED_TRACE(j.dump(2));
+  EXPECT_NEAR(j.at("XMP-exif:GPSLatitude").get<double>(), -33.8567844, 1e-6);
+  EXPECT_NEAR(j.at("XMP-exif:GPSLongitude").get<double>(), -70.6482666, 1e-6);
+  EXPECT_NEAR(j.at("XMP-exif:GPSAltitude").get<double>(), 12.25, 1e-9);
+  EXPECT_EQ(j.at("XMP-exif:GPSAltitudeRef").get<int>(), 1);
+  EXPECT_EQ(j.at("XMP-exif:GPSMeasureMode").get<int>(), 2);
+}
+
+TEST(SidecarExiftool, NoFixAndNoAmbientAreExplicit) {
+  TempDir dir;
+  FrameRecord r = base_record();
+  r.gps = {};
+  r.gps.fix = false;
+  r.gps.reason = "stale (12.3 s)";
+  r.ambient = {};
+  r.ambient.available = false;
+  r.ambient.reason = "sensor timeout";
+  r.camera_clock_offset_s.reset();
+  r.faults.clear();
+  SidecarContext c = base_context();
+  c.creator.clear();
+  c.copyright.clear();
+  const json j = exiftool(dir.path(), "nofix.xmp", make_sidecar(r, c).value());
+  SCOPED_TRACE(j.dump(2));
+  EXPECT_FALSE(has_gps_tag(j));
+  EXPECT_EQ(j.at("XMP-tetherbox:GpsStatus"), "no fix: stale (12.3 s)");
+  EXPECT_EQ(j.at("XMP-tetherbox:AmbientStatus"), "unavailable: sensor timeout");
+  EXPECT_FALSE(j.contains("XMP-exifEX:AmbientTemperature"));
+  EXPECT_FALSE(j.contains("XMP-exifEX:Humidity"));
+  EXPECT_FALSE(j.contains("XMP-exifEX:Pressure"));
+  EXPECT_FALSE(j.contains("XMP-tetherbox:CameraClockOffsetS"));
+  EXPECT_FALSE(j.contains("XMP-dc:Creator"));
+  EXPECT_FALSE(j.contains("XMP-dc:Rights"));
+  EXPECT_EQ(j.at("XMP-exif:DateTimeOriginal"), "2026:11:25 16:35:52.123+00:00");
+}
+
+TEST(SidecarExiftool, StripGpsKeepsTimeAndSequence) {
+  TempDir dir;
+  auto packet = make_sidecar(base_record(), base_context());
+  ASSERT_TRUE(packet.ok()) << packet.error().message;
+  const json before = exiftool(dir.path(), "before.xmp", *packet);
+  ASSERT_TRUE(has_gps_tag(before));
+  auto stripped = strip_gps(*packet);
+  ASSERT_TRUE(stripped.ok()) << stripped.error().message;
+  EXPECT_EQ(stripped->find("GPS"), std::string::npos);
+  const json j = exiftool(dir.path(), "after.xmp", *stripped);
+  SCOPED_TRACE(j.dump(2));
+  EXPECT_FALSE(has_gps_tag(j));
+  EXPECT_FALSE(j.contains("XMP-tetherbox:GpsSource"));
+  EXPECT_EQ(j.at("XMP-tetherbox:GpsStatus"), "stripped");
+  EXPECT_EQ(j.at("XMP-exif:DateTimeOriginal"), "2026:11:25 16:35:52.123+00:00");
+  EXPECT_EQ(j.at("XMP-tetherbox:Seq").get<int>(), 17);
+  EXPECT_NEAR(j.at("XMP-exifEX:AmbientTemperature").get<double>(), -5.3, 1e-9);
+  EXPECT_EQ(j.at("XMP-tetherbox:Faults").size(), 2u);
+}
+
+TEST(SidecarExiftool, StripGpsRejectsGarbage) {
+  auto r = strip_gps("this is not xmp <x:xmpmeta");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, tb::Errc::invalid);
+}
+
+TEST(SidecarExiftool, ConcurrentWritersProduceIdenticalPackets) {
+  const auto expected = make_sidecar(base_record(), base_context()).value();
+  std::vector<std::thread> threads;
+  std::atomic<int> mismatches{0};
+  for (int t = 0; t < 4; ++t)
+    threads.emplace_back([&] {
+      for (int i = 0; i < 25; ++i) {
+        auto p = make_sidecar(base_record(), base_context());
+        if (!p.ok() || *p != expected) ++mismatches;
+        auto s = strip_gps(expected);
+        if (!s.ok() || s->find("GPSLatitude") != std::string::npos) ++mismatches;
+      }
+    });
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(mismatches.load(), 0);
+}
