@@ -1,0 +1,484 @@
+// The gphoto2 backend against libgphoto2's virtual PTP camera (vcamera: a Nikon D750 behind the
+// vusb port driver, real ptp2 driver), with its fault files: unplug, busy, slow link.
+//
+// Each test runs in its own process (ctest passes --gtest_filter), because the virtual body's
+// state (card, file counter, settings) lives in vusb.so until the process exits. The card is a
+// per-test copy of the seed JPEG with a fixed-size trailer after its EOI marker; the test writes
+// the request id into the trailer before each capture, and the body serves the file as it is at
+// download time, so each delivered file proves which request it belongs to.
+#include <gphoto2/gphoto2.h>
+#include <gtest/gtest.h>
+#include <openssl/sha.h>
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <string>
+#include <thread>
+
+#include "tetherbox/hal/gphoto2/gphoto2_camera.hpp"
+
+namespace fs = std::filesystem;
+namespace gp = tb::hal::gphoto2_backend;
+using namespace std::chrono_literals;
+using tb::Errc;
+
+namespace {
+
+constexpr size_t kTrailer = 32;
+
+std::string env_or(const char* name, const std::string& fallback) {
+  const char* v = std::getenv(name);
+  return v && *v ? v : fallback;
+}
+
+std::string marker_for(uint64_t id) {
+  char buf[kTrailer + 1];
+  std::snprintf(buf, sizeof buf, "TBREQ:%024llu\n\n", static_cast<unsigned long long>(id));
+  return std::string(buf, kTrailer);
+}
+
+std::string trailer_of(const std::vector<uint8_t>& data) {
+  if (data.size() < kTrailer) return {};
+  return std::string(data.end() - kTrailer, data.end());
+}
+
+std::string sha256_hex(const std::vector<uint8_t>& data) {
+  unsigned char md[SHA256_DIGEST_LENGTH];
+  SHA256(data.data(), data.size(), md);
+  std::string out;
+  char b[3];
+  for (unsigned char c : md) {
+    std::snprintf(b, sizeof b, "%02x", c);
+    out += b;
+  }
+  return out;
+}
+
+// An independent libgphoto2 session (not the backend) to read what the body holds.
+struct RawReader {
+  GPContext* ctx = gp_context_new();
+  Camera* cam = nullptr;
+  RawReader() {
+    gp_camera_new(&cam);
+    int rc = gp_camera_init(cam, ctx);
+    if (rc < GP_OK) ADD_FAILURE() << "raw reader init: " << gp_result_as_string(rc);
+  }
+  ~RawReader() {
+    gp_camera_exit(cam, ctx);
+    gp_camera_free(cam);
+    gp_context_unref(ctx);
+  }
+  std::string text(const char* name) {
+    CameraWidget* w = nullptr;
+    if (gp_camera_get_single_config(cam, name, &w, ctx) < GP_OK) return "<missing>";
+    const char* v = nullptr;
+    gp_widget_get_value(w, &v);
+    std::string out = v ? v : "";
+    gp_widget_free(w);
+    return out;
+  }
+  // Files in the capture folders (DCIM/1xxGPHOT), the seed excluded.
+  std::set<std::string> captured_files() {
+    std::set<std::string> out;
+    walk("/", out, 0);
+    return out;
+  }
+  void walk(const std::string& folder, std::set<std::string>& out, int depth) {
+    if (depth > 6) return;
+    CameraList* l = nullptr;
+    gp_list_new(&l);
+    if (gp_camera_folder_list_files(cam, folder.c_str(), l, ctx) >= GP_OK) {
+      for (int i = 0; i < gp_list_count(l); ++i) {
+        const char* n = nullptr;
+        gp_list_get_name(l, i, &n);
+        if (std::string(n) != "SEED.JPG") out.insert((folder == "/" ? "" : folder) + "/" + n);
+      }
+    }
+    gp_list_reset(l);
+    std::vector<std::string> subs;
+    if (gp_camera_folder_list_folders(cam, folder.c_str(), l, ctx) >= GP_OK) {
+      for (int i = 0; i < gp_list_count(l); ++i) {
+        const char* n = nullptr;
+        gp_list_get_name(l, i, &n);
+        subs.push_back((folder == "/" ? "" : folder) + "/" + n);
+      }
+    }
+    gp_list_free(l);
+    for (const auto& s : subs) walk(s, out, depth + 1);
+  }
+};
+
+class VCamera : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    spdlog::set_level(spdlog::level::info);
+    const char* iolibs = std::getenv("IOLIBS");
+    ASSERT_TRUE(iolibs && fs::exists(fs::path(iolibs) / "vusb.so"))
+        << "IOLIBS must name the vcamera iolibs folder (ctest sets it; see "
+           "tests/unit/gphoto2/CMakeLists.txt)";
+    tmp_ = env_or("TB_VCAM_TMP", (fs::temp_directory_path() / "tb-vcam-test").string());
+    fs::remove_all(tmp_);
+    fs::create_directories(tmp_);
+    unplug_ = fs::path(env_or("VCAMERA_UNPLUG_FILE", (tmp_ / "unplug").string()));
+    busy_ = fs::path(env_or("VCAMERA_BUSY_FILE", (tmp_ / "busy").string()));
+    slow_ = fs::path(env_or("VCAMERA_SLOW_FILE", (tmp_ / "slow").string()));
+    card_ = fs::path(env_or("VCAMERA_DIR", (tmp_ / "card").string()));
+    setenv("VCAMERA_UNPLUG_FILE", unplug_.c_str(), 1);
+    setenv("VCAMERA_BUSY_FILE", busy_.c_str(), 1);
+    setenv("VCAMERA_SLOW_FILE", slow_.c_str(), 1);
+    setenv("VCAMERA_DIR", card_.c_str(), 1);
+    for (const auto& f : {unplug_, busy_, slow_}) fs::remove(f);
+
+    // Per-test card: the seed plus a fixed-size trailer the test rewrites per request.
+    fs::path seed = fs::path(env_or("TB_VCAMERA_SEED_DIR", "")) / "DCIM" / "SEED.JPG";
+    ASSERT_TRUE(fs::exists(seed)) << "seed JPEG missing: " << seed;
+    fs::remove_all(card_);
+    fs::create_directories(card_ / "DCIM");
+    seed_ = card_ / "DCIM" / "SEED.JPG";
+    fs::copy_file(seed, seed_);
+    {
+      std::ofstream out(seed_, std::ios::app | std::ios::binary);
+      out << marker_for(0);
+    }
+    seed_size_ = fs::file_size(seed_);
+    cfg_.camera.backend = "gphoto2";
+    cfg_.camera.format = "jpeg";
+  }
+
+  void TearDown() override {
+    for (const auto& f : {unplug_, busy_, slow_}) fs::remove(f);
+  }
+
+  void set_marker(uint64_t id) {
+    std::fstream f(seed_, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(static_cast<std::streamoff>(seed_size_ - kTrailer));
+    f << marker_for(id);
+  }
+
+  static void touch(const fs::path& p, const std::string& content = "") {
+    std::ofstream(p) << content;
+  }
+
+  std::unique_ptr<tb::hal::Camera> open_camera(gp::Options opts = {}) {
+    auto cam = gp::make_camera(cfg_, std::move(opts));
+    auto info = cam->open();
+    EXPECT_TRUE(info.ok()) << info.error().message;
+    if (!info.ok()) return nullptr;
+    EXPECT_EQ(info->model, "Nikon DSC D750");
+    EXPECT_EQ(info->backend, "gphoto2");
+    EXPECT_FALSE(info->can_set_iso);
+    return cam;
+  }
+
+  // A capture whose single file carries the request's marker.
+  void expect_bound(const tb::Result<tb::hal::CaptureResult>& r, uint64_t id) {
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    EXPECT_EQ(r->request_id, id);
+    ASSERT_EQ(r->files.size(), 1u);
+    const auto& f = r->files[0];
+    EXPECT_EQ(f.extension, "jpg");
+    EXPECT_EQ(f.mime, "image/jpeg");
+    ASSERT_EQ(f.data.size(), seed_size_);
+    EXPECT_EQ(f.data[0], 0xFF);
+    EXPECT_EQ(f.data[1], 0xD8);
+    EXPECT_EQ(trailer_of(f.data), marker_for(id)) << "file " << f.camera_name;
+  }
+
+  fs::path tmp_, unplug_, busy_, slow_, card_, seed_;
+  uintmax_t seed_size_ = 0;
+  tb::config::Config cfg_;
+};
+
+TEST_F(VCamera, ExposureSetSnapsAndReadsBack) {
+  auto cam = open_camera();
+  ASSERT_TRUE(cam);
+  tb::hal::ExposureSettings e;
+  e.shutter_s = 1.0 / 125;  // not on the body: 0.0100s is 0.32 stop away
+  e.aperture = 8.0;
+  e.iso = 100;
+  auto st = cam->set_exposure(e);
+  ASSERT_TRUE(st.ok()) << st.error().message;
+  auto r = cam->read_exposure();
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_DOUBLE_EQ(r->aperture, 8.0);
+  EXPECT_DOUBLE_EQ(r->shutter_s, 0.01);
+  EXPECT_EQ(r->iso, 0);  // the body has no ISO widget
+
+  e.shutter_s = 1.0 / 1000;
+  e.aperture = 5.6;
+  ASSERT_TRUE(cam->set_exposure(e).ok());
+  r = cam->read_exposure();
+  ASSERT_TRUE(r.ok());
+  EXPECT_DOUBLE_EQ(r->aperture, 5.6);
+  EXPECT_DOUBLE_EQ(r->shutter_s, 0.0012);
+
+  // Values the body cannot take: an error that names body, widget, value and the choices.
+  auto wide = e;
+  wide.aperture = 1.4;
+  auto bad = cam->set_exposure(wide);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().code, Errc::invalid);
+  for (const char* s : {"Nikon DSC D750", "'f-number'", "f/1.4", "f/2.8, f/3.5"}) {
+    EXPECT_NE(bad.error().message.find(s), std::string::npos) << s << " in " << bad.error().message;
+  }
+  auto slow = e;
+  slow.shutter_s = 1.0 / 30;
+  bad = cam->set_exposure(slow);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.error().message.find("'shutterspeed'"), std::string::npos);
+
+  // The refused values changed nothing; the capture reports the exposure set before, and
+  // records that ISO could not be set.
+  ASSERT_TRUE(cam->lock_automatics().ok());
+  auto c = cam->capture(1);
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  EXPECT_DOUBLE_EQ(c->reported.aperture, 5.6);
+  EXPECT_DOUBLE_EQ(c->reported.shutter_s, 0.0012);
+  EXPECT_TRUE(c->reported_valid);
+  bool iso_note = false;
+  for (const auto& n : c->notes) iso_note |= n.find("no ISO widget") != std::string::npos;
+  EXPECT_TRUE(iso_note);
+  cam->close();
+
+  // An independent session reads the body's settings.
+  RawReader raw;
+  EXPECT_EQ(raw.text("f-number"), "f/5.6");
+  EXPECT_EQ(raw.text("shutterspeed"), "0.0012s");
+  EXPECT_EQ(raw.text("capturetarget"), "Memory card");
+  EXPECT_EQ(raw.text("autofocus"), "Off");
+}
+
+TEST_F(VCamera, SyncClockReturnsMeasuredOffset) {
+  auto cam = open_camera();
+  ASSERT_TRUE(cam);
+  // vcamera ignores clock writes and runs on the host clock: asking for an hour ahead must
+  // report what the body really has (about 0), not what was asked.
+  auto r = cam->sync_clock(std::chrono::system_clock::now() + 1h);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  ASSERT_TRUE(r->has_value());
+  EXPECT_LE(std::abs(**r), 2.0);
+}
+
+TEST_F(VCamera, FiftyCapturesBoundToTheirRequests) {
+  auto cam = open_camera();
+  ASSERT_TRUE(cam);
+  ASSERT_TRUE(cam->lock_automatics().ok());
+  ASSERT_TRUE(cam->drain().ok());
+  std::set<std::string> names, hashes;
+  auto t0 = std::chrono::steady_clock::now();
+  for (uint64_t id = 1001; id <= 1050; ++id) {
+    set_marker(id);
+    auto r = cam->capture(id);
+    expect_bound(r, id);
+    if (!r.ok()) return;
+    names.insert(r->files[0].camera_name);
+    hashes.insert(sha256_hex(r->files[0].data));
+    EXPECT_GE(r->trigger_uncertainty_s, 0.0);
+    EXPECT_LT(r->trigger_uncertainty_s, 1.0);
+  }
+  double per_frame =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() / 50;
+  std::printf("vcamera: capture+download %.1f ms per frame (12 MB JPEG, one open session)\n",
+              per_frame * 1000);
+  EXPECT_EQ(names.size(), 50u);
+  EXPECT_EQ(hashes.size(), 50u);
+  EXPECT_TRUE(names.count("DSC_0001.JPG"));
+  EXPECT_TRUE(names.count("DSC_0050.JPG"));
+  cam->close();
+  RawReader raw;
+  EXPECT_EQ(raw.captured_files().size(), 50u);
+}
+
+TEST_F(VCamera, CardFullIsNoSpace) {
+  ASSERT_STREQ(std::getenv("VCAMERA_MAX_CAPTURES"), "3");
+  auto cam = open_camera();
+  ASSERT_TRUE(cam);
+  for (uint64_t id = 1; id <= 3; ++id) {
+    set_marker(id);
+    expect_bound(cam->capture(id), id);
+  }
+  auto full = cam->capture(4);
+  ASSERT_FALSE(full.ok());
+  EXPECT_EQ(full.error().code, Errc::no_space);
+  EXPECT_NE(full.error().message.find("camera card full"), std::string::npos)
+      << full.error().message;
+  // Still a clean answer, not a wedged session.
+  auto again = cam->capture(4);
+  ASSERT_FALSE(again.ok());
+  EXPECT_EQ(again.error().code, Errc::no_space);
+  cam->close();
+  RawReader raw;
+  EXPECT_EQ(raw.captured_files().size(), 3u);
+}
+
+TEST_F(VCamera, UnplugBetweenFramesThenReconnect) {
+  gp::Options opts;
+  opts.reappear_timeout = 300ms;
+  auto cam = open_camera(opts);
+  ASSERT_TRUE(cam);
+  ASSERT_TRUE(cam->lock_automatics().ok());
+  std::set<std::string> names;
+  uint64_t id = 1;
+  for (; id <= 3; ++id) {
+    set_marker(id);
+    auto r = cam->capture(id);
+    expect_bound(r, id);
+    if (r.ok()) names.insert(r->files[0].camera_name);
+  }
+  touch(unplug_);
+  set_marker(id);
+  auto cut = cam->capture(id);
+  ASSERT_FALSE(cut.ok());
+  EXPECT_EQ(cut.error().code, Errc::disconnected) << cut.error().message;
+  // Still unplugged: reconnect gives up after its budget, with a clear error.
+  auto t0 = std::chrono::steady_clock::now();
+  auto rc = cam->reconnect();
+  ASSERT_FALSE(rc.ok());
+  EXPECT_EQ(rc.error().code, Errc::disconnected);
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 2s);
+  auto dead = cam->capture(id);
+  ASSERT_FALSE(dead.ok());
+  EXPECT_EQ(dead.error().code, Errc::disconnected);
+
+  fs::remove(unplug_);
+  auto st = cam->reconnect();
+  ASSERT_TRUE(st.ok()) << st.error().message;
+  // The same request again, then two more: nothing doubled, nothing lost.
+  for (; id <= 6; ++id) {
+    set_marker(id);
+    auto r = cam->capture(id);
+    expect_bound(r, id);
+    if (r.ok()) names.insert(r->files[0].camera_name);
+  }
+  EXPECT_EQ(names.size(), 6u);
+  // Settings survive the reconnect (re-applied).
+  auto e = cam->read_exposure();
+  ASSERT_TRUE(e.ok());
+  cam->close();
+  RawReader raw;
+  EXPECT_EQ(raw.captured_files().size(), 6u);
+  EXPECT_EQ(raw.text("capturetarget"), "Memory card");
+}
+
+TEST_F(VCamera, UnplugDuringSlowDownloadCompletesRequestOnce) {
+  auto cam = open_camera();
+  ASSERT_TRUE(cam);
+  ASSERT_TRUE(cam->lock_automatics().ok());
+  set_marker(1);
+  expect_bound(cam->capture(1), 1);
+
+  touch(slow_, "100");  // ~2.9 s for the 12 MB file
+  set_marker(2);
+  std::thread pull([&] {
+    std::this_thread::sleep_for(1200ms);  // after the shot (2N..7N), inside the download
+    touch(unplug_);
+  });
+  auto t0 = std::chrono::steady_clock::now();
+  auto cut = cam->capture(2);
+  pull.join();
+  ASSERT_FALSE(cut.ok());
+  EXPECT_EQ(cut.error().code, Errc::disconnected) << cut.error().message;
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 3000ms);  // cut short, not the full transfer
+
+  fs::remove(unplug_);
+  fs::remove(slow_);
+  auto st = cam->reconnect();
+  ASSERT_TRUE(st.ok()) << st.error().message;
+  auto done = cam->capture(2);  // the same request: delivered from the card, not shot again
+  expect_bound(done, 2);
+  ASSERT_TRUE(done.ok());
+  EXPECT_EQ(done->files[0].camera_name, "DSC_0002.JPG");
+  bool recovered = false;
+  for (const auto& n : done->notes)
+    recovered |= n.find("completed from the card") != std::string::npos;
+  EXPECT_TRUE(recovered);
+
+  set_marker(3);
+  auto next = cam->capture(3);
+  expect_bound(next, 3);
+  ASSERT_TRUE(next.ok());
+  EXPECT_EQ(next->files[0].camera_name, "DSC_0003.JPG");
+  cam->close();
+  RawReader raw;
+  EXPECT_EQ(raw.captured_files().size(), 3u);
+}
+
+TEST_F(VCamera, BusyIsRetriedThenReported) {
+  gp::Options opts;
+  opts.busy_budget = 800ms;
+  auto cam = open_camera(opts);
+  ASSERT_TRUE(cam);
+  tb::hal::ExposureSettings e;
+  e.aperture = 8;
+  e.shutter_s = 0.01;
+  ASSERT_TRUE(cam->set_exposure(e).ok());
+
+  touch(busy_);
+  auto t0 = std::chrono::steady_clock::now();
+  auto r = cam->capture(1);
+  auto took = std::chrono::steady_clock::now() - t0;
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, Errc::busy) << r.error().message;
+  EXPECT_GE(took, 500ms);  // it did retry
+  EXPECT_LT(took, 3s);     // bounded
+  // A property write while busy is refused as busy too, and nothing changed.
+  auto e2 = e;
+  e2.aperture = 11;
+  auto s = cam->set_exposure(e2);
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.error().code, Errc::busy) << s.error().message;
+  EXPECT_DOUBLE_EQ(cam->read_exposure()->aperture, 8.0);
+
+  fs::remove(busy_);
+  set_marker(1);
+  auto ok = cam->capture(1);
+  expect_bound(ok, 1);
+  ASSERT_TRUE(ok.ok());
+  EXPECT_EQ(ok->files[0].camera_name, "DSC_0001.JPG");  // busy shot nothing
+  ASSERT_TRUE(cam->set_exposure(e2).ok());
+  EXPECT_DOUBLE_EQ(cam->read_exposure()->aperture, 11.0);
+}
+
+TEST_F(VCamera, SecondThreadIsRefusedWhileCaptureInFlight) {
+  auto cam = open_camera();
+  ASSERT_TRUE(cam);
+  touch(slow_, "40");  // ~1.2 s capture + download
+  set_marker(1);
+  std::atomic<bool> started{false};
+  tb::Result<tb::hal::CaptureResult> first = tb::make_error(Errc::internal, "not run");
+  std::thread owner([&] {
+    started = true;
+    first = cam->capture(1);
+  });
+  while (!started) std::this_thread::yield();
+  std::this_thread::sleep_for(200ms);
+  auto t0 = std::chrono::steady_clock::now();
+  auto second = cam->capture(2);
+  auto took = std::chrono::steady_clock::now() - t0;
+  ASSERT_FALSE(second.ok());
+  EXPECT_EQ(second.error().code, Errc::busy);
+  EXPECT_NE(second.error().message.find("request 1 in flight"), std::string::npos)
+      << second.error().message;
+  EXPECT_LT(took, 50ms);  // refused at once, not queued behind the transfer
+  auto other = cam->read_exposure();
+  ASSERT_FALSE(other.ok());
+  EXPECT_EQ(other.error().code, Errc::busy);
+  owner.join();
+  expect_bound(first, 1);
+
+  fs::remove(slow_);
+  set_marker(2);
+  auto r2 = cam->capture(2);
+  expect_bound(r2, 2);
+  cam->close();
+  RawReader raw;
+  EXPECT_EQ(raw.captured_files().size(), 2u);
+}
+
+}  // namespace
