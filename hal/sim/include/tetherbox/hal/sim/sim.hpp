@@ -2,11 +2,15 @@
 // The sim board: every device simulated, deterministic for a given seed, with fault injection.
 // Devices of one board share a SimWorld (the turntable pose and the lights that are on are
 // what the sim camera renders).
+#include <array>
+#include <cstdint>
 #include <memory>
 #include <mutex>
 #include <set>
 #include <string>
+#include <vector>
 
+#include "tetherbox/common/result.hpp"
 #include "tetherbox/config/config.hpp"
 #include "tetherbox/hal/board.hpp"
 
@@ -20,6 +24,16 @@ struct SimWorld {
 
 std::shared_ptr<SimWorld> make_world();
 
+// Every sim device draws its pseudo-random choices from cfg.camera.sim.seed, so one seed fixes
+// the whole board (images, faults, GPS track, ambient dropouts).
+//
+// Sim camera faults, per capture() call (the call index counts every call, 0-based):
+//  - disconnect_at: the call fails with Errc::disconnected and the camera is off the bus for
+//    `disconnect_captures` calls in all (capture() and reconnect() both count); after that
+//    reconnect() succeeds. capture() keeps failing until reconnect() succeeded.
+//  - busy_probability: Errc::busy, decided by a hash of (seed, call index).
+//  - wrong_exposure_at: the frame is taken one stop over (shutter x2) and reported as such.
+//  - slow_download_ms: slept through the Clock on every successful download.
 std::unique_ptr<Camera> make_camera(std::shared_ptr<SimWorld> world, const config::Config& cfg,
                                     std::shared_ptr<Clock> clock);
 std::unique_ptr<Turntable> make_turntable(std::shared_ptr<SimWorld> world,
@@ -29,5 +43,54 @@ std::unique_ptr<Buttons> make_buttons(const config::Config& cfg, std::shared_ptr
 std::unique_ptr<GpsSource> make_gps(const config::Config& cfg, std::shared_ptr<Clock> clock);
 std::unique_ptr<EnvironmentSensor> make_ambient(const config::Config& cfg,
                                                 std::shared_ptr<Clock> clock);
+
+// ---- The sim camera's renderer, exposed for tests and tools ------------------------------
+
+// Linear scene-referred RGB (linear sRGB primaries), 0..1 after clipping, row-major, 3 floats
+// per pixel.
+struct LinearImage {
+  int width = 0, height = 0;
+  std::vector<float> rgb;
+  double mean() const;                // over all channels
+  std::array<double, 3> channel_means() const;
+};
+
+struct RenderRequest {
+  RigPose pose;
+  std::set<std::string> lights_on;
+  ExposureSettings exposure;
+  uint64_t frame_index = 0;  // selects the sensor noise pattern
+  bool noise = true;
+  bool clip = true;          // false: keep values above 1 (to measure exposure scaling)
+};
+
+// Ray-casts the turntable scene of a config (object, disc, backdrop, lights, lens, sensor size).
+// Building it generates the textures for cfg.camera.sim.seed (shared between renderers).
+class Renderer {
+ public:
+  explicit Renderer(const config::Config& cfg);
+  ~Renderer();
+  Renderer(const Renderer&) = delete;
+  Renderer& operator=(const Renderer&) = delete;
+  LinearImage render(const RenderRequest& req) const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// Linear value of a unit-albedo radiance at exposure `e` (the camera's exposure law):
+// radiance * k * shutter * iso / aperture^2.
+double exposure_gain(const ExposureSettings& e);
+
+// Relative RGB of a blackbody at `kelvin` (Planck's law at three wavelengths), scaled so that
+// 6500 K is (1,1,1) and the luminance is 1.
+std::array<double, 3> blackbody_rgb(double kelvin);
+
+// Encodes linear RGB as an sRGB JPEG (TurboJPEG, 4:2:0).
+Result<std::vector<uint8_t>> encode_jpeg_srgb(const LinearImage& img, int quality);
+
+// Camera-style file names: DSC_0001.JPG ... DSC_9999.JPG then DSC_0001 again.
+std::string camera_file_name(int number, const std::string& upper_ext);
 
 }  // namespace tb::hal::sim
