@@ -55,6 +55,7 @@ class Journal {
  private:
   Journal() = default;
   int fd_ = -1;
+  fs::path path_;
   std::mutex mu_;
 };
 
@@ -79,7 +80,8 @@ class Bag {
   // Records a payload file already on disk (the journal) — hashes it now.
   Status add_existing(const std::string& rel_under_data);
   bool has(const std::string& rel_under_data) const;
-  // Deletes a payload file from disk and from the manifest (a frame that did not complete).
+  // Deletes a payload file from disk and from the manifest (a frame that could not be
+  // completed leaves nothing behind). Absent files are not an error.
   Status remove(const std::string& rel_under_data);
   // Manifest paths ("data/...") currently recorded, sorted.
   std::vector<std::string> entries() const;

@@ -1,0 +1,146 @@
+// Atomic writes: temp file in the same directory -> write (hashing as we go) -> fsync ->
+// rename -> fsync the directory. A failure at any step unlinks the temp file, so the
+// destination is either the old file or the complete new one, never half of either.
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstring>
+#include <memory>
+
+#include "storage_io_detail.hpp"
+#include "tetherbox/capture/storage.hpp"
+
+namespace tb::capture {
+
+namespace detail {
+
+Error write_errno_error(int err, const char* what, const fs::path& file) {
+  const fs::path dir = file.has_parent_path() ? file.parent_path() : fs::path(".");
+  switch (err) {
+    case ENOSPC:
+    case EDQUOT:
+      return make_error(Errc::no_space, "no space left to {} {} ({} free on {}): {}", what,
+                        file.string(), human_mb(free_bytes_at(dir)), dir.string(),
+                        std::strerror(err));
+    case EROFS:
+    case EACCES:
+    case EPERM:
+      return make_error(Errc::refused, "cannot {} {}: directory {} is not writable ({})", what,
+                        file.string(), dir.string(), std::strerror(err));
+    case ENOENT:
+    case ENOTDIR:
+      return make_error(Errc::not_found, "cannot {} {}: directory {} does not exist ({})", what,
+                        file.string(), dir.string(), std::strerror(err));
+    default:
+      return make_error(Errc::io, "cannot {} {}: {}", what, file.string(), std::strerror(err));
+  }
+}
+
+}  // namespace detail
+
+namespace {
+
+// Large enough that a 48 MB RAW is a dozen syscalls; small enough that the chunk just hashed
+// is still in cache when write() copies it.
+constexpr size_t kChunk = 4u << 20;
+
+std::atomic<uint64_t> g_temp_counter{0};
+
+fs::path temp_path_for(const fs::path& path) {
+  const uint64_t n = g_temp_counter.fetch_add(1, std::memory_order_relaxed);
+  return path.parent_path() / fmt::format(".{}.tmp-{}-{}", path.filename().string(), ::getpid(), n);
+}
+
+Status write_all(int fd, const uint8_t* p, size_t n, detail::Sha256& hash, const fs::path& dest) {
+  while (n > 0) {
+    const size_t chunk = n < kChunk ? n : kChunk;
+    hash.update(p, chunk);
+    size_t done = 0;
+    while (done < chunk) {
+      const ssize_t w = ::write(fd, p + done, chunk - done);
+      if (w < 0) {
+        if (errno == EINTR) continue;
+        return detail::write_errno_error(errno, "write", dest);
+      }
+      if (w == 0) return detail::write_errno_error(ENOSPC, "write", dest);
+      done += static_cast<size_t>(w);
+    }
+    p += chunk;
+    n -= chunk;
+  }
+  return ok_status();
+}
+
+int fsync_retry(int fd) {
+  int r;
+  do {
+    r = ::fsync(fd);
+  } while (r != 0 && errno == EINTR);
+  return r;
+}
+
+}  // namespace
+
+Status fsync_dir(const fs::path& dir) {
+  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) {
+    const int err = errno;
+    return make_error(err == ENOENT ? Errc::not_found : Errc::io, "cannot open directory {}: {}",
+                      dir.string(), std::strerror(err));
+  }
+  const int r = fsync_retry(fd);
+  const int err = errno;
+  ::close(fd);
+  // Some filesystems (e.g. certain FUSE mounts) cannot fsync a directory: nothing to make
+  // durable there, so that is not a failure of the write.
+  if (r != 0 && err != EINVAL && err != ENOTSUP)
+    return make_error(Errc::io, "fsync of directory {} failed: {}", dir.string(),
+                      std::strerror(err));
+  return ok_status();
+}
+
+Result<WrittenFile> write_file_atomic(const fs::path& path, std::span<const uint8_t> data) {
+  if (path.filename().empty())
+    return make_error(Errc::invalid, "cannot write {}: not a file name", path.string());
+  const fs::path dir = path.has_parent_path() ? path.parent_path() : fs::path(".");
+  const fs::path tmp = temp_path_for(path.has_parent_path() ? path : dir / path);
+
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  if (fd < 0) return detail::write_errno_error(errno, "create", path);
+
+  auto fail = [&](Error e) -> Result<WrittenFile> {
+    ::close(fd);
+    ::unlink(tmp.c_str());
+    return e;
+  };
+
+  detail::Sha256 hash;
+  if (auto st = write_all(fd, data.data(), data.size(), hash, path); !st) return fail(st.error());
+  if (fsync_retry(fd) != 0) return fail(detail::write_errno_error(errno, "fsync", path));
+  auto digest = hash.finish();
+  if (!digest) return fail(digest.error());
+  if (::close(fd) != 0) {
+    const int err = errno;
+    ::unlink(tmp.c_str());
+    return detail::write_errno_error(err, "close", path);
+  }
+  if (::rename(tmp.c_str(), path.c_str()) != 0) {
+    const int err = errno;
+    ::unlink(tmp.c_str());
+    return detail::write_errno_error(err, "rename into place", path);
+  }
+  // The rename is done: the new content is in place even if the directory fsync fails, so
+  // report that failure (durability is not guaranteed) without pretending the file is absent.
+  TB_TRY(fsync_dir(dir));
+  return WrittenFile{path.string(), data.size(), std::move(*digest)};
+}
+
+Result<WrittenFile> write_file_atomic(const fs::path& path, const std::string& text) {
+  return write_file_atomic(
+      path, std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(text.data()), text.size()));
+}
+
+}  // namespace tb::capture
