@@ -888,11 +888,17 @@ Result<CaptureResult> GphotoCamera::finish_capture(const std::string& primary,
   out.request_id = pending_->request_id;
   out.trigger_utc = pending_->trigger_utc;
   out.trigger_uncertainty_s = pending_->trigger_uncertainty_s;
+  auto t0 = Clock::now();
   TB_TRY(download_with_retry(primary, out));
   for (const auto& c : companions) {
     if (!known_.count(c)) TB_TRY(download_with_retry(c, out));
   }
+  auto t1 = Clock::now();
   auto st = drain_events(opts_.event_wait, milliseconds(1500), primary, &out);
+  spdlog::debug("gphoto2: request {}: shot in {:.0f} ms, download {:.0f} ms, events {:.0f} ms",
+                out.request_id, out.trigger_uncertainty_s * 2000,
+                std::chrono::duration<double, std::milli>(t1 - t0).count(),
+                std::chrono::duration<double, std::milli>(Clock::now() - t1).count());
   if (!st.ok()) {
     // The frame is in hand; a lost link shows up on the next call.
     out.notes.push_back(fmt::format("event drain after capture failed: {}", st.error().message));

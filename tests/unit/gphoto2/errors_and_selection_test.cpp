@@ -4,6 +4,7 @@
 #include <gphoto2/gphoto2-result.h>
 #include <gtest/gtest.h>
 
+#include "tetherbox/config/load.hpp"
 #include "tetherbox/hal/gphoto2/gp_errors.hpp"
 #include "tetherbox/hal/gphoto2/gphoto2_camera.hpp"
 
@@ -66,4 +67,17 @@ TEST(Gphoto2Selection, NoneOneSeveral) {
   EXPECT_EQ(m.error().code, Errc::not_found);
   EXPECT_NE(m.error().message.find("Sony ILCE-7M3"), std::string::npos);
   EXPECT_EQ(gp::choose_camera({two[1]}, any)->model, "Nikon DSC D750");
+}
+
+TEST(Gphoto2ExampleConfig, UsbCameraExampleLoadsWithGphoto2Camera) {
+  auto cfg = tb::config::load_file(TB_SOURCE_DIR "/config/examples/usb-camera.yaml");
+  ASSERT_TRUE(cfg.ok()) << cfg.error().message;
+  EXPECT_EQ(cfg->camera.backend, "gphoto2");
+  EXPECT_TRUE(cfg->camera.select.model.empty());  // first camera found
+  EXPECT_EQ(cfg->camera.capture_target, "card");
+  EXPECT_EQ(cfg->turntable.backend, "sim");
+  EXPECT_EQ(cfg->lighting.backend, "sim");
+  EXPECT_EQ(cfg->gps.backend, "sim");
+  EXPECT_EQ(cfg->ambient.backend, "sim");
+  EXPECT_NEAR(cfg->camera.exposure.shutter_s, 1.0 / 125, 1e-12);
 }

@@ -117,7 +117,7 @@ struct RawReader {
 class VCamera : public ::testing::Test {
  protected:
   void SetUp() override {
-    spdlog::set_level(spdlog::level::info);
+    spdlog::set_level(std::getenv("TB_LOG_DEBUG") ? spdlog::level::debug : spdlog::level::info);
     const char* iolibs = std::getenv("IOLIBS");
     ASSERT_TRUE(iolibs && fs::exists(fs::path(iolibs) / "vusb.so"))
         << "IOLIBS must name the vcamera iolibs folder (ctest sets it; see "
@@ -296,7 +296,7 @@ TEST_F(VCamera, FiftyCapturesBoundToTheirRequests) {
 }
 
 TEST_F(VCamera, CardFullIsNoSpace) {
-  ASSERT_STREQ(std::getenv("VCAMERA_MAX_CAPTURES"), "3");
+  setenv("VCAMERA_MAX_CAPTURES", "3", 1);  // read by vusb.so at each capture
   auto cam = open_camera();
   ASSERT_TRUE(cam);
   for (uint64_t id = 1; id <= 3; ++id) {
