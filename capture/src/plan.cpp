@@ -140,6 +140,12 @@ Status check_base_exposure(const config::Exposure& e) {
     return make_error(Errc::invalid, "camera.exposure.shutter \"{}\" is not a positive time",
                       e.shutter);
   }
+  if (e.shutter_s > kLongestShutterS * 1.0001 || e.shutter_s < kShortestShutterS / 1.0001) {
+    return make_error(Errc::invalid,
+                      "camera.exposure.shutter \"{}\" is outside 1/32000..30\" (bulb is not "
+                      "supported)",
+                      e.shutter);
+  }
   if (!(e.aperture > 0)) {
     return make_error(Errc::invalid, "camera.exposure.aperture ({}) must be positive", e.aperture);
   }

@@ -314,6 +314,11 @@ TEST(MakePlanErrors, Brackets) {
   expect_invalid(cfg, "shorter than 1/32000");
   cfg.brackets.ev = {-2};  // exactly 1/32000
   EXPECT_TRUE(make_plan(cfg).ok());
+
+  cfg = turntable_config();
+  cfg.camera.exposure.shutter = "60";
+  cfg.camera.exposure.shutter_s = 60;
+  expect_invalid(cfg, "camera.exposure.shutter \"60\" is outside 1/32000..30\"");
 }
 
 TEST(MakePlanErrors, UnknownLightInPreset) {
