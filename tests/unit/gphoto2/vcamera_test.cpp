@@ -409,6 +409,114 @@ TEST_F(VCamera, UnplugDuringSlowDownloadCompletesRequestOnce) {
   EXPECT_EQ(raw.captured_files().size(), 3u);
 }
 
+// The unplug lands inside gp_camera_capture: whether the body had already stored the picture
+// depends on the moment, and either way the request must end with exactly one file.
+TEST_F(VCamera, UnplugDuringShotCompletesRequestOnce) {
+  auto cam = open_camera();
+  ASSERT_TRUE(cam);
+  ASSERT_TRUE(cam->lock_automatics().ok());
+  touch(slow_, "100");  // a capture costs 200..700 ms at this link speed
+  set_marker(1);
+  std::thread pull([&] {
+    std::this_thread::sleep_for(
+        std::chrono::milliseconds(std::atoi(env_or("TB_VCAM_UNPLUG_AFTER_MS", "350").c_str())));
+    touch(unplug_);
+  });
+  auto cut = cam->capture(1);
+  pull.join();
+  ASSERT_FALSE(cut.ok());
+  EXPECT_EQ(cut.error().code, Errc::disconnected) << cut.error().message;
+  fs::remove(unplug_);
+  fs::remove(slow_);
+  auto st = cam->reconnect();
+  ASSERT_TRUE(st.ok()) << st.error().message;
+  auto done = cam->capture(1);
+  expect_bound(done, 1);
+  ASSERT_TRUE(done.ok());
+  bool from_card = false;
+  for (const auto& n : done->notes)
+    from_card |= n.find("completed from the card") != std::string::npos;
+  std::printf("unplug during the shot: %s\n",
+              from_card ? "picture was on the card, delivered after reconnect"
+                        : "no picture stored, shot again");
+  set_marker(2);
+  auto next = cam->capture(2);
+  expect_bound(next, 2);
+  ASSERT_TRUE(next.ok());
+  EXPECT_NE(next->files[0].camera_name, done->files[0].camera_name);
+  cam->close();
+  RawReader raw;
+  EXPECT_EQ(raw.captured_files().size(), 2u);  // no orphan left on the card, nothing doubled
+}
+
+TEST_F(VCamera, PowerCycleHookRevivesCamera) {
+  int cycles = 0;
+  gp::Options opts;
+  opts.reappear_timeout = 300ms;
+  opts.power_cycle_boot_timeout = 3s;
+  opts.power_cycle = [&]() -> tb::Status {
+    ++cycles;  // the relay: the body comes back once power returns
+    fs::remove(unplug_);
+    return tb::ok_status();
+  };
+  auto cam = open_camera(opts);
+  ASSERT_TRUE(cam);
+  set_marker(1);
+  expect_bound(cam->capture(1), 1);
+  touch(unplug_);
+  auto cut = cam->capture(2);
+  ASSERT_FALSE(cut.ok());
+  EXPECT_EQ(cut.error().code, Errc::disconnected);
+  auto st = cam->reconnect();
+  ASSERT_TRUE(st.ok()) << st.error().message;
+  EXPECT_EQ(cycles, 1);
+  set_marker(2);
+  auto r = cam->capture(2);
+  expect_bound(r, 2);
+  ASSERT_TRUE(r.ok());
+  bool noted = false;
+  for (const auto& n : r->notes) noted |= n.find("power-cycled") != std::string::npos;
+  EXPECT_TRUE(noted);
+}
+
+TEST_F(VCamera, SelectsBySerialAndModel) {
+  cfg_.camera.select.serial = "0.1";  // vcamera's serial number
+  cfg_.camera.select.model = "Nikon DSC D750";
+  auto cam = open_camera();
+  ASSERT_TRUE(cam);
+  cam->close();
+  cam.reset();
+  cfg_.camera.select.serial = "9999";
+  auto other = gp::make_camera(cfg_);
+  auto r = other->open();
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, Errc::not_found);
+  EXPECT_NE(r.error().message.find("9999"), std::string::npos);
+  cfg_.camera.select = {"Canon EOS R5", "", ""};
+  auto none = gp::make_camera(cfg_)->open();
+  ASSERT_FALSE(none.ok());
+  EXPECT_EQ(none.error().code, Errc::not_found);
+  EXPECT_NE(none.error().message.find("Nikon DSC D750"), std::string::npos);  // lists what is there
+}
+
+TEST_F(VCamera, DeleteFromCardAfterDownload) {
+  cfg_.camera.delete_from_card = true;
+  auto cam = open_camera();
+  ASSERT_TRUE(cam);
+  ASSERT_TRUE(cam->lock_automatics().ok());
+  std::set<std::string> names;
+  for (uint64_t id = 1; id <= 3; ++id) {
+    set_marker(id);
+    auto r = cam->capture(id);
+    expect_bound(r, id);
+    if (r.ok()) names.insert(r->files[0].camera_name);
+  }
+  EXPECT_EQ(names.size(), 3u);
+  cam->close();
+  RawReader raw;
+  EXPECT_TRUE(raw.captured_files().empty());
+}
+
 TEST_F(VCamera, BusyIsRetriedThenReported) {
   gp::Options opts;
   opts.busy_budget = 800ms;
