@@ -44,7 +44,8 @@ Result<std::vector<uint8_t>> encode_jpeg_srgb(const LinearImage& img, int qualit
     rgb8[i] = lut[static_cast<size_t>(v * kLutSize + 0.5f)];
   }
   std::unique_ptr<void, TjDeleter> tj(tjInitCompress());
-  if (!tj) return make_error(Errc::internal, "TurboJPEG: tjInitCompress failed: {}", tjGetErrorStr());
+  if (!tj)
+    return make_error(Errc::internal, "TurboJPEG: tjInitCompress failed: {}", tjGetErrorStr());
   unsigned char* buf = nullptr;
   unsigned long size = 0;
   const int rc = tjCompress2(static_cast<tjhandle>(tj.get()), rgb8.data(), img.width, 0, img.height,

@@ -10,7 +10,9 @@ Periodic::Periodic(std::shared_ptr<Clock> clock, std::chrono::nanoseconds period
       period_(std::max<std::chrono::nanoseconds>(period, std::chrono::milliseconds(1))),
       tick_(std::move(tick)) {}
 
-Periodic::~Periodic() { stop(); }
+Periodic::~Periodic() {
+  stop();
+}
 
 void Periodic::start() {
   if (thread_.joinable()) return;

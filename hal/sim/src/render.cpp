@@ -20,10 +20,18 @@ constexpr float kAmbient = 0.25f;  // room light reaching every surface, unshado
 struct V3 {
   double x = 0, y = 0, z = 0;
 };
-V3 operator+(V3 a, V3 b) { return {a.x + b.x, a.y + b.y, a.z + b.z}; }
-V3 operator*(V3 a, double s) { return {a.x * s, a.y * s, a.z * s}; }
-double dot(V3 a, V3 b) { return a.x * b.x + a.y * b.y + a.z * b.z; }
-V3 normalized(V3 a) { return a * (1.0 / std::sqrt(dot(a, a))); }
+V3 operator+(V3 a, V3 b) {
+  return {a.x + b.x, a.y + b.y, a.z + b.z};
+}
+V3 operator*(V3 a, double s) {
+  return {a.x * s, a.y * s, a.z * s};
+}
+double dot(V3 a, V3 b) {
+  return a.x * b.x + a.y * b.y + a.z * b.z;
+}
+V3 normalized(V3 a) {
+  return a * (1.0 / std::sqrt(dot(a, a)));
+}
 
 double planck(double lambda_m, double kelvin) {
   constexpr double c2 = 1.4387769e-2;  // h c / k_B in m K
@@ -35,8 +43,8 @@ std::array<double, 3> blackbody_raw(double kelvin) {
 }
 
 struct LightDir {
-  V3 dir;              // unit vector towards the light
-  float colour[3]{};   // tint x intensity
+  V3 dir;             // unit vector towards the light
+  float colour[3]{};  // tint x intensity
 };
 
 enum class Hit { none, object_side, object_cap, disc_top, disc_side, floor, wall };
@@ -253,7 +261,8 @@ void Renderer::Impl::render_rows(const RenderRequest& req, int row0, int row1,
         float v = albedo[c] * irr[c] * gain * transmission;
         if (req.noise) {
           // Triangular noise from two 10-bit uniforms; read noise plus a little shot noise.
-          const float u = static_cast<float>((bits & 1023) + ((bits >> 10) & 1023)) / 1023.0f - 1.0f;
+          const float u =
+              static_cast<float>((bits & 1023) + ((bits >> 10) & 1023)) / 1023.0f - 1.0f;
           bits >>= 20;
           const float sigma = 0.0015f + 0.004f * std::sqrt(std::max(v, 0.0f));
           v += u * sigma * 2.449f;

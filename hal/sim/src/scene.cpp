@@ -23,7 +23,9 @@ Texture blank(int w, int h, float r, float g, float b) {
   return t;
 }
 
-float smooth(float f) { return f * f * (3.0f - 2.0f * f); }
+float smooth(float f) {
+  return f * f * (3.0f - 2.0f * f);
+}
 
 // One octave of value noise: random values on a lattice of `cell` texels, smoothly
 // interpolated. Each channel gets its own lattice, so the noise is coloured. `chroma` < 1 mixes
@@ -120,7 +122,8 @@ void add_glyphs(Texture& t, uint64_t seed, int count, int smin, int smax, bool w
   Rng rng{seed};
   for (int i = 0; i < count; ++i) {
     const int s = smin + static_cast<int>(rng.next() * (smax - smin + 1));
-    const int gx = static_cast<int>(rng.range(0, t.width)), gy = static_cast<int>(rng.range(0, t.height - 7 * s));
+    const int gx = static_cast<int>(rng.range(0, t.width)),
+              gy = static_cast<int>(rng.range(0, t.height - 7 * s));
     const bool dark = rng.next() < 0.5;
     float col[3];
     random_colour(rng, col);
@@ -156,8 +159,9 @@ SceneTextures build(uint64_t seed) {
   {
     Texture& t = st.object_side;
     const int cells[] = {256, 64, 16, 4};
-    const float amps[] = {0.16f, 0.12f, 0.08f, 0.05f};
-    for (int i = 0; i < 4; ++i) add_value_noise(t, mix64(s + 10 + i), cells[i], amps[i], 0.7f, true);
+    const float amps[] = {0.16f, 0.12f, 0.10f, 0.08f};
+    for (int i = 0; i < 4; ++i)
+      add_value_noise(t, mix64(s + 10 + i), cells[i], amps[i], 0.7f, true);
     add_blobs(t, mix64(s + 20), 420, 5, 45, 0.9f, true);
     add_glyphs(t, mix64(s + 21), 260, 2, 6, true);
     clamp_albedo(t, 0.03f, 0.9f);

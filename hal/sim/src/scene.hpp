@@ -32,15 +32,15 @@ struct SceneTextures {
 std::shared_ptr<const SceneTextures> textures_for_seed(uint64_t seed);
 
 struct SceneGeometry {
-  double object_radius = 0.15;   // R
-  double object_height = 0.33;   // H
-  double disc_radius = 0.27;     // Rt
-  double base_height = 0.045;    // floor is at y = -base_height
-  double backdrop_z = -1.0;      // wall plane
-  double backdrop_width = 4.0;   // textured extent of the wall (and of the floor)
+  double object_radius = 0.15;  // R
+  double object_height = 0.33;  // H
+  double disc_radius = 0.27;    // Rt
+  double base_height = 0.045;   // floor is at y = -base_height
+  double backdrop_z = -1.0;     // wall plane
+  double backdrop_width = 4.0;  // textured extent of the wall (and of the floor)
   double backdrop_height = 3.0;
-  double look_y = 0.165;         // the camera aims at (0, look_y, 0)
-  double distance = 1.0;         // camera to the look-at point
+  double look_y = 0.165;  // the camera aims at (0, look_y, 0)
+  double distance = 1.0;  // camera to the look-at point
 };
 
 SceneGeometry geometry_from(const config::Config& cfg);

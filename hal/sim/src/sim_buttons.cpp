@@ -24,9 +24,8 @@ class SimButtons final : public Buttons {
       clock_->sleep_for(timeout);
       return std::nullopt;
     }
-    const SteadyTime due =
-        start_ + std::chrono::duration_cast<SteadyTime::duration>(
-                     std::chrono::duration<double>(press_at_s_[next_]));
+    const SteadyTime due = start_ + std::chrono::duration_cast<SteadyTime::duration>(
+                                        std::chrono::duration<double>(press_at_s_[next_]));
     if (due > now + timeout) {
       clock_->sleep_for(timeout);
       return std::nullopt;

@@ -25,7 +25,8 @@ bool contains(const std::vector<int>& v, uint64_t idx) {
 
 class SimCamera final : public Camera {
  public:
-  SimCamera(std::shared_ptr<SimWorld> world, const config::Config& cfg, std::shared_ptr<Clock> clock)
+  SimCamera(std::shared_ptr<SimWorld> world, const config::Config& cfg,
+            std::shared_ptr<Clock> clock)
       : world_(std::move(world)), cfg_(cfg), clock_(std::move(clock)), renderer_(cfg) {
     const auto& e = cfg.camera.exposure;
     exposure_ = ExposureSettings{e.shutter_s, e.aperture, e.iso, 0.0};
@@ -40,7 +41,8 @@ class SimCamera final : public Camera {
     const auto& fmt_name = cfg_.camera.format;
     if (fmt_name != "raw" && fmt_name != "jpeg" && fmt_name != "raw+jpeg")
       return make_error(Errc::invalid,
-                        "sim camera: camera.format '{}' is not one of raw, jpeg, raw+jpeg", fmt_name);
+                        "sim camera: camera.format '{}' is not one of raw, jpeg, raw+jpeg",
+                        fmt_name);
     if (cfg_.camera.sim.width < 2 || cfg_.camera.sim.height < 2)
       return make_error(Errc::invalid, "sim camera: image size {}x{} is too small",
                         cfg_.camera.sim.width, cfg_.camera.sim.height);
@@ -123,7 +125,8 @@ class SimCamera final : public Camera {
       off_bus_calls_left_ = std::max(0, faults.disconnect_captures - 1);
       spdlog::warn("sim camera: injected disconnect at capture call {}", idx);
       return make_error(Errc::disconnected,
-                        "sim camera: device vanished from the bus at capture call {} (injected)", idx);
+                        "sim camera: device vanished from the bus at capture call {} (injected)",
+                        idx);
     }
     if (faults.busy_probability > 0 && hash_unit(busy_seed_, idx) < faults.busy_probability)
       return make_error(Errc::busy, "sim camera: busy at capture call {} (injected), retry", idx);
@@ -169,7 +172,8 @@ class SimCamera final : public Camera {
       meta.focal_length_mm = cfg_.lens.focal_length_mm;
       auto bytes = dng::encode_dng(mosaic_rggb(img, kBlackLevel, kWhiteLevel), meta);
       if (!bytes.ok())
-        return make_error(Errc::io, "sim camera: writing the DNG failed: {}", bytes.error().message);
+        return make_error(Errc::io, "sim camera: writing the DNG failed: {}",
+                          bytes.error().message);
       res.files.push_back(CapturedFile{camera_file_name(number, "DNG"), "dng", "image/x-adobe-dng",
                                        std::move(bytes.value())});
     }
@@ -178,12 +182,12 @@ class SimCamera final : public Camera {
       if (!bytes.ok())
         return make_error(Errc::io, "sim camera: writing the JPEG failed: {}",
                           bytes.error().message);
-      res.files.push_back(
-          CapturedFile{camera_file_name(number, "JPG"), "jpg", "image/jpeg", std::move(bytes.value())});
+      res.files.push_back(CapturedFile{camera_file_name(number, "JPG"), "jpg", "image/jpeg",
+                                       std::move(bytes.value())});
     }
     if (res.files.empty())
-      return make_error(Errc::invalid, "sim camera: camera.format '{}' is not one of raw, jpeg, raw+jpeg",
-                        format);
+      return make_error(Errc::invalid,
+                        "sim camera: camera.format '{}' is not one of raw, jpeg, raw+jpeg", format);
     next_number_ = number % 9999 + 1;
 
     if (faults.slow_download_ms > 0)

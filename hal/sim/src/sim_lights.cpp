@@ -10,7 +10,8 @@ namespace {
 
 class SimLights final : public Lights {
  public:
-  SimLights(std::shared_ptr<SimWorld> world, const config::Lighting& cfg) : world_(std::move(world)) {
+  SimLights(std::shared_ptr<SimWorld> world, const config::Lighting& cfg)
+      : world_(std::move(world)) {
     for (const auto& l : cfg.lights) names_.push_back(l.name);
   }
 
@@ -19,8 +20,9 @@ class SimLights final : public Lights {
   Status set_on(const std::set<std::string>& on) override {
     for (const auto& n : on)
       if (std::find(names_.begin(), names_.end(), n) == names_.end())
-        return make_error(Errc::invalid, "sim lights: no light named '{}' (configured: {})", n,
-                          names_.empty() ? std::string("none") : fmt::format("{}", fmt::join(names_, ", ")));
+        return make_error(
+            Errc::invalid, "sim lights: no light named '{}' (configured: {})", n,
+            names_.empty() ? std::string("none") : fmt::format("{}", fmt::join(names_, ", ")));
     std::lock_guard lock(world_->mu);
     world_->lights_on = on;
     return ok_status();

@@ -17,9 +17,13 @@ inline uint64_t hash3(uint64_t a, uint64_t b, uint64_t c = 0) {
 }
 
 // Uniform in [0, 1).
-inline double unit_from(uint64_t h) { return static_cast<double>(h >> 11) * 0x1.0p-53; }
+inline double unit_from(uint64_t h) {
+  return static_cast<double>(h >> 11) * 0x1.0p-53;
+}
 
-inline double hash_unit(uint64_t a, uint64_t b, uint64_t c = 0) { return unit_from(hash3(a, b, c)); }
+inline double hash_unit(uint64_t a, uint64_t b, uint64_t c = 0) {
+  return unit_from(hash3(a, b, c));
+}
 
 // Domain tags so different devices never draw the same numbers from one seed.
 enum class Stream : uint64_t {
@@ -32,6 +36,8 @@ enum class Stream : uint64_t {
   serial = 7,
 };
 
-inline uint64_t stream_seed(uint64_t seed, Stream s) { return mix64(seed * 0x100000001b3ULL ^ static_cast<uint64_t>(s)); }
+inline uint64_t stream_seed(uint64_t seed, Stream s) {
+  return mix64(seed * 0x100000001b3ULL ^ static_cast<uint64_t>(s));
+}
 
 }  // namespace tb::hal::sim

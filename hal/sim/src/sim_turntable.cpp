@@ -21,9 +21,7 @@ class SimTurntable final : public Turntable {
                std::shared_ptr<Clock> clock)
       : world_(std::move(world)), cfg_(cfg), clock_(std::move(clock)) {}
 
-  TurntableInfo info() const override {
-    return TurntableInfo{"sim", true, step()};
-  }
+  TurntableInfo info() const override { return TurntableInfo{"sim", true, step()}; }
 
   Status home() override { return move_to(RigPose{0.0, 0.0}); }
 

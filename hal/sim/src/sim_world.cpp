@@ -2,6 +2,8 @@
 
 namespace tb::hal::sim {
 
-std::shared_ptr<SimWorld> make_world() { return std::make_shared<SimWorld>(); }
+std::shared_ptr<SimWorld> make_world() {
+  return std::make_shared<SimWorld>();
+}
 
 }  // namespace tb::hal::sim

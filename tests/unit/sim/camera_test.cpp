@@ -28,7 +28,9 @@ Decoded decode(const std::vector<uint8_t>& jpeg) {
     return d;
   }
   std::vector<uint8_t> rgb(static_cast<size_t>(d.width) * d.height * 3);
-  EXPECT_EQ(tjDecompress2(tj, jpeg.data(), jpeg.size(), rgb.data(), d.width, 0, d.height, TJPF_RGB, 0), 0);
+  EXPECT_EQ(
+      tjDecompress2(tj, jpeg.data(), jpeg.size(), rgb.data(), d.width, 0, d.height, TJPF_RGB, 0),
+      0);
   tjDestroy(tj);
   double s = 0;
   for (uint8_t v : rgb) s += v;
@@ -79,7 +81,8 @@ TEST(SimCamera, JpegCaptureDecodesAtTheConfiguredSize) {
   const auto& f = r->files[0];
   EXPECT_EQ(f.extension, "jpg");
   EXPECT_EQ(f.mime, "image/jpeg");
-  EXPECT_TRUE(f.camera_name.starts_with("DSC_") && f.camera_name.ends_with(".JPG")) << f.camera_name;
+  EXPECT_TRUE(f.camera_name.starts_with("DSC_") && f.camera_name.ends_with(".JPG"))
+      << f.camera_name;
   const Decoded d = decode(f.data);
   EXPECT_EQ(d.width, 320);
   EXPECT_EQ(d.height, 200);
@@ -181,7 +184,8 @@ TEST(SimCamera, WrongExposureAtAnIndexIsReportedAndRendered) {
   cfg.camera.sim.faults.wrong_exposure_at = {1};
   Rig rig(cfg);
   ASSERT_TRUE(rig.camera->open().ok());
-  auto good = rig.camera->capture(1), wrong = rig.camera->capture(2), again = rig.camera->capture(3);
+  auto good = rig.camera->capture(1), wrong = rig.camera->capture(2),
+       again = rig.camera->capture(3);
   ASSERT_TRUE(good.ok() && wrong.ok() && again.ok());
   EXPECT_DOUBLE_EQ(good->reported.shutter_s, 1.0 / 125.0);
   EXPECT_DOUBLE_EQ(wrong->reported.shutter_s, 2.0 / 125.0);

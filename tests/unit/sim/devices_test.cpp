@@ -160,8 +160,8 @@ TEST(SimGps, WalksAwayFromTheStart) {
   ASSERT_TRUE(r.has_value());
   ASSERT_TRUE(r->has_fix());
   const double north_m = (r->lat_deg - cfg.gps.sim.lat_deg) * 111320.0;
-  const double east_m = (r->lon_deg - cfg.gps.sim.lon_deg) * 111320.0 *
-                        std::cos(cfg.gps.sim.lat_deg * M_PI / 180.0);
+  const double east_m =
+      (r->lon_deg - cfg.gps.sim.lon_deg) * 111320.0 * std::cos(cfg.gps.sim.lat_deg * M_PI / 180.0);
   EXPECT_GT(std::hypot(north_m, east_m), 5.0);
   EXPECT_TRUE(r->fix_time_utc > UtcTime(std::chrono::seconds(1'900'000'000)));
 }

@@ -40,8 +40,8 @@ TEST(SimDng, DcrawIdentifiesTheSimCamerasRaw) {
   EXPECT_EQ(r->files[0].mime, "image/x-adobe-dng");
   EXPECT_TRUE(r->files[0].camera_name.ends_with(".DNG"));
 
-  const auto dir = std::filesystem::temp_directory_path() /
-                   ("tb_sim_dng_" + std::to_string(::getpid()));
+  const auto dir =
+      std::filesystem::temp_directory_path() / ("tb_sim_dng_" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
   const auto path = dir / "frame.dng";
   {

@@ -51,7 +51,7 @@ std::unique_ptr<EnvironmentSensor> make_ambient(const config::Config& cfg,
 struct LinearImage {
   int width = 0, height = 0;
   std::vector<float> rgb;
-  double mean() const;                // over all channels
+  double mean() const;  // over all channels
   std::array<double, 3> channel_means() const;
 };
 
@@ -61,7 +61,7 @@ struct RenderRequest {
   ExposureSettings exposure;
   uint64_t frame_index = 0;  // selects the sensor noise pattern
   bool noise = true;
-  bool clip = true;          // false: keep values above 1 (to measure exposure scaling)
+  bool clip = true;  // false: keep values above 1 (to measure exposure scaling)
 };
 
 // Ray-casts the turntable scene of a config (object, disc, backdrop, lights, lens, sensor size).
