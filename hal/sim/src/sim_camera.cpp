@@ -94,7 +94,10 @@ class SimCamera final : public Camera {
   Status drain() override { return reachable(); }
 
   Status reconnect() override {
-    if (!session_lost_) return ok_status();
+    if (!session_lost_) {
+      open_ = true;  // a reconnect re-opens the session whatever closed it
+      return ok_status();
+    }
     if (off_bus_calls_left_ > 0) {
       --off_bus_calls_left_;
       return make_error(Errc::disconnected,

@@ -71,6 +71,15 @@ TEST(SimCamera, CaptureBeforeOpenIsRefused) {
   EXPECT_EQ(r.error().code, Errc::invalid);
 }
 
+TEST(SimCamera, ReconnectReopensAClosedSession) {
+  Rig rig(small_config(64, 48));
+  ASSERT_TRUE(rig.camera->open().ok());
+  rig.camera->close();
+  EXPECT_FALSE(rig.camera->capture(1).ok());
+  ASSERT_TRUE(rig.camera->reconnect().ok());
+  EXPECT_TRUE(rig.camera->capture(2).ok());
+}
+
 TEST(SimCamera, JpegCaptureDecodesAtTheConfiguredSize) {
   Rig rig(small_config(320, 200));
   ASSERT_TRUE(rig.camera->open().ok());
