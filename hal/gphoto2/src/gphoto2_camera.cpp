@@ -158,7 +158,7 @@ std::unique_lock<std::mutex> GphotoCamera::try_own(const char* what, Error* refu
     *refused = make_error(Errc::busy,
                           "{}: {} refused: another thread is using the camera{} (one thread owns "
                           "the device; retry after it returns)",
-                          info_.model.empty() ? "gphoto2" : info_.model, what,
+                          "gphoto2 camera", what,
                           req ? fmt::format(" (capture of request {} in flight)", req) : "");
   }
   return lock;
@@ -316,7 +316,10 @@ Result<CameraInfo> GphotoCamera::open() {
   auto chosen = choose_camera(cams, config::CameraSelect{cfg_.select.model, "", cfg_.select.port});
   if (!cfg_.select.serial.empty()) {
     // The serial is only known once a body is open: try each candidate in turn.
-    std::optional<Error> last;
+    std::optional<Error> last =
+        make_error(Errc::not_found,
+                   "no attached camera matches camera.select (model '{}', serial '{}', port '{}')",
+                   cfg_.select.model, cfg_.select.serial, cfg_.select.port);
     for (const auto& c : cams) {
       if (!cfg_.select.model.empty() && c.model != cfg_.select.model) continue;
       if (!cfg_.select.port.empty() && c.port != cfg_.select.port) continue;
@@ -463,6 +466,10 @@ Status GphotoCamera::write_choice(Setting s, const std::string& name, const std:
       auto back = read_text(name);
       if (!back.ok()) return back.error();
       if (*back == choice) return ok_status();
+      // Some bodies spell the value they read back differently ("1/125" vs "1/125s").
+      auto want_v = parse_choice(s, choice);
+      auto got_v = parse_choice(s, *back);
+      if (want_v && got_v && distance_stops(s, *want_v, *got_v) < 0.05) return ok_status();
       last_read = *back;
       last = make_error(Errc::mismatch, "{}: wrote {} '{}' = '{}' but the camera reads back '{}'",
                         info_.model, setting_label(s), name, choice, last_read);
@@ -1011,14 +1018,16 @@ Result<CaptureResult> GphotoCamera::capture(uint64_t request_id) {
     // Some bodies hand back the previous frame's file (off by one): wait for the new one.
     note(fmt::format("capture returned {} which was already delivered; waiting for the new file",
                      primary));
-    std::set<std::string> before = known_;
-    auto st = drain_events(milliseconds(200), milliseconds(2000), "", nullptr);
-    if (!st.ok()) return st.error();
-    std::set<std::string> now;
-    TB_TRY(list_card("/", now));
+    // The card listing is authoritative; poll it until the new file shows up.
     std::vector<std::string> fresh;
-    for (const auto& p : now) {
-      if (!before.count(p)) fresh.push_back(p);
+    auto until = Clock::now() + milliseconds(2000);
+    while (fresh.empty() && Clock::now() < until) {
+      std::set<std::string> now;
+      TB_TRY(list_card("/", now));
+      for (const auto& p : now) {
+        if (!known_.count(p)) fresh.push_back(p);
+      }
+      if (fresh.empty()) std::this_thread::sleep_for(milliseconds(200));
     }
     if (fresh.empty()) {
       pending_.reset();
@@ -1027,7 +1036,6 @@ Result<CaptureResult> GphotoCamera::capture(uint64_t request_id) {
                         info_.model, request_id, primary);
     }
     primary = fresh.front();
-    known_.erase(primary);
   }
   pending_->path = primary;
   return finish_capture(primary, {});
