@@ -1,11 +1,22 @@
 #include <fmt/format.h>
 
+#include <filesystem>
+
 #include "commands.hpp"
 #include "tetherbox/capture/storage.hpp"
 
 namespace tb::cli {
 
 int cmd_verify(const std::string& bag) {
+  std::error_code ec;
+  if (!std::filesystem::is_directory(bag, ec)) {
+    fmt::print(stderr, "error: {}: no such folder\n", bag);
+    return 1;
+  }
+  if (!std::filesystem::exists(std::filesystem::path(bag) / "bagit.txt", ec)) {
+    fmt::print(stderr, "error: {}: not a session bag (bagit.txt missing)\n", bag);
+    return 1;
+  }
   auto rep = capture::verify_bag(bag);
   if (!rep) {
     fmt::print(stderr, "error: {}\n", rep.error().message);

@@ -9,10 +9,10 @@ expect_fail() {  # expect_fail EXPECTED_RC TEXT CMD...
   expect_contains err.txt "$text"
 }
 printf 'session:\n  name: x\ncamera: [unclosed\n' >syntax.yaml
-expect_fail 2 "syntax.yaml:3:" "$TB" run syntax.yaml --out "$WORK/o"
+expect_fail 2 "syntax.yaml:4:1: invalid YAML" "$TB" run syntax.yaml --out "$WORK/o"
 config_variant "$HERE/configs/small.yaml" typo.yaml 's/aperture: 8/aperature: 8/'
 expect_fail 2 "did you mean 'aperture'" "$TB" run typo.yaml --out "$WORK/o"
-expect_fail 2 "typo.yaml:6:" "$TB" plan typo.yaml
+expect_fail 2 "typo.yaml:7:32: camera.exposure.aperature" "$TB" plan typo.yaml
 config_variant "$HERE/configs/small.yaml" zero.yaml 's/positions: 3}/positions: 0}/'
 expect_fail 2 "positions" "$TB" plan zero.yaml
 config_variant "$HERE/configs/small.yaml" overlap.yaml 's/subject_radius_m: 0.15/subject_radius_m: 0.15\n  target_overlap: 0.97/'
