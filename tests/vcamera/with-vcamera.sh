@@ -10,7 +10,7 @@ set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 PREFIX=$ROOT/build-vcamera
-SETUP=${TB_VCAMERA_SETUP:-/work/shared/fixtures/vcamera/setup-vcamera.sh}
+SETUP=${TB_VCAMERA_SETUP:-$ROOT/../shared/fixtures/vcamera/setup-vcamera.sh}
 MAX=
 KEEP=0
 while (($#)); do
