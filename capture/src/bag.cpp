@@ -12,6 +12,7 @@
 #include <cstring>
 #include <ctime>
 #include <fstream>
+#include <optional>
 #include <set>
 
 #include <spdlog/spdlog.h>
@@ -211,6 +212,20 @@ Result<std::unique_ptr<Bag>> Bag::open_existing(const fs::path& bag_dir) {
 }
 
 Result<WrittenFile> Bag::put(const std::string& rel, std::span<const uint8_t> data) {
+  return put_impl(rel, data, /*rewrite=*/true);
+}
+
+Result<WrittenFile> Bag::put_deferred(const std::string& rel, std::span<const uint8_t> data) {
+  return put_impl(rel, data, /*rewrite=*/false);
+}
+
+Status Bag::flush_manifest() {
+  std::lock_guard lock(mu_);
+  return rewrite_manifest();
+}
+
+Result<WrittenFile> Bag::put_impl(const std::string& rel, std::span<const uint8_t> data,
+                                  bool rewrite) {
   TB_TRY(check_rel(rel));
   const fs::path dest = data_dir() / rel;
   std::lock_guard lock(mu_);
@@ -218,8 +233,19 @@ Result<WrittenFile> Bag::put(const std::string& rel, std::span<const uint8_t> da
   auto w = write_file_atomic(dest, data);
   if (!w) return w.error();
   WrittenFile wf{"data/" + rel, w->size, std::move(w->sha256)};
+  std::optional<WrittenFile> previous;
+  if (auto it = entries_.find(wf.rel_path); it != entries_.end()) previous = it->second;
   entries_[wf.rel_path] = wf;
-  TB_TRY(rewrite_manifest());
+  if (!rewrite) return wf;
+  if (auto st = rewrite_manifest(); !st) {
+    // Keep memory equal to the manifest on disk; the file itself is now an orphan (or a
+    // changed file) that the caller removes or remove_orphans() cleans on resume.
+    if (previous)
+      entries_[wf.rel_path] = *previous;
+    else
+      entries_.erase(wf.rel_path);
+    return st.error();
+  }
   return wf;
 }
 

@@ -5,6 +5,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <future>
 #include <set>
 
 #include "tetherbox/capture/preview.hpp"
@@ -98,21 +99,34 @@ Result<FrameRecord> Pipeline::process(PipelineJob job) {
   };
   auto store = [&](const std::string& rel, std::span<const uint8_t> bytes) -> Result<WrittenFile> {
     if (auto st = guard.check(bytes.size()); !st) return st.error();
-    auto w = bag_.put(rel, bytes);
-    if (w) written.push_back(rel);
-    return w;
+    // Listed before the write: a put that fails after its rename (directory fsync, manifest)
+    // may have left the file in place, and the cleanup must take it away too.
+    written.push_back(rel);
+    return bag_.put_deferred(rel, bytes);  // the manifest is rewritten once, before the journal
   };
   auto as_bytes = [](const std::string& s) {
     return std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(s.data()), s.size());
   };
 
-  if (rec.name.empty()) return fail(make_error(Errc::invalid, "frame has no name"));
+  if (rec.name.empty() || rec.name.find('/') != std::string::npos || rec.name.front() == '.')
+    return fail(make_error(Errc::invalid, "frame name '{}' is not a plain file name", rec.name));
   if (job.capture.files.empty())
     return fail(make_error(Errc::invalid, "capture {} produced no file", job.capture.request_id));
 
+  // The preview decode is CPU work; run it on another core while the originals are written
+  // and fsync'd (the disk, not the CPU, is the wait there).
+  const hal::CapturedFile* jpeg = nullptr;
+  for (const auto& f : job.capture.files)
+    if (!jpeg && is_jpeg_ext(f.extension)) jpeg = &f;
+  std::future<Result<Preview>> preview;
+  if (opts_.previews.enabled && jpeg)
+    preview = std::async(std::launch::async,
+                         [jpeg, max = opts_.previews.max_size, q = opts_.previews.quality] {
+                           return make_preview_from_jpeg(jpeg->data, max, q);
+                         });
+
   // Originals, byte-for-byte.
   std::set<std::string> exts;
-  const hal::CapturedFile* jpeg = nullptr;
   std::string original_file;
   for (const auto& f : job.capture.files) {
     if (f.extension.empty() || !exts.insert(f.extension).second)
@@ -122,7 +136,6 @@ Result<FrameRecord> Pipeline::process(PipelineJob job) {
     auto w = store(rel, f.data);
     if (!w) return fail(w.error());
     rec.files.push_back(FileRecord{"original", w->rel_path, f.camera_name, w->size, w->sha256});
-    if (!jpeg && is_jpeg_ext(f.extension)) jpeg = &f;
     // The sidecar describes the RAW when there is one (the JPEG is the camera's rendering).
     if (original_file.empty() || !is_jpeg_ext(f.extension))
       original_file = fs::path(rel).filename().string();
@@ -130,8 +143,8 @@ Result<FrameRecord> Pipeline::process(PipelineJob job) {
 
   // Preview + histogram: only from a JPEG (RAW development is not done on the capture path).
   // A JPEG the decoder rejects is recorded as a fault; the original is already safe.
-  if (opts_.previews.enabled && jpeg) {
-    auto pv = make_preview_from_jpeg(jpeg->data, opts_.previews.max_size, opts_.previews.quality);
+  if (preview.valid()) {
+    auto pv = preview.get();
     if (pv) {
       auto w = store("previews/" + rec.name + ".jpg", pv->jpeg);
       if (!w) return fail(w.error());
@@ -168,6 +181,7 @@ Result<FrameRecord> Pipeline::process(PipelineJob job) {
     return fail(make_error(Errc::internal, "cannot serialise the frame record: {}", e.what()));
   }
   if (auto st = guard.check(text.size() + 1); !st) return fail(st.error());
+  if (auto st = bag_.flush_manifest(); !st) return fail(st.error());
   if (auto st = journal_.append(text); !st) return fail(st.error());
 
   if (on_done_) on_done_(rec);

@@ -19,7 +19,7 @@ namespace fs = std::filesystem;
 struct WrittenFile {
   std::string rel_path;  // relative to the bag root
   uint64_t size = 0;
-  std::string sha256;    // hex, computed while writing (streaming)
+  std::string sha256;  // hex, computed while writing (streaming)
 };
 
 // Atomically writes `data` to `path` (hashing as it goes). Never leaves a half file at `path`.
@@ -33,7 +33,8 @@ std::string sha256_hex(std::span<const uint8_t> data);
 // Free-space guard: refuses a write that would leave less than reserve_bytes free.
 class SpaceGuard {
  public:
-  SpaceGuard(fs::path dir, uint64_t reserve_bytes) : dir_(std::move(dir)), reserve_(reserve_bytes) {}
+  SpaceGuard(fs::path dir, uint64_t reserve_bytes)
+      : dir_(std::move(dir)), reserve_(reserve_bytes) {}
   // ok, or no_space with a message: "only 61.2 MB free on /mnt/x, need 48.1 MB + 256 MB reserve"
   Status check(uint64_t bytes_about_to_write) const;
   uint64_t free_bytes() const;
@@ -50,7 +51,8 @@ class Journal {
   ~Journal();
   Status append(const std::string& json_line);  // one line, no '\n' inside
   // Reads back all complete lines (a torn last line from a crash is ignored and reported).
-  static Result<std::vector<std::string>> read_lines(const fs::path& path, bool* torn_tail = nullptr);
+  static Result<std::vector<std::string>> read_lines(const fs::path& path,
+                                                     bool* torn_tail = nullptr);
 
  private:
   Journal() = default;
@@ -77,6 +79,12 @@ class Bag {
   // the manifest. Overwrites an earlier entry of the same path (e.g. report.json).
   Result<WrittenFile> put(const std::string& rel_under_data, std::span<const uint8_t> data);
   Result<WrittenFile> put(const std::string& rel_under_data, const std::string& text);
+  // Like put(), but the manifest is rewritten only at the next put()/flush_manifest(): a frame
+  // writes its files, then the manifest once. A crash in between leaves files the manifest
+  // does not list, which remove_orphans() deletes on resume.
+  Result<WrittenFile> put_deferred(const std::string& rel_under_data,
+                                   std::span<const uint8_t> data);
+  Status flush_manifest();
   // Records a payload file already on disk (the journal) — hashes it now.
   Status add_existing(const std::string& rel_under_data);
   bool has(const std::string& rel_under_data) const;
@@ -94,6 +102,7 @@ class Bag {
 
  private:
   Status rewrite_manifest();
+  Result<WrittenFile> put_impl(const std::string& rel, std::span<const uint8_t> data, bool rewrite);
   fs::path dir_;
   std::map<std::string, WrittenFile> entries_;  // key: "data/..." path
   mutable std::mutex mu_;
@@ -106,7 +115,9 @@ struct VerifyReport {
   std::vector<std::string> problems;  // bagit.txt missing, malformed manifest line…
   size_t files_checked = 0;
   uint64_t bytes_checked = 0;
-  bool ok() const { return missing.empty() && changed.empty() && extra.empty() && problems.empty(); }
+  bool ok() const {
+    return missing.empty() && changed.empty() && extra.empty() && problems.empty();
+  }
 };
 // Re-hashes every file against manifest-sha256.txt and tagmanifest-sha256.txt.
 Result<VerifyReport> verify_bag(const fs::path& bag_dir);

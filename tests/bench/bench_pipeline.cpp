@@ -1,0 +1,219 @@
+// Per-frame cost of making a 24 MP frame durable through Pipeline::process (atomic fsync'd
+// writes with streaming SHA-256, manifest rewrite, preview + histogram, XMP sidecar, fsync'd
+// journal line) against the I/O floor: the same original bytes written with write + fsync +
+// rename and no hashing, in the same run and directory. Ends with
+// "ratio pipeline_vs_io_floor: x.xx". Directory: $TB_BENCH_DIR (default /tmp).
+#include <benchmark/benchmark.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <map>
+#include <random>
+#include <stdexcept>
+
+#include "tetherbox/capture/pipeline.hpp"
+#include "tetherbox/capture/preview.hpp"
+
+namespace {
+
+namespace fs = std::filesystem;
+using namespace tb::capture;
+
+constexpr int kWidth = 6000, kHeight = 4000;                             // 24 MP
+constexpr size_t kDngBytes = static_cast<size_t>(kWidth) * kHeight * 2;  // 16-bit samples
+
+fs::path bench_dir() {
+  const char* d = std::getenv("TB_BENCH_DIR");
+  fs::path base = d && *d ? d : "/tmp";
+  std::string tmpl = (base / "tb-bench-pipeline-XXXXXX").string();
+  if (::mkdtemp(tmpl.data()) == nullptr)
+    throw std::runtime_error("cannot create a directory under " + base.string());
+  return tmpl;
+}
+
+// Sensor-like data: noise does not compress, which is what a RAW's payload looks like.
+const std::vector<uint8_t>& dng_bytes() {
+  static const std::vector<uint8_t> v = [] {
+    std::vector<uint8_t> out(kDngBytes);
+    std::mt19937_64 rng(42);
+    for (size_t i = 0; i + 8 <= out.size(); i += 8) {
+      const uint64_t x = rng();
+      std::memcpy(&out[i], &x, 8);
+    }
+    return out;
+  }();
+  return v;
+}
+
+// A real 24 MP camera-like JPEG of about 8 MB (gradient + grain), so the preview path decodes
+// what it would decode on the box.
+const std::vector<uint8_t>& jpeg_bytes() {
+  static const std::vector<uint8_t> v = [] {
+    std::vector<uint8_t> rgb(static_cast<size_t>(kWidth) * kHeight * 3);
+    std::mt19937 rng(7);
+    for (int y = 0; y < kHeight; ++y)
+      for (int x = 0; x < kWidth; ++x) {
+        uint8_t* p = &rgb[(static_cast<size_t>(y) * kWidth + x) * 3];
+        const int grain = static_cast<int>(rng() % 13) - 6;
+        p[0] = static_cast<uint8_t>(std::clamp(x * 255 / kWidth + grain, 0, 255));
+        p[1] = static_cast<uint8_t>(std::clamp(y * 255 / kHeight + grain, 0, 255));
+        p[2] = static_cast<uint8_t>(std::clamp(128 + grain, 0, 255));
+      }
+    auto pv = make_preview_from_rgb(rgb, kWidth, kHeight, kWidth, 92);
+    if (!pv) throw std::runtime_error("cannot encode the test JPEG: " + pv.error().message);
+    return pv->jpeg;
+  }();
+  return v;
+}
+
+PipelineJob make_job(uint64_t seq) {
+  PipelineJob job;
+  job.record.seq = seq;
+  job.record.request_id = seq + 1;
+  job.record.name = fmt::format("bench_{:05}_key_+0.0_az{:03}", seq, (seq * 10) % 360);
+  job.record.position.light = "key";
+  job.record.trigger_utc = std::chrono::system_clock::now();
+  job.record.gps.reason = "no gps configured";
+  job.record.ambient.reason = "unavailable";
+  job.capture.request_id = job.record.request_id;
+  job.capture.files.push_back({"DSC_0001.DNG", "dng", "image/x-adobe-dng", dng_bytes()});
+  job.capture.files.push_back({"DSC_0001.JPG", "jpg", "image/jpeg", jpeg_bytes()});
+  return job;
+}
+
+void BM_Pipeline(benchmark::State& state) {
+  const fs::path dir = bench_dir();
+  auto bag = Bag::create(dir, "session");
+  if (!bag) return state.SkipWithError(bag.error().message.c_str());
+  auto journal = Journal::open((*bag)->data_dir() / "journal.jsonl");
+  if (!journal) return state.SkipWithError(journal.error().message.c_str());
+  PipelineOptions opts;
+  opts.sidecar.session = "bench";
+  opts.sidecar.camera_model = "Bench Camera";
+  Pipeline pipe(**bag, **journal, opts);
+  uint64_t seq = 0;
+  for (auto _ : state) {
+    state.PauseTiming();
+    PipelineJob job = make_job(seq++);  // copying 56 MB of input is not the pipeline's cost
+    state.ResumeTiming();
+    auto r = pipe.process(std::move(job));
+    state.PauseTiming();
+    if (!r) {
+      state.SkipWithError(r.error().message.c_str());
+      break;
+    }
+    // Keep the disk footprint bounded: a long run would otherwise write gigabytes.
+    for (const auto& f : r->files) (void)(*bag)->remove(f.path.substr(5));
+    state.ResumeTiming();
+  }
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations()) *
+                          static_cast<int64_t>(kDngBytes + jpeg_bytes().size()));
+  std::error_code ec;
+  fs::remove_all(dir, ec);
+}
+
+// The floor: what any durable store of these bytes must pay (write, fsync, rename, and one
+// directory fsync for the renames), with no hashing, preview, sidecar or journal.
+void write_fsync_rename(const fs::path& path, const std::vector<uint8_t>& data) {
+  const fs::path tmp = path.parent_path() / fmt::format(".{}.tmp", path.filename().string());
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) throw std::runtime_error("open " + tmp.string());
+  size_t done = 0;
+  while (done < data.size()) {
+    const ssize_t w =
+        ::write(fd, data.data() + done, std::min<size_t>(data.size() - done, 4u << 20));
+    if (w <= 0) throw std::runtime_error("write " + tmp.string());
+    done += static_cast<size_t>(w);
+  }
+  if (::fsync(fd) != 0 || ::close(fd) != 0) throw std::runtime_error("fsync " + tmp.string());
+  if (::rename(tmp.c_str(), path.c_str()) != 0) throw std::runtime_error("rename " + path.string());
+}
+
+void BM_IoFloor(benchmark::State& state) {
+  const fs::path dir = bench_dir();
+  const auto& dng = dng_bytes();
+  const auto& jpg = jpeg_bytes();
+  uint64_t seq = 0;
+  for (auto _ : state) {
+    const std::string base = fmt::format("floor_{:05}", seq++);
+    try {
+      write_fsync_rename(dir / (base + ".dng"), dng);
+      write_fsync_rename(dir / (base + ".jpg"), jpg);
+      if (auto st = fsync_dir(dir); !st) throw std::runtime_error(st.error().message);
+    } catch (const std::exception& e) {
+      state.SkipWithError(e.what());
+      break;
+    }
+    state.PauseTiming();
+    fs::remove(dir / (base + ".dng"));
+    fs::remove(dir / (base + ".jpg"));
+    state.ResumeTiming();
+  }
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations()) *
+                          static_cast<int64_t>(dng.size() + jpg.size()));
+  std::error_code ec;
+  fs::remove_all(dir, ec);
+}
+
+// Components, for reading the ratio: CPU-only costs inside the pipeline.
+void BM_Component_Sha256(benchmark::State& state) {
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(sha256_hex(dng_bytes()));
+    benchmark::DoNotOptimize(sha256_hex(jpeg_bytes()));
+  }
+}
+
+void BM_Component_Preview(benchmark::State& state) {
+  for (auto _ : state) {
+    auto pv = make_preview_from_jpeg(jpeg_bytes(), 1024, 85);
+    if (!pv) return state.SkipWithError(pv.error().message.c_str());
+    benchmark::DoNotOptimize(pv->jpeg.data());
+  }
+}
+
+BENCHMARK(BM_Component_Sha256)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_Component_Preview)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_IoFloor)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_Pipeline)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+// Console output as usual, plus the real time per iteration of each benchmark for the ratio.
+class RatioReporter : public benchmark::ConsoleReporter {
+ public:
+  void ReportRuns(const std::vector<Run>& runs) override {
+    for (const auto& r : runs)
+      if (r.run_type == Run::RT_Iteration && !r.error_occurred)
+        ms_[r.benchmark_name()] = r.GetAdjustedRealTime();
+    ConsoleReporter::ReportRuns(runs);
+  }
+  std::map<std::string, double> ms_;
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  // Build the inputs before timing starts (encoding a 24 MP JPEG takes a while).
+  std::fprintf(stderr, "inputs: DNG-sized buffer %zu bytes, JPEG %zu bytes\n", dng_bytes().size(),
+               jpeg_bytes().size());
+  RatioReporter reporter;
+  benchmark::RunSpecifiedBenchmarks(&reporter);
+  benchmark::Shutdown();
+  double pipe = 0, floor = 0;
+  for (const auto& [name, ms] : reporter.ms_) {
+    if (name.find("Pipeline") != std::string::npos) pipe = ms;
+    if (name.find("IoFloor") != std::string::npos) floor = ms;
+  }
+  if (pipe > 0 && floor > 0) {
+    std::printf("per frame: pipeline %.1f ms, I/O floor %.1f ms\n", pipe, floor);
+    std::printf("ratio pipeline_vs_io_floor: %.2f\n", pipe / floor);
+  } else {
+    std::printf("ratio pipeline_vs_io_floor: unavailable (a benchmark failed or was filtered)\n");
+    return 1;
+  }
+  return 0;
+}
