@@ -4,8 +4,7 @@
 source "$(dirname "$0")/lib.sh"
 cd "$WORK"
 config_variant "$HERE/configs/small.yaml" slow.yaml \
-  's/sim: {width: 480, height: 320, seed: 7}/sim: {width: 480, height: 320, seed: 7, faults: {slow_download_ms: 60}}/' \
-
+  's/sim: {width: 480, height: 320, seed: 7}/sim: {width: 480, height: 320, seed: 7, faults: {slow_download_ms: 60}}/'
 "$TB" run slow.yaml --out "$WORK/out" >stdout1.txt 2>stderr1.txt &
 pid=$!
 for _ in $(seq 1 300); do
