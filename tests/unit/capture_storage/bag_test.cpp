@@ -256,6 +256,30 @@ TEST(Bag, RemoveOrphansKeepsManifestFilesAndJournal) {
                          << ::testing::PrintToString(rep->extra);
 }
 
+// A crash after a deferred put and before the manifest flush leaves an unlisted file that
+// resume (open_existing + remove_orphans) deletes; after a flush the file is listed.
+TEST(Bag, DeferredPutIsListedOnlyAfterFlush) {
+  TempDir tmp;
+  fs::path dir;
+  {
+    auto b = Bag::create(tmp.path(), "s");
+    ASSERT_TRUE(b.ok());
+    dir = (*b)->dir();
+    ASSERT_TRUE((*b)->put_deferred("frames/kept.dng", pattern_bytes(64, 1)).ok());
+    ASSERT_TRUE((*b)->flush_manifest().ok());
+    ASSERT_TRUE((*b)->put_deferred("frames/lost.dng", pattern_bytes(64, 2)).ok());
+    EXPECT_EQ(lines_of(read_all(dir / "manifest-sha256.txt")).size(), 1u);
+  }  // "crash": no flush
+  auto b = Bag::open_existing(dir);
+  ASSERT_TRUE(b.ok());
+  EXPECT_TRUE((*b)->has("frames/kept.dng"));
+  EXPECT_FALSE((*b)->has("frames/lost.dng"));
+  auto n = (*b)->remove_orphans();
+  ASSERT_TRUE(n.ok());
+  EXPECT_EQ(*n, 1);
+  EXPECT_EQ(list_files(dir / "data"), std::vector<std::string>{"frames/kept.dng"});
+}
+
 TEST(Bag, RemoveDeletesFileAndManifestEntry) {
   TempDir tmp;
   auto b = Bag::create(tmp.path(), "s");
