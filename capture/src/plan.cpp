@@ -3,9 +3,11 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <cmath>
 #include <numbers>
 #include <set>
+#include <string>
 #include <utility>
 
 #include "tetherbox/capture/exposure.hpp"
@@ -31,6 +33,28 @@ double rad_to_deg(double rad) {
 double elevation_factor(double elevation_deg) {
   double c = std::cos(deg_to_rad(elevation_deg));
   return std::fabs(c) < 1e-9 ? 0.0 : std::fabs(c);
+}
+
+// Frame width at the near surface of the subject.
+double footprint_m(const config::Lens& lens, const config::Orbit& orbit) {
+  return (orbit.subject_distance_m - orbit.subject_radius_m) * lens.sensor_width_mm /
+         lens.focal_length_mm;
+}
+
+// Arc of subject surface (radians around the axis) one view can match against its neighbour:
+// the in-frame patch when the subject overfills the frame, else the foreshortening limit.
+// A zero radius (a point on the axis) is limited by foreshortening alone.
+struct UsableArc {
+  double rad = 0;
+  bool frame_limited = false;  // the frame, not max_view_angle_deg, sets the arc
+};
+UsableArc usable_arc(const config::Lens& lens, const config::Orbit& orbit) {
+  const double view_limit = deg_to_rad(orbit.max_view_angle_deg);
+  const double r = orbit.subject_radius_m;
+  if (!(r > 0)) return {view_limit, false};
+  const double in_frame = footprint_m(lens, orbit) / r;
+  if (in_frame < view_limit) return {std::max(in_frame, 0.0), true};
+  return {view_limit, false};
 }
 
 bool full_circle(const config::Orbit& orbit) {
@@ -81,6 +105,12 @@ Status check_orbit_geometry(const config::Lens& lens, const config::Orbit& orbit
                       "({} m): the camera would be inside the subject; measure the distance "
                       "from the camera to the turntable axis",
                       orbit.subject_radius_m, orbit.subject_distance_m);
+  }
+  if (!(orbit.max_view_angle_deg > 0) || orbit.max_view_angle_deg > 360.0) {
+    return make_error(Errc::invalid,
+                      "orbit.max_view_angle_deg ({}) must be within 0..360 (60 suits most "
+                      "subjects)",
+                      orbit.max_view_angle_deg);
   }
   if (!(orbit.coverage_deg >= 0) || orbit.coverage_deg > 360.0) {
     return make_error(Errc::invalid, "orbit: coverage_deg ({}) must be within 0..360",
@@ -259,13 +289,12 @@ size_t Plan::positions() const {
 
 double orbit_overlap(const config::Lens& lens, const config::Orbit& orbit, double elevation_deg,
                      double step_deg) {
-  const double footprint_m = (orbit.subject_distance_m - orbit.subject_radius_m) *
-                             lens.sensor_width_mm / lens.focal_length_mm;
-  // No footprint (camera inside the subject, or a nonsense lens): nothing overlaps.
-  if (!(footprint_m > 0)) return 0.0;
-  const double moved_m =
-      orbit.subject_radius_m * deg_to_rad(step_deg) * elevation_factor(elevation_deg);
-  return 1.0 - moved_m / footprint_m;
+  const double arc = usable_arc(lens, orbit).rad;
+  // No usable arc (camera inside the subject, or a nonsense lens): nothing overlaps.
+  if (!(arc > 0)) return 0.0;
+  const double view_change = deg_to_rad(step_deg) * elevation_factor(elevation_deg);
+  // Neighbours further apart than the arc share no surface: no overlap, not a negative one.
+  return std::max(0.0, 1.0 - view_change / arc);
 }
 
 Result<int> positions_for_overlap(const config::Lens& lens, const config::Orbit& orbit,
@@ -278,21 +307,28 @@ Result<int> positions_for_overlap(const config::Lens& lens, const config::Orbit&
   }
   if (elevation_factor(elevation_deg) == 0.0 || orbit.coverage_deg == 0.0) return 1;
 
+  const UsableArc arc = usable_arc(lens, orbit);
+  // What to change depends on what limits the arc: the frame (too close or too long a lens)
+  // or foreshortening (only a lower target or a wider matching angle help).
+  const std::string advice =
+      arc.frame_limited ? fmt::format(
+                              "the subject overfills the frame ({:.3f} m wide at its near surface, "
+                              "{:.1f}° of it): move the camera further away, use a shorter focal "
+                              "length or lower target_overlap",
+                              footprint_m(lens, orbit), rad_to_deg(arc.rad))
+                        : std::string("lower target_overlap or raise orbit.max_view_angle_deg");
+
   // Smallest n whose gap keeps overlap >= target: closed form first, then settle rounding
   // either way against the model itself.
-  const double footprint_m = (orbit.subject_distance_m - orbit.subject_radius_m) *
-                             lens.sensor_width_mm / lens.focal_length_mm;
-  const double max_gap_rad =
-      (1.0 - target) * footprint_m / (orbit.subject_radius_m * elevation_factor(elevation_deg));
+  const double max_gap_rad = (1.0 - target) * arc.rad / elevation_factor(elevation_deg);
   const double arcs = deg_to_rad(orbit.coverage_deg) / max_gap_rad;
   double estimate = full_circle(orbit) ? std::ceil(arcs) : std::ceil(arcs) + 1.0;
   if (!std::isfinite(estimate) || estimate > kMaxPositionsPerRing + 1) {
     return make_error(Errc::invalid,
                       "{:.0f}% overlap at elevation {}° needs more than {} positions per ring "
-                      "(subject radius {} m at {} m with a {} mm lens): move the camera further "
-                      "away, use a shorter focal length or lower target_overlap",
+                      "(subject radius {} m at {} m with a {} mm lens): {}",
                       target * 100.0, elevation_deg, kMaxPositionsPerRing, orbit.subject_radius_m,
-                      orbit.subject_distance_m, lens.focal_length_mm);
+                      orbit.subject_distance_m, lens.focal_length_mm, advice);
   }
   int n = std::max(1, static_cast<int>(estimate));
   auto meets = [&](int k) {
@@ -303,9 +339,8 @@ Result<int> positions_for_overlap(const config::Lens& lens, const config::Orbit&
   if (n > kMaxPositionsPerRing) {
     return make_error(Errc::invalid,
                       "{:.0f}% overlap at elevation {}° needs {} positions per ring, more than "
-                      "{}: move the camera further away, use a shorter focal length or lower "
-                      "target_overlap",
-                      target * 100.0, elevation_deg, n, kMaxPositionsPerRing);
+                      "{}: {}",
+                      target * 100.0, elevation_deg, n, kMaxPositionsPerRing, advice);
   }
   return n;
 }
@@ -412,11 +447,19 @@ std::string describe_plan(const Plan& plan, const config::Config& cfg) {
 
   const bool orbiting = cfg.orbit.enabled && cfg.session.mode == "orbit";
   if (orbiting) {
+    line(fmt::format("Orbit: subject radius {:g} m at {:g} m, coverage {:g}° from azimuth {:g}°",
+                     cfg.orbit.subject_radius_m, cfg.orbit.subject_distance_m,
+                     cfg.orbit.coverage_deg, cfg.orbit.start_azimuth_deg));
+    const UsableArc arc = usable_arc(cfg.lens, cfg.orbit);
+    const std::string limit =
+        arc.frame_limited ? fmt::format("the frame, {:.3f} m wide at the near surface",
+                                        footprint_m(cfg.lens, cfg.orbit))
+                          : fmt::format("max_view_angle_deg {:g}", cfg.orbit.max_view_angle_deg);
     line(fmt::format(
-        "Orbit: subject radius {:g} m at {:g} m, target overlap {:.0f}%, coverage "
-        "{:g}° from azimuth {:g}°",
-        cfg.orbit.subject_radius_m, cfg.orbit.subject_distance_m, cfg.orbit.target_overlap * 100.0,
-        cfg.orbit.coverage_deg, cfg.orbit.start_azimuth_deg));
+        "Overlap: target {:.0f}% of the subject surface both neighbours see; one view matches "
+        "{:.1f}° of it around the axis (limited by {}); neighbours differ by step x "
+        "cos(elevation)",
+        cfg.orbit.target_overlap * 100.0, rad_to_deg(arc.rad), limit));
     for (const auto& r : plan.rings) {
       const char* origin = r.counts_given ? "positions given" : "computed from target";
       if (r.positions == 1) {
@@ -426,9 +469,10 @@ std::string describe_plan(const Plan& plan, const config::Config& cfg) {
         continue;
       }
       line(fmt::format(
-          "  ring {}: elevation {:+.1f}°, {} positions, step {:.2f}°, overlap "
-          "{:.1f}% ({})",
-          r.ring, r.elevation_deg, r.positions, r.step_deg, r.overlap_achieved * 100.0, origin));
+          "  ring {}: elevation {:+.1f}°, {} positions, step {:.2f}°, view change {:.2f}°, "
+          "overlap {:.1f}% ({})",
+          r.ring, r.elevation_deg, r.positions, r.step_deg,
+          r.step_deg * elevation_factor(r.elevation_deg), r.overlap_achieved * 100.0, origin));
     }
   } else {
     const auto& r = plan.rings.front();

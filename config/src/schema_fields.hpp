@@ -109,6 +109,7 @@ void for_each_field(Orbit& x, F&& f) {
   f("subject_distance_m", x.subject_distance_m);
   f("subject_radius_m", x.subject_radius_m);
   f("target_overlap", x.target_overlap);
+  f("max_view_angle_deg", x.max_view_angle_deg);
   f("coverage_deg", x.coverage_deg);
   f("start_azimuth_deg", x.start_azimuth_deg);
   f("rings", x.rings);

@@ -126,7 +126,9 @@ void check_orbit(Checker& c, const Config& cfg) {
                       "smaller than subject_distance_m",
                       o.subject_radius_m, o.subject_distance_m));
   }
-  c.in_range("orbit.target_overlap", o.target_overlap, 0.60, 0.90, " (fraction of the frame)");
+  c.in_range("orbit.target_overlap", o.target_overlap, 0.60, 0.90,
+             " (fraction of the subject surface seen by neighbouring views)");
+  c.in_range("orbit.max_view_angle_deg", o.max_view_angle_deg, 10, 120, " degrees");
   if (!std::isfinite(o.coverage_deg) || o.coverage_deg <= 0 || o.coverage_deg > 360) {
     c.add("orbit.coverage_deg",
           fmt::format("{} is out of range; expected more than 0 and at most 360", o.coverage_deg));

@@ -56,40 +56,83 @@ config::Config lit_config() {
   return cfg;
 }
 
+double deg(double d) {
+  return d * kPi / 180;
+}
+
 TEST(OrbitOverlap, HandComputedPositionsFullCircle) {
   const auto cfg = turntable_config();
-  // Footprint at the near surface: (1 - 0.15) m * 36 mm / 50 mm = 0.612 m. At 75 % overlap
-  // the near surface may move 0.25 * 0.612 = 0.153 m per step. Its circumference is
-  // 2 pi 0.15 = 0.9425 m, so 0.9425 / 0.153 = 6.16 -> 7 positions.
+  // Frame width at the near surface: (1 - 0.15) m * 36 / 50 = 0.612 m, which spans
+  // 0.612 / 0.15 = 4.08 rad of the subject: more than the 60° (1.0472 rad) that still matches,
+  // so the usable arc is 60°. At 75 % neighbours may differ by 0.25 * 60° = 15°: 360 / 15 = 24.
   const double footprint = 0.85 * 0.72;
-  const double circumference = 2 * kPi * 0.15;
-  const int expected = static_cast<int>(std::ceil(circumference / (0.25 * footprint)));
-  ASSERT_EQ(expected, 7);
+  ASSERT_GT(footprint / 0.15, deg(60));
+  const double max_step = 0.25 * 60.0;
+  const int expected = static_cast<int>(std::ceil(360.0 / max_step - 1e-9));
+  ASSERT_EQ(expected, 24);
   auto n = positions_for_overlap(cfg.lens, cfg.orbit, 0.0);
   ASSERT_TRUE(n.ok()) << n.error().message;
   EXPECT_EQ(*n, expected);
 
-  // 7 positions: each step moves 0.9425/7 = 0.13464 m, overlap 1 - 0.13464/0.612 = 0.780.
-  const double at7 = orbit_overlap(cfg.lens, cfg.orbit, 0.0, 360.0 / 7);
-  EXPECT_NEAR(at7, 1 - (circumference / 7) / footprint, 1e-12);
-  EXPECT_NEAR(at7, 0.780, 0.001);
-  EXPECT_GE(at7, cfg.orbit.target_overlap);
-  // One fewer falls below the target: 1 - 0.15708/0.612 = 0.743.
-  const double at6 = orbit_overlap(cfg.lens, cfg.orbit, 0.0, 360.0 / 6);
-  EXPECT_NEAR(at6, 0.743, 0.001);
-  EXPECT_LT(at6, cfg.orbit.target_overlap);
+  // 24 positions: 15° steps, overlap exactly 1 - 15/60 = 0.75.
+  const double at24 = orbit_overlap(cfg.lens, cfg.orbit, 0.0, 360.0 / 24);
+  EXPECT_NEAR(at24, 1 - deg(15) / deg(60), 1e-12);
+  EXPECT_GE(at24, cfg.orbit.target_overlap - 1e-12);
+  // One fewer falls below the target: 15.652° steps, 1 - 15.652/60 = 0.7391.
+  const double at23 = orbit_overlap(cfg.lens, cfg.orbit, 0.0, 360.0 / 23);
+  EXPECT_NEAR(at23, 0.7391, 0.0001);
+  EXPECT_LT(at23, cfg.orbit.target_overlap);
+  // Steps of about 10° give about 83 %: what photogrammetry practice shoots.
+  EXPECT_NEAR(orbit_overlap(cfg.lens, cfg.orbit, 0.0, 10.0), 1 - 10.0 / 60, 1e-12);
 }
 
-TEST(OrbitOverlap, HigherTargetAndLongerLensNeedMorePositions) {
+TEST(OrbitOverlap, SubjectOverfillingTheFrameIsLimitedByTheFrame) {
   auto cfg = turntable_config();
-  cfg.lens.focal_length_mm = 85;
-  cfg.orbit.target_overlap = 0.9;
-  // Footprint 0.85 * 36/85 = 0.36 m; 10 % of it is 0.036 m; 0.94248 / 0.036 = 26.18 -> 27.
+  cfg.orbit.subject_radius_m = 0.5;
+  // Footprint (1 - 0.5) * 0.72 = 0.36 m spans 0.36 / 0.5 = 0.72 rad = 41.25° of the subject,
+  // less than 60°: the arc is 41.25°, steps up to 10.31°, 360 / 10.31 = 34.9 -> 35.
+  const double arc = 0.36 / 0.5;
+  ASSERT_LT(arc, deg(60));
+  const int expected = static_cast<int>(std::ceil(2 * kPi / (0.25 * arc)));
+  ASSERT_EQ(expected, 35);
   auto n = positions_for_overlap(cfg.lens, cfg.orbit, 0.0);
   ASSERT_TRUE(n.ok()) << n.error().message;
-  EXPECT_EQ(*n, 27);
-  EXPECT_GE(orbit_overlap(cfg.lens, cfg.orbit, 0.0, 360.0 / 27), 0.9);
-  EXPECT_LT(orbit_overlap(cfg.lens, cfg.orbit, 0.0, 360.0 / 26), 0.9);
+  EXPECT_EQ(*n, 35);
+  EXPECT_NEAR(orbit_overlap(cfg.lens, cfg.orbit, 0.0, 360.0 / 35), 1 - deg(360.0 / 35) / arc,
+              1e-12);
+  EXPECT_GE(orbit_overlap(cfg.lens, cfg.orbit, 0.0, 360.0 / 35), 0.75);
+  EXPECT_LT(orbit_overlap(cfg.lens, cfg.orbit, 0.0, 360.0 / 34), 0.75);
+  // Here the view angle limit does not matter: widening it changes nothing.
+  cfg.orbit.max_view_angle_deg = 120;
+  EXPECT_EQ(*positions_for_overlap(cfg.lens, cfg.orbit, 0.0), 35);
+}
+
+TEST(OrbitOverlap, HigherTargetAndMaxViewAngle) {
+  auto cfg = turntable_config();
+  cfg.orbit.target_overlap = 0.9;
+  // 10 % of 60° = 6° steps: 360 / 6 = 60 positions.
+  auto n = positions_for_overlap(cfg.lens, cfg.orbit, 0.0);
+  ASSERT_TRUE(n.ok()) << n.error().message;
+  EXPECT_EQ(*n, 60);
+  EXPECT_LT(orbit_overlap(cfg.lens, cfg.orbit, 0.0, 360.0 / 59), 0.9);
+
+  // A wider matching angle allows wider steps: 75 % of 90° leaves 22.5° -> 16 positions.
+  cfg.orbit.target_overlap = 0.75;
+  cfg.orbit.max_view_angle_deg = 90;
+  n = positions_for_overlap(cfg.lens, cfg.orbit, 0.0);
+  ASSERT_TRUE(n.ok()) << n.error().message;
+  EXPECT_EQ(*n, 16);
+  EXPECT_LT(orbit_overlap(cfg.lens, cfg.orbit, 0.0, 360.0 / 15), 0.75);
+
+  // An 85 mm lens: footprint 0.85 * 36/85 = 0.36 m, 0.36/0.15 = 2.4 rad, still above 90°.
+  cfg.lens.focal_length_mm = 85;
+  EXPECT_EQ(*positions_for_overlap(cfg.lens, cfg.orbit, 0.0), 16);
+  // A 300 mm lens: footprint 0.102 m spans 0.68 rad = 38.96°: the frame limits the arc,
+  // steps up to 9.74°, 36.96 -> 37 positions.
+  cfg.lens.focal_length_mm = 300;
+  const double arc = 0.85 * 36 / 300 / 0.15;
+  ASSERT_EQ(static_cast<int>(std::ceil(2 * kPi / (0.25 * arc))), 37);
+  EXPECT_EQ(*positions_for_overlap(cfg.lens, cfg.orbit, 0.0), 37);
 }
 
 TEST(OrbitOverlap, ElevationReducesPositions) {
@@ -99,12 +142,16 @@ TEST(OrbitOverlap, ElevationReducesPositions) {
   auto at60 = positions_for_overlap(cfg.lens, cfg.orbit, 60.0);
   auto below = positions_for_overlap(cfg.lens, cfg.orbit, -60.0);
   ASSERT_TRUE(at0.ok() && at30.ok() && at60.ok() && below.ok());
-  // cos 30 = 0.866: 6.16 * 0.866 = 5.33 -> 6; cos 60 = 0.5: 3.08 -> 4.
-  EXPECT_EQ(*at30, 6);
-  EXPECT_EQ(*at60, 4);
+  // The view turns by step x cos(el): cos 30 = 0.866 allows 15 / 0.866 = 17.32° steps,
+  // 360 / 17.32 = 20.78 -> 21; cos 60 = 0.5 allows 30° -> 12.
+  EXPECT_EQ(*at30, static_cast<int>(std::ceil(360.0 / (15.0 / std::cos(deg(30))))));
+  EXPECT_EQ(*at30, 21);
+  EXPECT_EQ(*at60, 12);
   EXPECT_LT(*at30, *at0);
   EXPECT_LT(*at60, *at30);
   EXPECT_EQ(*below, *at60);  // looking up from below is symmetric
+  EXPECT_LT(orbit_overlap(cfg.lens, cfg.orbit, 30.0, 360.0 / 20), 0.75);
+  EXPECT_LT(orbit_overlap(cfg.lens, cfg.orbit, 60.0, 360.0 / 11), 0.75);
 }
 
 TEST(OrbitOverlap, StraightDownIsOnePosition) {
@@ -118,18 +165,25 @@ TEST(OrbitOverlap, StraightDownIsOnePosition) {
 TEST(OrbitOverlap, PartialArcIsSpannedInclusively) {
   auto cfg = turntable_config();
   cfg.orbit.coverage_deg = 180;
-  // Arc length pi 0.15 = 0.4712 m / 0.153 m = 3.08 -> 4 steps -> 5 positions, 45° apart.
+  // 180° in steps of at most 15°: 12 steps -> 13 positions, 15° apart.
   auto n = positions_for_overlap(cfg.lens, cfg.orbit, 0.0);
   ASSERT_TRUE(n.ok());
-  EXPECT_EQ(*n, 5);
+  EXPECT_EQ(*n, 13);
   auto plan = make_plan(cfg);
   ASSERT_TRUE(plan.ok()) << plan.error().message;
-  ASSERT_EQ(plan->shots.size(), 5u);
-  EXPECT_DOUBLE_EQ(plan->rings[0].step_deg, 45.0);
+  ASSERT_EQ(plan->shots.size(), 13u);
+  EXPECT_DOUBLE_EQ(plan->rings[0].step_deg, 15.0);
   EXPECT_DOUBLE_EQ(plan->shots.front().position.azimuth_deg, 0.0);
   EXPECT_DOUBLE_EQ(plan->shots.back().position.azimuth_deg, 180.0);
-  EXPECT_GE(plan->rings[0].overlap_achieved, 0.75);
-  EXPECT_LT(orbit_overlap(cfg.lens, cfg.orbit, 0.0, 60.0), 0.75);  // 4 positions fall short
+  EXPECT_GE(plan->rings[0].overlap_achieved, 0.75 - 1e-12);
+  EXPECT_LT(orbit_overlap(cfg.lens, cfg.orbit, 0.0, 180.0 / 11), 0.75);  // 12 fall short
+
+  // A 10° arc is within one view's reach (1 - 10/60 = 83 %): one position. A 20° arc is not,
+  // and its two ends 20° apart fall short too (67 %): three positions, 10° apart.
+  cfg.orbit.coverage_deg = 10;
+  EXPECT_EQ(*positions_for_overlap(cfg.lens, cfg.orbit, 0.0), 1);
+  cfg.orbit.coverage_deg = 20;
+  EXPECT_EQ(*positions_for_overlap(cfg.lens, cfg.orbit, 0.0), 3);
 }
 
 TEST(MakePlan, RingsComputedAndGiven) {
@@ -137,15 +191,15 @@ TEST(MakePlan, RingsComputedAndGiven) {
   auto plan = make_plan(cfg);
   ASSERT_TRUE(plan.ok()) << plan.error().message;
   ASSERT_EQ(plan->rings.size(), 2u);
-  EXPECT_EQ(plan->rings[0].positions, 7);
+  EXPECT_EQ(plan->rings[0].positions, 24);
   EXPECT_FALSE(plan->rings[0].counts_given);
-  EXPECT_NEAR(plan->rings[0].step_deg, 360.0 / 7, 1e-12);
-  EXPECT_GE(plan->rings[0].overlap_achieved, 0.75);
+  EXPECT_NEAR(plan->rings[0].step_deg, 15.0, 1e-12);
+  EXPECT_NEAR(plan->rings[0].overlap_achieved, 0.75, 1e-12);
   EXPECT_EQ(plan->rings[1].positions, 5);
   EXPECT_TRUE(plan->rings[1].counts_given);
   EXPECT_DOUBLE_EQ(plan->rings[1].step_deg, 72.0);
-  EXPECT_EQ(plan->positions(), 12u);
-  EXPECT_EQ(plan->shots.size(), 12u * 3 * 3);
+  EXPECT_EQ(plan->positions(), 29u);
+  EXPECT_EQ(plan->shots.size(), 29u * 3 * 3);
   EXPECT_THAT(plan->presets, ::testing::ElementsAre("key", "key_fill", "rim"));
   // Field of view of 36 x 24 mm behind 50 mm: 2 atan(18/50), 2 atan(12/50).
   EXPECT_NEAR(plan->horizontal_fov_deg, 39.5978, 1e-3);
@@ -170,10 +224,10 @@ TEST(MakePlan, EveryCombinationOnceWithSequentialSeq) {
     const int settle = s.position.light == "key" ? 150 : s.position.light == "key_fill" ? 200 : 80;
     EXPECT_EQ(s.light_settle_ms, settle);
     EXPECT_DOUBLE_EQ(s.position.elevation_deg, s.position.ring == 0 ? 0.0 : 30.0);
-    const double step = s.position.ring == 0 ? 360.0 / 7 : 72.0;
+    const double step = s.position.ring == 0 ? 15.0 : 72.0;
     EXPECT_NEAR(s.position.azimuth_deg, s.position.index_in_ring * step, 1e-9);
   }
-  EXPECT_EQ(seen.size(), 12u * 3 * 3);
+  EXPECT_EQ(seen.size(), 29u * 3 * 3);
 }
 
 TEST(MakePlan, SerpentineOrderMinimisesMovesAndSwitches) {
@@ -274,12 +328,27 @@ TEST(MakePlanErrors, ZeroPositions) {
 
 TEST(MakePlanErrors, OverlapUnreachable) {
   auto cfg = turntable_config();
-  // Radius 0.9 m at 1 m: footprint 0.1 * 0.72 = 0.072 m, 10 % of it 7.2 mm against a
-  // 5.65 m circumference: 785 positions, more than 720.
+  // Radius 0.9 m at 1 m: footprint 0.1 * 0.72 = 0.072 m spans 0.08 rad of the subject; 10 %
+  // of it is 0.008 rad, 2 pi / 0.008 = 785.4 -> 786 positions, more than 720.
   cfg.orbit.subject_radius_m = 0.9;
   cfg.orbit.target_overlap = 0.9;
   expect_invalid(cfg, "more than 720 positions");
+  expect_invalid(cfg, "the subject overfills the frame (0.072 m wide at its near surface");
   expect_invalid(cfg, "move the camera further away");
+  // Just reachable: 0.0089 rad steps (89 % target) need 2 pi / 0.0088 = 714 positions.
+  cfg.orbit.target_overlap = 0.89;
+  EXPECT_EQ(*positions_for_overlap(cfg.lens, cfg.orbit, 0.0),
+            static_cast<int>(std::ceil(2 * kPi / (0.11 * 0.08))));
+
+  // Limited by the matching angle instead (only reachable from code, the config loader keeps
+  // it within 10..120°): 10 % of 0.5° is 0.05° steps, 7200 positions.
+  cfg = turntable_config();
+  cfg.orbit.max_view_angle_deg = 0.5;
+  cfg.orbit.target_overlap = 0.9;
+  expect_invalid(cfg, "more than 720 positions");
+  expect_invalid(cfg, "lower target_overlap or raise orbit.max_view_angle_deg");
+  cfg.orbit.max_view_angle_deg = 0;
+  expect_invalid(cfg, "orbit.max_view_angle_deg (0) must be within 0..360");
 
   cfg = turntable_config();
   cfg.orbit.subject_radius_m = 1.0;
@@ -342,14 +411,33 @@ TEST(DescribePlan, SaysWhatWillHappen) {
   auto plan = make_plan(cfg);
   ASSERT_TRUE(plan.ok()) << plan.error().message;
   const std::string text = describe_plan(*plan, cfg);
-  EXPECT_THAT(text, HasSubstr("108 shots = 12 positions x 3 lighting presets x 3 brackets"));
+  EXPECT_THAT(text, HasSubstr("261 shots = 29 positions x 3 lighting presets x 3 brackets"));
   EXPECT_THAT(text, HasSubstr("field of view 39.6° x 27.0°"));
-  EXPECT_THAT(text, HasSubstr("ring 0: elevation +0.0°, 7 positions, step 51.43°, overlap 78.0%"));
-  EXPECT_THAT(text, HasSubstr("ring 1: elevation +30.0°, 5 positions, step 72.00°"));
+  EXPECT_THAT(text, HasSubstr("Overlap: target 75% of the subject surface both neighbours see; "
+                              "one view matches 60.0° of it around the axis (limited by "
+                              "max_view_angle_deg 60)"));
+  EXPECT_THAT(text, HasSubstr("ring 0: elevation +0.0°, 24 positions, step 15.00°, view change "
+                              "15.00°, overlap 75.0% (computed from target)"));
+  // 5 given positions at 30°: 72° x cos 30° = 62.35° of view change, more than the 60° arc.
+  EXPECT_THAT(text, HasSubstr("ring 1: elevation +30.0°, 5 positions, step 72.00°, view change "
+                              "62.35°, overlap 0.0% (positions given)"));
   EXPECT_THAT(text, HasSubstr("key_fill: key_left, fill_right (settle 200 ms)"));
   EXPECT_THAT(text, HasSubstr("-1.0 EV (1/250), +0.0 EV (1/125), +1.0 EV (1/60)"));
-  EXPECT_THAT(text, HasSubstr("11 turntable moves, 24 light changes"));
-  EXPECT_THAT(text, HasSubstr("Estimated frames: 108"));
+  EXPECT_THAT(text, HasSubstr("28 turntable moves, 58 light changes"));
+  EXPECT_THAT(text, HasSubstr("Estimated frames: 261"));
+}
+
+TEST(DescribePlan, SaysWhenTheFrameLimitsTheArc) {
+  auto cfg = turntable_config();
+  cfg.orbit.subject_radius_m = 0.5;
+  cfg.orbit.rings = {config::Ring{0.0, std::nullopt}};
+  auto plan = make_plan(cfg);
+  ASSERT_TRUE(plan.ok()) << plan.error().message;
+  const std::string text = describe_plan(*plan, cfg);
+  // 0.36 m / 0.5 m = 0.72 rad = 41.25°; 360/35 = 10.29° steps, 1 - 10.29/41.25 = 75.1 %.
+  EXPECT_THAT(text, HasSubstr("one view matches 41.3° of it around the axis (limited by the "
+                              "frame, 0.360 m wide at the near surface)"));
+  EXPECT_THAT(text, HasSubstr("35 positions, step 10.29°, view change 10.29°, overlap 75.1%"));
 }
 
 TEST(DescribePlan, ButtonsModeAndTopRing) {
@@ -359,7 +447,7 @@ TEST(DescribePlan, ButtonsModeAndTopRing) {
   ASSERT_TRUE(plan.ok()) << plan.error().message;
   EXPECT_EQ(plan->rings[1].positions, 1);
   std::string text = describe_plan(*plan, cfg);
-  EXPECT_THAT(text, HasSubstr("8 shots = 8 positions x 1 lighting preset x 1 bracket"));
+  EXPECT_THAT(text, HasSubstr("25 shots = 25 positions x 1 lighting preset x 1 bracket"));
   EXPECT_THAT(text, HasSubstr("ring 1: elevation +90.0°, 1 position (computed from target)"));
   EXPECT_THAT(text, HasSubstr("ambient: all lights off"));
 

@@ -44,6 +44,7 @@ Config everything_changed() {
              .subject_distance_m = 0.7,
              .subject_radius_m = 0.1,
              .target_overlap = 0.8,
+             .max_view_angle_deg = 45.5,
              .coverage_deg = 180,
              .start_azimuth_deg = -15.5,
              .rings = {Ring{-10, 8}, Ring{20, std::nullopt}, Ring{45.25, 3}}};
@@ -112,9 +113,10 @@ TEST(ConfigRoundTrip, DefaultsSurvive) {
 
 TEST(ConfigRoundTrip, EveryFieldIsWritten) {
   const std::string text = to_yaml(everything_changed());
-  for (const char* key : {"board:", "shutter:", "busy_probability:", "wrong_exposure_at:",
-                          "positions: ~", "sim_press_at_s:", "dropout_probability:",
-                          "strip_gps_on_delivery:", "log_level:", "name_template:", "releases:"}) {
+  for (const char* key :
+       {"board:", "shutter:", "busy_probability:", "wrong_exposure_at:", "positions: ~",
+        "sim_press_at_s:", "dropout_probability:", "strip_gps_on_delivery:", "log_level:",
+        "name_template:", "releases:", "max_view_angle_deg:"}) {
     EXPECT_NE(text.find(key), std::string::npos) << key << " missing from\n" << text;
   }
   // shutter_s is derived from shutter and not a key of its own.

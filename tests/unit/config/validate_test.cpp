@@ -63,6 +63,20 @@ TEST(ConfigValidate, OverlapRange) {
   EXPECT_THAT(invalid(c), StartsWith("orbit.target_overlap: 0.91 is out of range"));
 }
 
+TEST(ConfigValidate, MaxViewAngleRange) {
+  Config c;
+  EXPECT_DOUBLE_EQ(c.orbit.max_view_angle_deg, 60);
+  c.orbit.max_view_angle_deg = 9.5;
+  EXPECT_THAT(invalid(c),
+              StartsWith("orbit.max_view_angle_deg: 9.5 is out of range; expected 10..120"));
+  c.orbit.max_view_angle_deg = 121;
+  EXPECT_THAT(invalid(c), StartsWith("orbit.max_view_angle_deg: 121 is out of range"));
+  for (double ok : {10.0, 120.0}) {
+    c.orbit.max_view_angle_deg = ok;
+    EXPECT_TRUE(validate(c).ok()) << ok;
+  }
+}
+
 TEST(ConfigValidate, RingPositionsAtLeastOne) {
   Config c;
   c.orbit.rings = {Ring{0, 12}, Ring{30, 0}};

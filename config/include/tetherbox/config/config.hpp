@@ -76,7 +76,10 @@ struct Orbit {
   bool enabled = true;
   double subject_distance_m = 1.0;   // camera to turntable axis
   double subject_radius_m = 0.15;    // radius of the object (its near surface drives overlap)
-  double target_overlap = 0.75;      // fraction, allowed 0.60..0.90
+  double target_overlap = 0.75;      // fraction of the usable surface arc, allowed 0.60..0.90
+  // Widest arc of subject surface one view can match, degrees around the axis (allowed
+  // 10..120): patches more than half of it off the view direction foreshorten too much.
+  double max_view_angle_deg = 60.0;
   double coverage_deg = 360.0;
   double start_azimuth_deg = 0.0;
   std::vector<Ring> rings = {Ring{0.0, std::nullopt}};
