@@ -6,6 +6,8 @@
 #include <fstream>
 #include <sstream>
 
+#include <unistd.h>
+
 #include "exports_test_support.hpp"
 #include "tetherbox/capture/exports.hpp"
 #include "tetherbox/capture/storage.hpp"
