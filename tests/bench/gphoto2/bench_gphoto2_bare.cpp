@@ -1,7 +1,10 @@
-// bench_gphoto2_bare [FRAMES] — the floor for per-frame capture + download: libgphoto2 alone.
-// Auto-detects the camera, opens one session, then loops gp_camera_capture + gp_camera_file_get
-// into a CameraFile in memory (nothing written to disk, no hashing, no events drained), and
-// prints the per-frame time. scripts/bench compares `tetherbox run` with this figure.
+// bench_gphoto2_bare [FRAMES [DRAIN_MS]] — the floor for per-frame capture + download: libgphoto2
+// alone. Auto-detects the camera, opens one session, then loops gp_camera_capture +
+// gp_camera_file_get into a CameraFile in memory (nothing written to disk, no hashing, no events
+// drained), and prints the per-frame time. scripts/bench compares `tetherbox run` with this figure.
+// DRAIN_MS >= 0 adds what a tethering program does after each frame (tetherbox's gphoto2 backend
+// does it, to bind RAW+JPEG companions and see property changes): wait for events with that
+// timeout until the camera has none left; it is reported separately.
 #include <gphoto2/gphoto2-camera.h>
 #include <gphoto2/gphoto2-context.h>
 #include <gphoto2/gphoto2-file.h>
@@ -31,8 +34,9 @@ int die(const char* what, int rc) {
 
 int main(int argc, char** argv) {
   const int frames = argc > 1 ? std::atoi(argv[1]) : 30;
+  const int drain_wait_ms = argc > 2 ? std::atoi(argv[2]) : -1;
   if (frames < 2) {
-    std::fprintf(stderr, "usage: bench_gphoto2_bare [FRAMES >= 2]\n");
+    std::fprintf(stderr, "usage: bench_gphoto2_bare [FRAMES >= 2 [DRAIN_MS]]\n");
     return 2;
   }
   GPContext* ctx = gp_context_new();
@@ -44,7 +48,8 @@ int main(int argc, char** argv) {
   const double init_ms = ms_since(t_init);
 
   std::vector<double> per_frame;
-  double capture_ms = 0, download_ms = 0;
+  double capture_ms = 0, download_ms = 0, drain_ms = 0;
+  int events = 0;
   unsigned long bytes = 0;
   auto t_all = Clock::now();
   for (int i = 0; i < frames; ++i) {
@@ -69,6 +74,17 @@ int main(int argc, char** argv) {
     download_ms += ms_since(t1);
     bytes = size;
     gp_file_free(file);
+    const auto t2 = Clock::now();
+    for (int more = drain_wait_ms >= 0; more;) {
+      CameraEventType type;
+      void* data = nullptr;
+      if (int rc = gp_camera_wait_for_event(cam, drain_wait_ms, &type, &data, ctx); rc < GP_OK)
+        return die("gp_camera_wait_for_event", rc);
+      free(data);  // NOLINT: libgphoto2 hands over malloc'd event data
+      more = type != GP_EVENT_TIMEOUT;
+      events += more;
+    }
+    drain_ms += ms_since(t2);
     per_frame.push_back(ms_since(t0));
   }
   const double all_ms = ms_since(t_all);
@@ -86,6 +102,9 @@ int main(int argc, char** argv) {
       "all %.1f ms/frame (capture %.1f + download %.1f), median %.1f ms, init %.0f ms\n",
       frames, static_cast<double>(bytes) / 1e6, steady, frames, all_ms / frames,
       capture_ms / frames, download_ms / frames, per_frame[per_frame.size() / 2], init_ms);
+  if (drain_wait_ms >= 0)
+    std::printf("event drain (wait %d ms): %.1f ms/frame, %d events\n", drain_wait_ms,
+                drain_ms / frames, events);
   std::printf("bare_ms_per_frame: %.3f\n", steady);
   return 0;
 }
