@@ -36,6 +36,11 @@ std::string under_data(const std::string& bag_rel) {
   return bag_rel.rfind(prefix, 0) == 0 ? bag_rel.substr(prefix.size()) : bag_rel;
 }
 
+// -0 prints as "-0"; adding +0.0 turns it into 0 and leaves every other value alone.
+double z(double v) {
+  return v + 0.0;
+}
+
 }  // namespace
 
 std::string export_image_path(const FrameRecord& f, ImageSource source) {
@@ -90,7 +95,7 @@ nlohmann::json nerfstudio_transforms(const std::vector<FrameRecord>& frames,
     const auto m = camera_to_world(f.position.azimuth_deg, f.position.elevation_deg, cam);
     nlohmann::json rows = nlohmann::json::array();
     for (int r = 0; r < 4; ++r)
-      rows.push_back({m[r * 4], m[r * 4 + 1], m[r * 4 + 2], m[r * 4 + 3]});
+      rows.push_back({z(m[r * 4]), z(m[r * 4 + 1]), z(m[r * 4 + 2]), z(m[r * 4 + 3])});
     nlohmann::json fr;
     fr["file_path"] = "../" + under_data(export_image_path(f, source));
     fr["transform_matrix"] = std::move(rows);
@@ -142,7 +147,7 @@ std::string colmap_images_txt(const std::vector<FrameRecord>& frames, const Expo
   for (const auto& f : selected) {
     const auto p = colmap_pose(f.position.azimuth_deg, f.position.elevation_deg, cam);
     out += fmt::format("{} {:.17g} {:.17g} {:.17g} {:.17g} {:.17g} {:.17g} {:.17g} 1 {}\n\n", id++,
-                       p.q[0], p.q[1], p.q[2], p.q[3], p.t[0], p.t[1], p.t[2],
+                       z(p.q[0]), z(p.q[1]), z(p.q[2]), z(p.q[3]), z(p.t[0]), z(p.t[1]), z(p.t[2]),
                        under_data(export_image_path(f, source)));
   }
   return out;
