@@ -57,7 +57,7 @@ if len(t) != int(sys.argv[2]):
 print(f"{(t[-1] - t[0]).total_seconds() * 1000 / (len(t) - 1):.3f} {len(t)}")
 PY
 )
-tb_wall=$(python3 -c "print(($t1 - $t0) * 1000 / $tb_n)")
+tb_wall=$(python3 -c "print(f'{($t1 - $t0) * 1000 / $tb_n:.1f}')")
 files=$(find "$BAG/data" -type f | wc -l)
 echo "tetherbox run: $tb_n frames, steady $tb_ms ms/frame (trigger_utc first..last)," \
 	"wall $tb_wall ms/frame incl. set-up and bag close; $files files in $BAG/data" >&2
@@ -69,7 +69,7 @@ t0=$(now)
 	gphoto2 --quiet --capture-image-and-download --filename "$2/f$i.jpg" --force-overwrite >/dev/null
 done' _ "$CLI_FRAMES" "$OUT/cli" 2>"$OUT/cli.err"
 t1=$(now)  # includes copying the 12 MB card once (~0.1 s of ~35 s)
-cli_ms=$(python3 -c "print(($t1 - $t0) * 1000 / $CLI_FRAMES)")
+cli_ms=$(python3 -c "print(f'{($t1 - $t0) * 1000 / $CLI_FRAMES:.1f}')")
 got=$(find "$OUT/cli" -name 'f*.jpg' -size +1M | wc -l)
 ((got == CLI_FRAMES)) || { echo "bench_gphoto2: CLI loop wrote $got of $CLI_FRAMES files" >&2; cat "$OUT/cli.err" >&2; exit 1; }
 rm -rf "$OUT/cli"; mkdir -p "$OUT/cli"
@@ -77,7 +77,7 @@ t0=$(now)
 "$WITH" --prefix "$PREFIX" -- gphoto2 --quiet --capture-image-and-download -F "$CLI_FRAMES" -I 1 \
 	--filename "$OUT/cli/g%n.jpg" --force-overwrite >/dev/null 2>>"$OUT/cli.err"
 t1=$(now)
-cli_f_ms=$(python3 -c "print(($t1 - $t0) * 1000 / $CLI_FRAMES)")
+cli_f_ms=$(python3 -c "print(f'{($t1 - $t0) * 1000 / $CLI_FRAMES:.1f}')")
 got=$(find "$OUT/cli" -name 'g*.jpg' -size +1M | wc -l)
 ((got == CLI_FRAMES)) || { echo "bench_gphoto2: CLI -F wrote $got of $CLI_FRAMES files" >&2; exit 1; }
 echo "gphoto2 CLI: $cli_ms ms/frame one process per frame; $cli_f_ms ms/frame with -F $CLI_FRAMES -I 1" >&2
