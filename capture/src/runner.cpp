@@ -11,6 +11,7 @@
 #include <set>
 #include <thread>
 
+#include "tetherbox/capture/exports.hpp"
 #include "tetherbox/capture/exposure.hpp"
 #include "tetherbox/capture/naming.hpp"
 #include "tetherbox/capture/pipeline.hpp"
@@ -454,6 +455,9 @@ class Runner {
     if (!w1) return w1.error();
     auto w2 = bag_->put("report.html", report_html(report));
     if (!w2) return w2.error();
+    // Poses can be rebuilt from the journal later: a failed export is a warning, not a loss.
+    if (auto ex = write_exports(*bag_, frames, cfg_); !ex)
+      spdlog::warn("exports not written: {}", ex.error().message);
     TB_TRY(bag_->add_existing("journal.jsonl"));
     std::map<std::string, std::string> info = {
         {"Source-Organization", cfg_.metadata.creator.empty() ? "tetherbox" : cfg_.metadata.creator},
