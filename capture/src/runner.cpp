@@ -60,7 +60,15 @@ class Runner {
     TB_TRY(check_rig());
 
     started_ = clock_->now_utc();
-    TB_TRY(open_bag());
+    // The camera first: no camera, a refused value or a body not in M mode leaves no bag behind.
+    if (auto cam = open_camera(); !cam.ok()) {
+      dev_.camera->close();
+      return cam.error();
+    }
+    if (auto bag = open_bag(); !bag.ok()) {
+      dev_.camera->close();
+      return bag.error();
+    }
     summary_.bag = bag_->dir();
 
     Status st = prepare_devices();
@@ -184,7 +192,7 @@ class Runner {
     return plan_.shots.size();
   }
 
-  Status prepare_devices() {
+  Status open_camera() {
     auto info = dev_.camera->open();
     if (!info) return info.error();
     camera_ = *info;
@@ -194,13 +202,17 @@ class Runner {
     if (cfg_.camera.set_clock) {
       auto off = dev_.camera->sync_clock(clock_->now_utc());
       if (!off) {
-        spdlog::warn("camera clock not set: {}", off.error().message);
-        (void)journal_event({{"type", "fault"}, {"message", "camera clock not set: " + off.error().message}});
+        clock_fault_ = "camera clock not set: " + off.error().message;
+        spdlog::warn("{}", clock_fault_);
       } else {
         clock_offset_ = *off;
       }
     }
-    TB_TRY(dev_.camera->drain());
+    return dev_.camera->drain();
+  }
+
+  Status prepare_devices() {
+    if (!clock_fault_.empty()) (void)journal_event({{"type", "fault"}, {"message", clock_fault_}});
     if (dev_.turntable) TB_TRY(dev_.turntable->home());
     if (dev_.gps) dev_.gps->start();
     if (dev_.ambient) dev_.ambient->start();
@@ -488,6 +500,7 @@ class Runner {
   hal::ExposureSettings base_, current_target_;
   std::optional<hal::ExposureSettings> current_;
   std::optional<double> clock_offset_;
+  std::string clock_fault_;
   bool pose_set_ = false, lights_set_ = false;
   UtcTime started_{};
   SteadyTime run_start_{};

@@ -37,4 +37,19 @@ names = [f["camera_name"] for line in open(sys.argv[1] + "/data/journal.jsonl")
 want = [f"DSC_{i:04d}.JPG" for i in range(1, len(names) + 1)]
 assert sorted(names) == want, f"camera files {sorted(names)} != {want}"
 PY
+# Bad input against the real driver: no camera, a value the body refuses. Clear error, no bag.
+config_variant usb.yaml refused.yaml 's/aperture: 8  /aperture: 1.4/'
+set +e
+"$HERE/../vcamera/with-vcamera.sh" --prefix "$TB_VCAMERA_PREFIX" -- bash -c \
+  'touch "$VCAMERA_UNPLUG_FILE"; "$TB" run "$0" --out "$1"' "$WORK/usb.yaml" "$WORK/nocam" >/dev/null 2>nocam.txt
+rc_nocam=$?
+"$HERE/../vcamera/with-vcamera.sh" --prefix "$TB_VCAMERA_PREFIX" -- \
+  "$TB" run "$WORK/refused.yaml" --out "$WORK/refused" >/dev/null 2>refused.txt
+rc_refused=$?
+set -e
+[ "$rc_nocam" -eq 1 ] || fail "no camera: exit $rc_nocam"
+expect_contains nocam.txt "no camera found"
+[ "$rc_refused" -eq 1 ] || fail "refused aperture: exit $rc_refused"
+expect_contains refused.txt "Nikon DSC D750: aperture f/1.4 is not available on widget 'f-number'"
+[ ! -e "$WORK/nocam" ] && [ ! -e "$WORK/refused" ] || fail "a session that never started left a bag"
 pass "10 frames from the virtual camera, unplugged mid-run, reconnected, none lost or doubled"
