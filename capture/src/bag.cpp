@@ -249,6 +249,73 @@ Result<WrittenFile> Bag::put_impl(const std::string& rel, std::span<const uint8_
   return wf;
 }
 
+Result<Bag::Staged> Bag::stage(const std::string& rel) {
+  TB_TRY(check_rel(rel));
+  const fs::path dest = data_dir() / rel;
+  {
+    std::lock_guard lock(mu_);
+    TB_TRY(make_dirs_durable(dir_, dest.parent_path()));
+  }
+  auto f = StagedFile::create(dest);
+  if (!f) return f.error();
+  return Staged{rel, std::move(*f), {}};
+}
+
+Status Bag::commit(std::vector<Staged>& files) {
+  for (const auto& f : files)
+    if (f.sha256.size() != 64)
+      return make_error(Errc::internal, "staged file data/{} has no SHA-256", f.rel);
+  std::lock_guard lock(mu_);
+  // Listed in memory first (to render the manifest); put back as it was if the new manifest
+  // does not get into place, so memory always equals the manifest on disk.
+  std::vector<std::pair<std::string, std::optional<WrittenFile>>> previous;
+  previous.reserve(files.size());
+  for (const auto& f : files) {
+    const std::string key = "data/" + f.rel;
+    auto it = entries_.find(key);
+    previous.emplace_back(
+        key, it == entries_.end() ? std::nullopt : std::optional<WrittenFile>(it->second));
+    entries_[key] = WrittenFile{key, f.file.size(), f.sha256};
+  }
+  auto restore = [&] {
+    for (auto& [key, old] : previous) {
+      if (old)
+        entries_[key] = std::move(*old);
+      else
+        entries_.erase(key);
+    }
+  };
+  auto run = [&]() -> Status {
+    std::string text;
+    text.reserve(entries_.size() * 128);
+    for (const auto& [key, e] : entries_) text += detail::manifest_line(e.sha256, key);
+    auto manifest = StagedFile::create(dir_ / kManifest);
+    if (!manifest) return manifest.error();
+    TB_TRY(manifest->write(
+        std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(text.data()), text.size())));
+    // Every fsync before any rename: on a journaling filesystem the first one commits the
+    // lot and the others find nothing left to do.
+    for (auto& f : files) TB_TRY(f.file.sync());
+    TB_TRY(manifest->sync());
+    std::vector<fs::path> dirs;
+    for (auto& f : files) {
+      TB_TRY(f.file.commit());
+      const fs::path d = f.file.dest().parent_path();
+      if (std::find(dirs.begin(), dirs.end(), d) == dirs.end()) dirs.push_back(d);
+    }
+    // The files' renames are durable before the manifest that lists them is renamed.
+    for (const auto& d : dirs) TB_TRY(fsync_dir(d));
+    return manifest->commit();
+  };
+  if (auto st = run(); !st) {
+    restore();
+    return st.error();
+  }
+  // The new manifest is in place (listing these files), so memory stays as it is even if
+  // this fsync fails; the caller's remove() then unlists them again.
+  return fsync_dir(dir_);
+}
+
 Result<WrittenFile> Bag::put(const std::string& rel, const std::string& text) {
   return put(rel,
              std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(text.data()), text.size()));

@@ -102,7 +102,10 @@ Result<Preview> make_preview_from_jpeg(std::span<const uint8_t> jpeg, int max_si
     if (static_cast<long>(f.num) * best.denom < static_cast<long>(best.num) * f.denom) best = f;
   }
   const int dw = TJSCALED(width, best), dh = TJSCALED(height, best);
-  std::vector<uint8_t> rgb(static_cast<size_t>(dw) * dh * 3);
+  // Reused per thread (the pipeline decodes on the same pool threads frame after frame): a
+  // fresh 4.5 MB buffer per frame costs page faults and zeroing, not just an allocation.
+  thread_local std::vector<uint8_t> rgb;
+  rgb.resize(static_cast<size_t>(dw) * dh * 3);
   if (tjDecompress2(dec.get(), jpeg.data(), jpeg.size(), rgb.data(), dw, 0, dh, TJPF_RGB,
                     TJFLAG_FASTUPSAMPLE) != 0) {
     if (tjGetErrorCode(dec.get()) == TJERR_FATAL)

@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <cstring>
 #include <memory>
+#include <utility>
 
 #include "storage_io_detail.hpp"
 #include "tetherbox/capture/storage.hpp"
@@ -46,6 +47,8 @@ namespace {
 // Large enough that a 48 MB RAW is a dozen syscalls; small enough that the chunk just hashed
 // is still in cache when write() copies it.
 constexpr size_t kChunk = 4u << 20;
+// Staged writes are not hashed inline, so chunks only bound how early writeback starts.
+constexpr size_t kStagedChunk = 8u << 20;
 
 std::atomic<uint64_t> g_temp_counter{0};
 
@@ -136,6 +139,101 @@ Result<WrittenFile> write_file_atomic(const fs::path& path, std::span<const uint
   // report that failure (durability is not guaranteed) without pretending the file is absent.
   TB_TRY(fsync_dir(dir));
   return WrittenFile{path.string(), data.size(), std::move(*digest)};
+}
+
+Result<StagedFile> StagedFile::create(const fs::path& dest) {
+  if (dest.filename().empty())
+    return make_error(Errc::invalid, "cannot write {}: not a file name", dest.string());
+  StagedFile f;
+  f.dest_ = dest.has_parent_path() ? dest : fs::path(".") / dest;
+  f.tmp_ = temp_path_for(f.dest_);
+  f.fd_ = ::open(f.tmp_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  if (f.fd_ < 0) return detail::write_errno_error(errno, "create", dest);
+  return f;
+}
+
+StagedFile::StagedFile(StagedFile&& o) noexcept
+    : dest_(std::move(o.dest_)),
+      tmp_(std::move(o.tmp_)),
+      fd_(std::exchange(o.fd_, -1)),
+      size_(o.size_),
+      synced_(o.synced_),
+      committed_(std::exchange(o.committed_, true)) {}
+
+StagedFile& StagedFile::operator=(StagedFile&& o) noexcept {
+  if (this != &o) {
+    discard();
+    dest_ = std::move(o.dest_);
+    tmp_ = std::move(o.tmp_);
+    fd_ = std::exchange(o.fd_, -1);
+    size_ = o.size_;
+    synced_ = o.synced_;
+    committed_ = std::exchange(o.committed_, true);
+  }
+  return *this;
+}
+
+StagedFile::~StagedFile() {
+  discard();
+}
+
+void StagedFile::discard() noexcept {
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = -1;
+  if (!committed_ && !tmp_.empty()) ::unlink(tmp_.c_str());
+  committed_ = true;  // nothing left to clean up
+}
+
+Status StagedFile::write(std::span<const uint8_t> data) {
+  if (fd_ < 0 || synced_)
+    return make_error(Errc::internal, "write to {} after it was synced", dest_.string());
+  const uint8_t* p = data.data();
+  size_t n = data.size();
+  while (n > 0) {
+    const size_t chunk = n < kStagedChunk ? n : kStagedChunk;
+    size_t done = 0;
+    while (done < chunk) {
+      const ssize_t w = ::write(fd_, p + done, chunk - done);
+      if (w < 0) {
+        if (errno == EINTR) continue;
+        return detail::write_errno_error(errno, "write", dest_);
+      }
+      if (w == 0) return detail::write_errno_error(ENOSPC, "write", dest_);
+      done += static_cast<size_t>(w);
+    }
+    // Start writeback of this chunk now, so the disk works while the caller hashes and
+    // decodes; the later fsync waits for I/O already under way. Advisory only: a failure
+    // here (e.g. a filesystem without it) is reported by that fsync, which is the guarantee.
+    (void)::sync_file_range(fd_, static_cast<off_t>(size_), static_cast<off_t>(chunk),
+                            SYNC_FILE_RANGE_WRITE);
+    size_ += chunk;
+    p += chunk;
+    n -= chunk;
+  }
+  return ok_status();
+}
+
+Status StagedFile::sync() {
+  if (synced_) return ok_status();
+  if (fd_ < 0) return make_error(Errc::internal, "sync of {} after discard", dest_.string());
+  if (fsync_retry(fd_) != 0) return detail::write_errno_error(errno, "fsync", dest_);
+  const int r = ::close(fd_);
+  fd_ = -1;
+  if (r != 0) return detail::write_errno_error(errno, "close", dest_);
+  synced_ = true;
+  return ok_status();
+}
+
+Status StagedFile::commit() {
+  if (!synced_ || committed_)
+    return make_error(Errc::internal, "commit of {} before sync or twice", dest_.string());
+  if (::rename(tmp_.c_str(), dest_.c_str()) != 0) {
+    const int err = errno;
+    discard();
+    return detail::write_errno_error(err, "rename into place", dest_);
+  }
+  committed_ = true;
+  return ok_status();
 }
 
 Result<WrittenFile> write_file_atomic(const fs::path& path, const std::string& text) {

@@ -26,10 +26,12 @@ struct PipelineJob {
 
 struct PipelineOptions {
   config::Previews previews;
-  SidecarContext sidecar;      // original_file is filled per frame
+  SidecarContext sidecar;  // original_file is filled per frame
   uint64_t reserve_bytes = 256ull << 20;
-  size_t max_queue = 4;        // frames buffered before push() blocks
+  size_t max_queue = 4;  // frames buffered before push() blocks
 };
+
+class WorkerPool;  // a few persistent threads for a frame's CPU work (hashes, preview)
 
 class Pipeline {
  public:
@@ -59,6 +61,7 @@ class Pipeline {
   bool busy_ = false;
   bool stopping_ = false;
   std::optional<Error> error_;
+  std::unique_ptr<WorkerPool> pool_;  // before thread_: the worker uses it until joined
   std::thread thread_;
 };
 

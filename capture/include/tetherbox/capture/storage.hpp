@@ -30,6 +30,42 @@ Status fsync_dir(const fs::path& dir);
 Result<std::string> sha256_file(const fs::path& path);
 std::string sha256_hex(std::span<const uint8_t> data);
 
+// One atomic write split into steps, so a caller can write several files, let the disk work
+// while it does CPU work (writeback starts as soon as the bytes are written), fsync them all,
+// then rename them with one directory fsync per directory. Same guarantees as
+// write_file_atomic: the destination is never half written, and a StagedFile dropped before
+// commit() unlinks its temp file. No hashing here: the caller hashes the buffer it hands in.
+class StagedFile {
+ public:
+  // Creates the temp file (O_EXCL) next to `dest`.
+  static Result<StagedFile> create(const fs::path& dest);
+  StagedFile(StagedFile&& o) noexcept;
+  StagedFile& operator=(StagedFile&& o) noexcept;
+  StagedFile(const StagedFile&) = delete;
+  StagedFile& operator=(const StagedFile&) = delete;
+  ~StagedFile();
+
+  // Appends `data` (large write(2) calls) and starts its writeback without waiting for it.
+  Status write(std::span<const uint8_t> data);
+  // fsync + close: the temp file's bytes are durable.
+  Status sync();
+  // Renames the synced temp file onto the destination. The rename is durable only after the
+  // caller fsyncs the destination directory (fsync_dir).
+  Status commit();
+
+  const fs::path& dest() const { return dest_; }
+  uint64_t size() const { return size_; }
+  bool committed() const { return committed_; }
+
+ private:
+  StagedFile() = default;
+  void discard() noexcept;
+  fs::path dest_, tmp_;
+  int fd_ = -1;
+  uint64_t size_ = 0;
+  bool synced_ = false, committed_ = false;
+};
+
 // Free-space guard: refuses a write that would leave less than reserve_bytes free.
 class SpaceGuard {
  public:
@@ -85,6 +121,22 @@ class Bag {
   Result<WrittenFile> put_deferred(const std::string& rel_under_data,
                                    std::span<const uint8_t> data);
   Status flush_manifest();
+
+  // Batched payload writes for a frame (the pipeline's hot path): stage() opens a temp file
+  // under data/ (checking the path, creating directories); the caller writes it; commit()
+  // then, in this order: writes the new manifest to its own temp file, fsyncs every staged
+  // file and that temp (one journal commit on ext4), renames the payload files, fsyncs each of
+  // their directories once, renames the manifest and fsyncs the bag root. When it returns
+  // the files are durable and listed. `sha256` of each file is the caller's hash of the exact
+  // bytes it wrote. On failure, files already renamed stay on disk unlisted: the caller
+  // removes them with remove() (or remove_orphans() does on resume).
+  struct Staged {
+    std::string rel;  // under data/
+    StagedFile file;
+    std::string sha256;
+  };
+  Result<Staged> stage(const std::string& rel_under_data);
+  Status commit(std::vector<Staged>& files);
   // Records a payload file already on disk (the journal) — hashes it now.
   Status add_existing(const std::string& rel_under_data);
   bool has(const std::string& rel_under_data) const;
