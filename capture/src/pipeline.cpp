@@ -1,11 +1,21 @@
-// The frame pipeline: originals (byte-for-byte), preview + histogram, sidecar, then the
-// journal line. A frame is durable when its journal line is fsync'd; until then it is not a
-// frame, and on a failure everything written for it is removed so no half frame remains.
+// The frame pipeline: originals (byte-for-byte), sidecar, then the journal line. A frame is
+// durable when its journal line is fsync'd; until then it is not a frame, and on a failure
+// everything written for it is removed so no half frame remains.
+//
+// The preview (+ histogram) is not on that path: decoding a 12 MB JPEG costs ~60-130 ms of
+// CPU, and making the frame wait for it made the camera wait too. Once the frame line is
+// journaled, a low-priority thread reads the JPEG original back (page cache), makes the
+// preview, commits it to the bag and journals a "preview" line. A preview never stops
+// capture: a failure becomes a "preview skipped" line.
 #include "tetherbox/capture/pipeline.hpp"
 
 #include <spdlog/spdlog.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
+#include <cstring>
 #include <deque>
+#include <fstream>
 #include <functional>
 #include <future>
 #include <set>
@@ -26,12 +36,35 @@ std::span<const uint8_t> as_bytes(const std::string& s) {
   return {reinterpret_cast<const uint8_t*>(s.data()), s.size()};
 }
 
+Result<std::vector<uint8_t>> read_file(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return make_error(Errc::io, "cannot open {}", path.string());
+  std::error_code ec;
+  const auto size = fs::file_size(path, ec);
+  if (ec) return make_error(Errc::io, "cannot stat {}: {}", path.string(), ec.message());
+  std::vector<uint8_t> out(size);
+  in.read(reinterpret_cast<char*>(out.data()), static_cast<std::streamsize>(size));
+  if (static_cast<uint64_t>(in.gcount()) != size)
+    return make_error(Errc::io, "short read of {} ({} of {} bytes)", path.string(), in.gcount(),
+                      size);
+  return out;
+}
+
+// Previews yield to capture and to the durable path: on 2 cores a decode must not delay the
+// next frame's fsyncs.
+void lower_this_thread_priority() {
+#ifdef __linux__
+  if (::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), 10) != 0)
+    spdlog::warn("preview thread: cannot lower its priority (setpriority: {})",
+                 std::strerror(errno));
+#endif
+}
+
 }  // namespace
 
-// A frame's CPU work (SHA-256 of the originals, the preview decode) runs here while the
-// pipeline thread writes the bytes and the disk writes them back: fsync leaves the CPU idle,
-// and a 24 MP frame's hashing + decoding costs as much as its I/O. Persistent threads, not a
-// thread per frame.
+// A frame's CPU work (SHA-256 of each original) runs here while the pipeline thread writes
+// the bytes and the disk writes them back: fsync leaves the CPU idle, and a 24 MP frame's
+// hashing costs about as much as its I/O. Persistent threads, not a thread per frame.
 class WorkerPool {
  public:
   explicit WorkerPool(int n) {
@@ -77,13 +110,16 @@ class WorkerPool {
   std::vector<std::thread> threads_;
 };
 
-Pipeline::Pipeline(Bag& bag, Journal& journal, PipelineOptions opts, DoneFn on_done)
+Pipeline::Pipeline(Bag& bag, Journal& journal, PipelineOptions opts, DoneFn on_done,
+                   PreviewFn on_preview)
     : bag_(bag),
       journal_(journal),
       opts_(std::move(opts)),
       on_done_(std::move(on_done)),
-      pool_(std::make_unique<WorkerPool>(2)) {  // one for the hashes, one for the preview
+      on_preview_(std::move(on_preview)),
+      pool_(std::make_unique<WorkerPool>(2)) {  // RAW and JPEG hashed side by side
   if (opts_.max_queue == 0) opts_.max_queue = 1;
+  preview_thread_ = std::thread([this] { preview_worker(); });
   thread_ = std::thread([this] { worker(); });
 }
 
@@ -94,6 +130,13 @@ Pipeline::~Pipeline() {
   }
   cv_.notify_all();
   if (thread_.joinable()) thread_.join();
+  // Only now: the frame worker queues previews until its last frame is durable.
+  {
+    std::lock_guard lock(mu_);
+    preview_stopping_ = true;
+  }
+  cv_.notify_all();
+  if (preview_thread_.joinable()) preview_thread_.join();
 }
 
 Status Pipeline::push(PipelineJob job) {
@@ -109,9 +152,127 @@ Status Pipeline::push(PipelineJob job) {
 
 Status Pipeline::drain() {
   std::unique_lock lock(mu_);
-  cv_.wait(lock, [&] { return queue_.empty() && !busy_; });
+  cv_.wait(lock,
+           [&] { return queue_.empty() && !busy_ && preview_queue_.empty() && !preview_busy_; });
   if (error_) return *error_;
   return ok_status();
+}
+
+void Pipeline::queue_preview(uint64_t seq, uint64_t request_id, const std::string& name,
+                             const std::string& jpeg_rel_path) {
+  if (!opts_.previews.enabled) return;
+  {
+    std::lock_guard lock(mu_);
+    preview_queue_.push_back(PreviewJob{seq, request_id, name, jpeg_rel_path});
+  }
+  cv_.notify_all();
+}
+
+void Pipeline::preview_worker() {
+  lower_this_thread_priority();
+  std::unique_lock lock(mu_);
+  for (;;) {
+    cv_.wait(lock, [&] { return preview_stopping_ || !preview_queue_.empty(); });
+    if (preview_queue_.empty()) return;  // stopping and every queued preview is done
+    PreviewJob job = std::move(preview_queue_.front());
+    preview_queue_.pop_front();
+    preview_busy_ = true;
+    lock.unlock();
+
+    PreviewDone done = make_preview(job);
+    if (on_preview_) on_preview_(done);
+
+    lock.lock();
+    preview_busy_ = false;
+    cv_.notify_all();
+  }
+}
+
+// Reads the durable JPEG back, makes the preview, commits it and journals its line. Every
+// failure becomes a "preview skipped" line: the frame is already safe, and capture goes on.
+PreviewDone Pipeline::make_preview(const PreviewJob& job) {
+  PreviewDone done;
+  done.seq = job.seq;
+  done.request_id = job.request_id;
+  done.name = job.name;
+  const std::string rel = "previews/" + job.name + ".jpg";  // under data/
+  bool committed = false;
+
+  auto make = [&]() -> Status {
+    const SpaceGuard guard(bag_.data_dir(), opts_.reserve_bytes);
+    TB_TRY(guard.check(0));  // already inside the reserve: do not even decode
+    if (job.jpeg_rel.rfind("data/", 0) != 0 || job.jpeg_rel.find("..") != std::string::npos)
+      return make_error(Errc::invalid, "'{}' is not a path under data/", job.jpeg_rel);
+    auto jpeg = read_file(bag_.dir() / job.jpeg_rel);
+    if (!jpeg) return jpeg.error();
+    auto pv = make_preview_from_jpeg(*jpeg, opts_.previews.max_size, opts_.previews.quality);
+    if (!pv) return make_error(pv.error().code, "{}: {}", job.jpeg_rel, pv.error().message);
+    jpeg->clear();
+    jpeg->shrink_to_fit();
+    TB_TRY(guard.check(pv->jpeg.size() + 1024));  // + its journal line
+    auto staged = bag_.stage(rel);
+    if (!staged) return staged.error();
+    TB_TRY(staged->file.write(pv->jpeg));
+    staged->sha256 = sha256_hex(pv->jpeg);
+    FileRecord file{"preview", "data/" + rel, "", pv->jpeg.size(), staged->sha256};
+    std::vector<Bag::Staged> batch;
+    batch.push_back(std::move(*staged));
+    committed = true;  // from here a failure may leave the file renamed: remove it
+    TB_TRY(bag_.commit(batch));
+    done.histogram = pv->histogram;
+    done.histogram.measured = true;
+    const nlohmann::json line = {
+        {"type", "preview"},
+        {"seq", job.seq},
+        {"request_id", job.request_id},
+        {"name", job.name},
+        {"file",
+         {{"role", file.role},
+          {"path", file.path},
+          {"camera_name", file.camera_name},
+          {"size", file.size},
+          {"sha256", file.sha256}}},
+        {"histogram",
+         {{"clipped_high", done.histogram.clipped_high},
+          {"clipped_low", done.histogram.clipped_low},
+          {"mean", done.histogram.mean},
+          {"measured", true}}},
+    };
+    TB_TRY(journal_.append(line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)));
+    done.file = std::move(file);
+    return ok_status();
+  };
+
+  Status st = ok_status();
+  try {
+    st = make();
+  } catch (const std::exception& e) {  // allocation failure, JSON: the thread must go on
+    st = make_error(Errc::internal, "{}", e.what());
+  }
+  if (st) return done;
+
+  done.file.reset();
+  done.histogram = Histogram{};
+  done.fault = "preview skipped: " + st.error().message;
+  spdlog::warn("frame {}: {}", job.name, done.fault);
+  if (committed) {
+    if (auto rm = bag_.remove(rel); !rm)
+      spdlog::error("frame {}: could not remove the unrecorded preview data/{}: {}", job.name, rel,
+                    rm.error().message);
+  }
+  try {
+    const nlohmann::json line = {
+        {"type", "preview"}, {"seq", job.seq},  {"request_id", job.request_id},
+        {"name", job.name},  {"file", nullptr}, {"fault", done.fault}};
+    if (auto a =
+            journal_.append(line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+        !a)
+      spdlog::error("frame {}: cannot journal the skipped preview: {}", job.name,
+                    a.error().message);
+  } catch (const std::exception& e) {
+    spdlog::error("frame {}: cannot journal the skipped preview: {}", job.name, e.what());
+  }
+  return done;
 }
 
 void Pipeline::worker() {
@@ -144,12 +305,13 @@ void Pipeline::worker() {
 
 // The order that keeps every guarantee while the CPU and the disk work at the same time:
 //  1. refuse before writing anything when the originals do not fit (space guard);
-//  2. hand the hashes and the preview to the pool, reading the same buffers that are written;
+//  2. hand the hashes to the pool (one task per original), reading the buffers being written;
 //  3. write the originals to temp files (writeback starts at once, see StagedFile::write);
-//  4. preview and sidecar temp files, once the pool has them;
+//  4. the sidecar temp file, once the pool has the hashes;
 //  5. Bag::commit: fsync all temps + the new manifest, rename, one fsync per directory,
 //     manifest into place;
-//  6. the journal line (fsync'd): the frame exists only from here on.
+//  6. the journal line (fsync'd): the frame exists only from here on;
+//  7. on_done, then the preview is queued for the preview thread.
 // Any failure unlinks the temps and removes the files already renamed, so no half frame
 // remains.
 Result<FrameRecord> Pipeline::process(PipelineJob job) {
@@ -160,16 +322,14 @@ Result<FrameRecord> Pipeline::process(PipelineJob job) {
 
   // The pool reads job's buffers: every task is waited for before this function returns,
   // whichever way it returns.
-  std::future<Result<Preview>> preview;
-  std::future<std::vector<std::string>> hashes;
+  std::vector<std::future<std::string>> hashes;
   struct WaitAll {
-    std::future<Result<Preview>>& p;
-    std::future<std::vector<std::string>>& h;
+    std::vector<std::future<std::string>>& h;
     ~WaitAll() {
-      if (p.valid()) p.wait();
-      if (h.valid()) h.wait();
+      for (auto& f : h)
+        if (f.valid()) f.wait();
     }
-  } wait_all{preview, hashes};
+  } wait_all{hashes};
 
   auto fail = [&](Error e) -> Result<FrameRecord> {
     staged.clear();  // unlinks the temp files not yet renamed
@@ -209,19 +369,11 @@ Result<FrameRecord> Pipeline::process(PipelineJob job) {
   }
   if (auto st = guard.check(originals_bytes); !st) return fail(st.error());
 
-  // Preview + histogram: only from a JPEG (RAW development is not done on the capture path).
-  if (opts_.previews.enabled && jpeg)
-    preview = pool_->submit([jpeg, max = opts_.previews.max_size, q = opts_.previews.quality] {
-      return make_preview_from_jpeg(jpeg->data, max, q);
-    });
   // The manifest describes the bytes handed to write(2): the same buffers, hashed here while
   // they are being written.
-  hashes = pool_->submit([files = &job.capture.files] {
-    std::vector<std::string> out;
-    out.reserve(files->size());
-    for (const auto& f : *files) out.push_back(sha256_hex(f.data));
-    return out;
-  });
+  hashes.reserve(job.capture.files.size());
+  for (const auto& f : job.capture.files)
+    hashes.push_back(pool_->submit([data = &f.data] { return sha256_hex(*data); }));
 
   // Originals, byte-for-byte.
   std::string original_file;
@@ -235,36 +387,17 @@ Result<FrameRecord> Pipeline::process(PipelineJob job) {
       original_file = fs::path(rel).filename().string();
   }
 
-  // A JPEG the decoder rejects is recorded as a fault; the originals are safe regardless.
-  if (preview.valid()) {
-    auto pv = preview.get();
-    if (pv) {
-      const std::string rel = "previews/" + rec.name + ".jpg";
-      if (auto st = guard.check(pv->jpeg.size()); !st) return fail(st.error());
-      if (auto st = stage(rel, pv->jpeg); !st) return fail(st.error());
-      staged.back().sha256 = sha256_hex(pv->jpeg);
-      rec.files.push_back(
-          FileRecord{"preview", "data/" + rel, "", pv->jpeg.size(), staged.back().sha256});
-      rec.histogram = pv->histogram;
-    } else {
-      rec.faults.push_back("preview: " + pv.error().message);
-      spdlog::warn("frame {}: no preview: {}", rec.name, pv.error().message);
-    }
-  }
-
-  {
-    std::vector<std::string> sums;
+  for (size_t i = 0; i < hashes.size(); ++i) {
+    std::string sum;
     try {
-      sums = hashes.get();
+      sum = hashes[i].get();
     } catch (const std::exception& e) {  // allocation failure inside the task
-      return fail(make_error(Errc::internal, "hashing the originals failed: {}", e.what()));
+      return fail(make_error(Errc::internal, "hashing {} failed: {}", rec.files[i].path, e.what()));
     }
-    for (size_t i = 0; i < sums.size(); ++i) {
-      if (sums[i].empty())
-        return fail(make_error(Errc::internal, "OpenSSL SHA-256 failed on {}", rec.files[i].path));
-      staged[i].sha256 = sums[i];
-      rec.files[i].sha256 = std::move(sums[i]);
-    }
+    if (sum.empty())
+      return fail(make_error(Errc::internal, "OpenSSL SHA-256 failed on {}", rec.files[i].path));
+    staged[i].sha256 = sum;
+    rec.files[i].sha256 = std::move(sum);
   }
 
   // Sidecar. Failing to render metadata is a fault on the frame, not a reason to lose it: the
@@ -300,6 +433,11 @@ Result<FrameRecord> Pipeline::process(PipelineJob job) {
   if (auto st = journal_.append(text); !st) return fail(st.error());
 
   if (on_done_) on_done_(rec);
+  // Preview + histogram: only from a JPEG (RAW development is not done on the capture path).
+  // The preview thread reads the original back from the bag: the backlog holds no image bytes.
+  if (jpeg)
+    queue_preview(rec.seq, rec.request_id, rec.name,
+                  "data/frames/" + rec.name + "." + jpeg->extension);
   return rec;
 }
 

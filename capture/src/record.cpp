@@ -83,7 +83,8 @@ json to_json(const FrameRecord& r) {
       {"histogram",
        {{"clipped_high", r.histogram.clipped_high},
         {"clipped_low", r.histogram.clipped_low},
-        {"mean", r.histogram.mean}}},
+        {"mean", r.histogram.mean},
+        {"measured", r.histogram.measured}}},
       {"faults", r.faults},
   };
   return j;
@@ -141,7 +142,7 @@ FrameRecord frame_record_from_json(const json& j) {
                                  f.at("sha256").get<std::string>()});
   const auto& h = j.at("histogram");
   r.histogram = Histogram{h.value("clipped_high", 0.0), h.value("clipped_low", 0.0),
-                          h.value("mean", 0.0)};
+                          h.value("mean", 0.0), h.value("measured", false)};
   r.faults = j.value("faults", std::vector<std::string>{});
   return r;
 }

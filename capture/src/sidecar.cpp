@@ -208,9 +208,13 @@ void add_sequence(Writer& w, const FrameRecord& rec, const SidecarContext& ctx) 
       w.text(kTb + "CameraFileName", f.camera_name);
   }
 
-  w.text(kTb + "ClippedHigh", xmpfmt::real(rec.histogram.clipped_high));
-  w.text(kTb + "ClippedLow", xmpfmt::real(rec.histogram.clipped_low));
-  w.text(kTb + "MeanLuminance", xmpfmt::real(rec.histogram.mean));
+  // Measured on the preview, which is made after the frame is durable: an unmeasured
+  // histogram is left out rather than written as zeros that look like a black frame.
+  if (rec.histogram.measured) {
+    w.text(kTb + "ClippedHigh", xmpfmt::real(rec.histogram.clipped_high));
+    w.text(kTb + "ClippedLow", xmpfmt::real(rec.histogram.clipped_low));
+    w.text(kTb + "MeanLuminance", xmpfmt::real(rec.histogram.mean));
+  }
   w.array(kTb + "Faults", Exiv2::xmpBag, rec.faults);
 }
 

@@ -54,6 +54,7 @@ struct Histogram {
   double clipped_high = 0;   // fraction of pixels at the top (any channel saturated)
   double clipped_low = 0;    // fraction at the bottom
   double mean = 0;           // mean luminance 0..1 of the preview
+  bool measured = false;     // false until the preview (made after the frame is durable) exists
 };
 
 struct FrameRecord {
