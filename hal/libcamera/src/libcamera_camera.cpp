@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cerrno>
 #include <condition_variable>
 #include <deque>
 #include <mutex>
@@ -25,6 +26,14 @@ namespace lc = libcamera;
 constexpr int kMaxSettleFrames = 24;  // controls land 2-4 frames late; long exposures need more
 constexpr int kWarmupFrames = 12;     // AWB converges in ~10 frames before its gains are frozen
 constexpr int kJpegQuality = 95;
+
+Error no_cameras_error() {
+  return make_error(Errc::not_found,
+                    "libcamera {} found no cameras. Check the ribbon cable and "
+                    "camera_auto_detect/dtoverlay in /boot/firmware/config.txt, then "
+                    "`rpicam-hello --list-cameras`",
+                    compat::version_string());
+}
 
 std::string lower(std::string s) {
   for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -59,6 +68,9 @@ class LibcameraCamera final : public Camera {
     manager_ = std::make_unique<lc::CameraManager>();
     if (int rc = manager_->start(); rc != 0) {
       manager_.reset();
+      // A libcamera built without udev enumerates /sys/bus/media and fails with ENODEV when the
+      // kernel has no media devices at all: for the user that is the same as "no camera".
+      if (rc == -ENODEV) return no_cameras_error();
       return make_error(Errc::io, "libcamera {} camera manager did not start (error {})",
                         compat::version_string(), rc);
     }
@@ -216,16 +228,11 @@ class LibcameraCamera final : public Camera {
  private:
   Result<std::shared_ptr<lc::Camera>> pick_camera() {
     const auto cams = manager_->cameras();
-    if (cams.empty())
-      return make_error(Errc::not_found,
-                        "libcamera {} found no cameras. Check the ribbon cable and "
-                        "camera_auto_detect/dtoverlay in /boot/firmware/config.txt, then "
-                        "`rpicam-hello --list-cameras`",
-                        compat::version_string());
+    if (cams.empty()) return no_cameras_error();
     const auto& sel = cfg_.camera.select;
     std::string seen;
     for (const auto& cam : cams) {
-      const std::string model = cam->properties().get(lc::properties::Model).value_or("unknown");
+      const std::string model = compat::camera_model(*cam);
       seen += (seen.empty() ? "" : ", ") + model + " (" + cam->id() + ")";
       if (!sel.model.empty() && lower(model).find(lower(sel.model)) == std::string::npos) continue;
       if (!sel.port.empty() && cam->id() != sel.port) continue;

@@ -3,6 +3,7 @@
 #include <libcamera/version.h>
 
 #include <array>
+#include <string_view>
 
 #define TB_LIBCAMERA_AT_LEAST(maj, min) \
   (LIBCAMERA_VERSION_MAJOR > (maj) ||   \
@@ -60,6 +61,15 @@ std::optional<bool> ae_quiescent(const lc::ControlList& metadata) {
   if (!locked) return std::nullopt;
   return *locked;
 #endif
+}
+
+std::string camera_model(const lc::Camera& camera) {
+#if TB_LIBCAMERA_AT_LEAST(0, 6)
+  const std::optional<std::string_view> model = camera.properties().get(lc::properties::Model);
+#else
+  const std::optional<std::string> model = camera.properties().get(lc::properties::Model);
+#endif
+  return model ? std::string(*model) : std::string("unknown");
 }
 
 const lc::ControlList& request_metadata(const lc::Request& request) {

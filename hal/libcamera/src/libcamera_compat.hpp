@@ -33,6 +33,10 @@ void set_fixed_white_balance(libcamera::ControlList& controls, float red, float 
 // 0.5); nullopt when the frame does not say.
 std::optional<bool> ae_quiescent(const libcamera::ControlList& metadata);
 
+// properties::Model: string controls were std::string until 0.5 and std::string_view from 0.6
+// (a view into the camera's property list, so it is copied here). "unknown" when not reported.
+std::string camera_model(const libcamera::Camera& camera);
+
 // Request::metadata() became const-only in 0.7.
 const libcamera::ControlList& request_metadata(const libcamera::Request& request);
 
