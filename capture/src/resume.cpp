@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include <map>
 #include <set>
 
 namespace tb::capture {
@@ -24,6 +25,7 @@ Result<JournalState> load_journal(Bag& bag, bool repair) {
   if (!lines) return lines.error();
   size_t lineno = 0;
   std::set<std::string> claimed;
+  std::map<uint64_t, size_t> by_seq;  // seq -> index in st.frames
   for (const auto& line : *lines) {
     ++lineno;
     nlohmann::json j;
@@ -38,7 +40,29 @@ Result<JournalState> load_journal(Bag& bag, bool repair) {
         FrameRecord r = frame_record_from_json(j);
         st.done_seqs.insert(r.seq);
         for (const auto& f : r.files) claimed.insert(f.path);
+        by_seq[r.seq] = st.frames.size();
         st.frames.push_back(std::move(r));
+      } else if (type == "preview") {
+        // Previews are made after the frame is durable; their line joins the frame's record.
+        auto it = by_seq.find(j.at("seq").get<uint64_t>());
+        if (it != by_seq.end()) {
+          FrameRecord& r = st.frames[it->second];
+          st.preview_seen.insert(r.seq);
+          if (j.contains("file") && j.at("file").is_object()) {
+            const auto& f = j.at("file");
+            FileRecord fr{f.value("role", "preview"), f.at("path").get<std::string>(),
+                          f.value("camera_name", ""), f.at("size").get<uint64_t>(),
+                          f.at("sha256").get<std::string>()};
+            claimed.insert(fr.path);
+            r.files.push_back(std::move(fr));
+          }
+          if (j.contains("histogram")) {
+            const auto& h = j.at("histogram");
+            r.histogram = Histogram{h.value("clipped_high", 0.0), h.value("clipped_low", 0.0),
+                                    h.value("mean", 0.0), h.value("measured", false)};
+          }
+          if (j.contains("fault")) r.faults.push_back(j.at("fault").get<std::string>());
+        }
       } else if (type == "fault" && !j.contains("seq")) {
         st.session_faults.push_back(j.value("message", ""));
       }

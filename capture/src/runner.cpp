@@ -227,9 +227,10 @@ class Runner {
     po.sidecar.focal_length_mm = cfg_.lens.focal_length_mm;
     po.sidecar.creator = cfg_.metadata.creator;
     po.sidecar.copyright = cfg_.metadata.copyright;
-    pipeline_ = std::make_unique<Pipeline>(*bag_, *journal_, po, [this](const FrameRecord& r) {
-      on_frame_durable(r);
-    });
+    pipeline_ = std::make_unique<Pipeline>(
+        *bag_, *journal_, po, [this](const FrameRecord& r) { on_frame_durable(r); },
+        [this](const PreviewDone& p) { on_preview(p); });
+    queue_lost_previews();
     run_start_ = clock_->now_steady();
     return journal_event({{"type", "camera"},
                           {"backend", camera_.backend},
@@ -245,6 +246,14 @@ class Runner {
       std::lock_guard lk(mu_);
       state_.frames.push_back(r);
       ++taken_now_;
+      for (auto it = early_previews_.begin(); it != early_previews_.end(); ++it) {
+        if (it->seq != r.seq) continue;
+        if (it->file) state_.frames.back().files.push_back(*it->file);
+        state_.frames.back().histogram = it->histogram;
+        if (!it->fault.empty()) state_.frames.back().faults.push_back(it->fault);
+        early_previews_.erase(it);
+        break;
+      }
       p.done = state_.frames.size();
       p.last_name = r.name;
     }
@@ -253,6 +262,32 @@ class Runner {
     p.frames_per_s = el > 0 ? static_cast<double>(taken_now_) / el : 0;
     p.eta_s = (p.frames_per_s > 0 && p.total > p.done) ? (p.total - p.done) / p.frames_per_s : 0;
     if (opts_.on_progress) opts_.on_progress(p);
+  }
+
+  // The preview of a durable frame arrives later, from the pipeline's preview thread.
+  void on_preview(const PreviewDone& p) {
+    std::lock_guard lk(mu_);
+    for (auto& f : state_.frames) {
+      if (f.seq != p.seq) continue;
+      if (p.file) f.files.push_back(*p.file);
+      f.histogram = p.histogram;
+      if (!p.fault.empty()) f.faults.push_back(p.fault);
+      return;
+    }
+    early_previews_.push_back(p);  // its frame's on_done has not run yet
+  }
+
+  // Resume: frames made durable before the crash whose preview never was.
+  void queue_lost_previews() {
+    if (!cfg_.storage.previews.enabled) return;
+    std::lock_guard lk(mu_);
+    for (const auto& f : state_.frames) {
+      if (state_.preview_seen.count(f.seq)) continue;
+      for (const auto& file : f.files)
+        if (file.role == "original" && file.path.size() > 4 &&
+            file.path.compare(file.path.size() - 4, 4, ".jpg") == 0)
+          pipeline_->queue_preview(f.seq, f.request_id, f.name, file.path);
+    }
   }
 
   bool stop_requested() const { return opts_.stop && opts_.stop->load(); }
@@ -506,6 +541,7 @@ class Runner {
   SteadyTime run_start_{};
   std::mutex mu_;
   size_t taken_now_ = 0;
+  std::vector<PreviewDone> early_previews_;
   RunSummary summary_;
 };
 

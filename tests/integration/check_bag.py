@@ -61,12 +61,25 @@ def main():
             fail(f"{f} missing")
 
     # 2. journal: one frame line per planned seq, no duplicates.
-    frames = []
+    frames, previews = [], {}
     with open(os.path.join(data, "journal.jsonl")) as fh:
         for line in fh:
             j = json.loads(line)
             if j.get("type") == "frame":
                 frames.append(j)
+            elif j.get("type") == "preview":
+                if j["seq"] in previews:
+                    fail(f"two preview lines for seq {j['seq']}")
+                previews[j["seq"]] = j
+    # Previews are made after a frame is durable: their own journal line names the file.
+    for f in frames:
+        p = previews.get(f["seq"])
+        if p is None:
+            fail(f"frame {f['name']}: no preview line (made or skipped) in the journal")
+        if p.get("file"):
+            f["files"].append(p["file"])
+            if not os.path.exists(os.path.join(bag, p["file"]["path"])):
+                fail(f"preview {p['file']['path']} missing")
     seqs = [f["seq"] for f in frames]
     if len(seqs) != len(set(seqs)):
         dup = [s for s, c in collections.Counter(seqs).items() if c > 1]

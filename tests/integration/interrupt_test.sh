@@ -7,11 +7,7 @@ config_variant "$HERE/configs/small.yaml" slow.yaml \
   's/sim: {width: 480, height: 320, seed: 7}/sim: {width: 480, height: 320, seed: 7, faults: {slow_download_ms: 60}}/'
 "$TB" run slow.yaml --out "$WORK/out" >stdout1.txt 2>stderr1.txt &
 pid=$!
-for _ in $(seq 1 300); do
-  j=$(ls "$WORK"/out/*/data/journal.jsonl 2>/dev/null | head -n 1 || true)
-  [ -n "$j" ] && [ "$(grep -c '"type":"frame"' "$j" || true)" -ge 5 ] && break
-  sleep 0.1
-done
+"$HERE/wait-frames.sh" "$WORK/out" 5 30 >/dev/null || fail "no frames journaled"
 kill -TERM "$pid"
 set +e; wait "$pid"; rc=$?; set -e
 [ "$rc" -eq 3 ] || { cat stderr1.txt; fail "SIGTERM: exit $rc, expected 3"; }

@@ -7,12 +7,7 @@ config_variant "$HERE/configs/small.yaml" slow.yaml \
 grep -q slow_download_ms slow.yaml || fail "config variant not applied"
 "$TB" run slow.yaml --out "$WORK/out" >stdout1.txt 2>stderr1.txt &
 pid=$!
-journal=""
-for _ in $(seq 1 300); do
-  journal=$(ls "$WORK"/out/*/data/journal.jsonl 2>/dev/null | head -n 1 || true)
-  if [ -n "$journal" ] && [ "$(grep -c '"type":"frame"' "$journal" || true)" -ge 12 ]; then break; fi
-  sleep 0.1
-done
+journal=$("$HERE/wait-frames.sh" "$WORK/out" 12 30 || true)
 [ -n "$journal" ] || fail "no journal appeared"
 kill -9 "$pid"
 wait "$pid" 2>/dev/null || true

@@ -14,15 +14,11 @@ cat >inner.sh <<'INNER'
 set -u
 "$TB" run "$WORK/usb.yaml" --out "$WORK/out" >"$WORK/stdout.txt" 2>"$WORK/stderr.txt" &
 pid=$!
-for _ in $(seq 1 600); do
-  j=$(ls "$WORK"/out/*/data/journal.jsonl 2>/dev/null | head -n 1 || true)
-  [ -n "$j" ] && [ "$(grep -c '"type":"frame"' "$j")" -ge 3 ] && break
-  sleep 0.05
-done
+"$HERE/wait-frames.sh" "$WORK/out" 3 60 >/dev/null
 touch "$VCAM_SCRATCH/unplug"; sleep 1; rm -f "$VCAM_SCRATCH/unplug"
 wait "$pid"
 INNER
-export WORK
+export WORK HERE
 "$HERE/../vcamera/with-vcamera.sh" --prefix "$TB_VCAMERA_PREFIX" -- bash "$WORK/inner.sh" ||
   { cat stderr.txt; fail "run against the virtual camera exited non-zero"; }
 BAG=$(tail -n 1 stdout.txt)

@@ -14,6 +14,7 @@ namespace tb::capture {
 struct JournalState {
   std::vector<FrameRecord> frames;   // in journal order
   std::set<uint64_t> done_seqs;
+  std::set<uint64_t> preview_seen;   // frames whose preview line (made or skipped) is journaled
   uint64_t next_request_id = 1;
   std::string plan_fingerprint;      // from session_start
   std::vector<std::string> session_faults;
