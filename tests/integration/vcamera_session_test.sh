@@ -14,11 +14,11 @@ cat >inner.sh <<'INNER'
 set -u
 "$TB" run "$WORK/usb.yaml" --out "$WORK/out" >"$WORK/stdout.txt" 2>"$WORK/stderr.txt" &
 pid=$!
-"$HERE/wait-frames.sh" "$WORK/out" 3 60 >/dev/null
+"$TB_IT_DIR/wait-frames.sh" "$WORK/out" 3 60 >/dev/null
 touch "$VCAM_SCRATCH/unplug"; sleep 1; rm -f "$VCAM_SCRATCH/unplug"
 wait "$pid"
 INNER
-export WORK HERE
+export WORK TB_IT_DIR=$HERE  # with-vcamera.sh sets a HERE of its own
 "$HERE/../vcamera/with-vcamera.sh" --prefix "$TB_VCAMERA_PREFIX" -- bash "$WORK/inner.sh" ||
   { cat stderr.txt; fail "run against the virtual camera exited non-zero"; }
 BAG=$(tail -n 1 stdout.txt)
