@@ -27,8 +27,16 @@ std::unique_ptr<lc::CameraConfiguration> generate_configuration(
 #endif
 }
 
+// Not a version check: Raspberry Pi's 0.1.0+rpt builds already replaced `transform` with
+// `orientation` (upstream did so in 0.2), and the header arrived with the member in both.
+#if __has_include(<libcamera/orientation.h>)
+#define TB_LIBCAMERA_HAS_ORIENTATION 1
+#else
+#define TB_LIBCAMERA_HAS_ORIENTATION 0
+#endif
+
 void set_native_orientation(lc::CameraConfiguration& config) {
-#if TB_LIBCAMERA_AT_LEAST(0, 2)
+#if TB_LIBCAMERA_HAS_ORIENTATION
   config.orientation = lc::Orientation::Rotate0;
 #else
   config.transform = lc::Transform::Identity;

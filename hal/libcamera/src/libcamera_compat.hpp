@@ -18,8 +18,8 @@ std::string version_string();
 std::unique_ptr<libcamera::CameraConfiguration> generate_configuration(
     libcamera::Camera& camera, const std::vector<libcamera::StreamRole>& roles);
 
-// `transform` (until 0.1) became `orientation` (0.2): ask for the sensor's native readout, so the
-// CFA pattern the format names is the one in memory.
+// `transform` (until 0.1) became `orientation` (0.2 upstream, already 0.1.0+rpt): ask for the
+// sensor's native readout, so the CFA pattern the format names is the one in memory.
 void set_native_orientation(libcamera::CameraConfiguration& config);
 
 // Manual exposure and gain: AeEnable=false everywhere, plus ExposureTimeMode/AnalogueGainMode
