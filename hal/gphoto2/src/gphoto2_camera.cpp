@@ -2,6 +2,8 @@
 #include <fmt/format.h>
 #include <gphoto2/gphoto2-abilities-list.h>
 #include <gphoto2/gphoto2-port-info-list.h>
+#include <gphoto2/gphoto2-port-result.h>
+#include <gphoto2/gphoto2-port.h>
 #include <gphoto2/gphoto2-result.h>
 #include <spdlog/spdlog.h>
 
@@ -11,6 +13,7 @@
 #include <cmath>
 #include <ctime>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <set>
@@ -23,6 +26,31 @@
 
 namespace tb::hal::gphoto2_backend {
 namespace {
+
+// gp_port_reset on the port the body was last seen at (libusb_reset_device underneath).
+Status reset_usb_port(const std::string& path) {
+  GPPortInfoList* list = nullptr;
+  if (gp_port_info_list_new(&list) < GP_OK) return make_error(Errc::internal, "no port list");
+  std::unique_ptr<GPPortInfoList, int (*)(GPPortInfoList*)> list_guard(list, gp_port_info_list_free);
+  if (gp_port_info_list_load(list) < GP_OK)
+    return make_error(Errc::io, "cannot load libgphoto2 port drivers");
+  const int idx = gp_port_info_list_lookup_path(list, path.c_str());
+  GPPortInfo info;
+  if (idx < GP_OK || gp_port_info_list_get_info(list, idx, &info) < GP_OK)
+    return make_error(Errc::not_found, "port {} not found", path);
+  GPPort* port = nullptr;
+  if (gp_port_new(&port) < GP_OK) return make_error(Errc::internal, "gp_port_new failed");
+  std::unique_ptr<GPPort, int (*)(GPPort*)> port_guard(port, gp_port_free);
+  int r = gp_port_set_info(port, info);
+  if (r >= GP_OK) r = gp_port_open(port);
+  if (r >= GP_OK) {
+    r = gp_port_reset(port);
+    gp_port_close(port);
+  }
+  if (r < GP_OK) return make_error(Errc::io, "port {}: {}", path, gp_port_result_as_string(r));
+  return {};
+}
+
 
 using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
@@ -365,6 +393,13 @@ Status GphotoCamera::reconnect() {
   std::string was = info_.model.empty() ? "camera" : info_.model;
   teardown();
   auto st = connect_with_wait(opts_.reappear_timeout);
+  if (!st.ok() && !info_.port.empty()) {
+    // Second rung: a USB reset of the port revives a body whose link is wedged but enumerated.
+    auto reset = reset_usb_port(info_.port);
+    note(reset.ok() ? fmt::format("USB port {} reset", info_.port)
+                    : fmt::format("USB port reset failed: {}", reset.error().message));
+    if (reset.ok()) st = connect_with_wait(opts_.reappear_timeout);
+  }
   if (!st.ok() && opts_.power_cycle) {
     spdlog::warn("gphoto2: {} did not come back ({}); power-cycling it", was, st.error().message);
     TB_TRY(opts_.power_cycle());

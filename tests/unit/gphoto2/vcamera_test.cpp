@@ -474,9 +474,14 @@ TEST_F(VCamera, PowerCycleHookRevivesCamera) {
   auto r = cam->capture(2);
   expect_bound(r, 2);
   ASSERT_TRUE(r.ok());
-  bool noted = false;
-  for (const auto& n : r->notes) noted |= n.find("power-cycled") != std::string::npos;
-  EXPECT_TRUE(noted);
+  // The ladder in order: the USB reset rung was tried (and failed: the body was gone), then power.
+  int reset_at = -1, power_at = -1;
+  for (size_t i = 0; i < r->notes.size(); ++i) {
+    if (r->notes[i].find("USB port reset") != std::string::npos) reset_at = static_cast<int>(i);
+    if (r->notes[i].find("power-cycled") != std::string::npos) power_at = static_cast<int>(i);
+  }
+  EXPECT_GE(reset_at, 0);
+  EXPECT_GT(power_at, reset_at);
 }
 
 TEST_F(VCamera, SelectsBySerialAndModel) {
