@@ -63,6 +63,17 @@ void lower_this_thread_priority() {
 #endif
 }
 
+// Once the session waits for its previews nothing else competes for the camera: back to a
+// normal share, so a busy neighbour (a compiler, another job) cannot starve the end of a run.
+// Leaving SCHED_IDLE needs CAP_SYS_NICE or RLIMIT_NICE; without them previews stay idle-only.
+void restore_this_thread_priority() {
+#ifdef __linux__
+  sched_param none{};
+  if (::sched_setscheduler(::gettid(), SCHED_OTHER, &none) != 0)
+    spdlog::debug("preview thread: stays at idle priority ({})", std::strerror(errno));
+#endif
+}
+
 }  // namespace
 
 // A frame's CPU work (SHA-256 of each original) runs here while the pipeline thread writes
@@ -155,6 +166,8 @@ Status Pipeline::push(PipelineJob job) {
 
 Status Pipeline::drain() {
   std::unique_lock lock(mu_);
+  draining_ = true;
+  cv_.notify_all();
   cv_.wait(lock,
            [&] { return queue_.empty() && !busy_ && preview_queue_.empty() && !preview_busy_; });
   if (error_) return *error_;
@@ -173,6 +186,7 @@ void Pipeline::queue_preview(uint64_t seq, uint64_t request_id, const std::strin
 
 void Pipeline::preview_worker() {
   lower_this_thread_priority();
+  bool boosted = false;
   std::unique_lock lock(mu_);
   for (;;) {
     cv_.wait(lock, [&] { return preview_stopping_ || !preview_queue_.empty(); });
@@ -180,7 +194,12 @@ void Pipeline::preview_worker() {
     PreviewJob job = std::move(preview_queue_.front());
     preview_queue_.pop_front();
     preview_busy_ = true;
+    const bool boost = (draining_ || preview_stopping_) && !boosted;
     lock.unlock();
+    if (boost) {
+      restore_this_thread_priority();
+      boosted = true;
+    }
 
     PreviewDone done = make_preview(job);
     if (on_preview_) on_preview_(done);

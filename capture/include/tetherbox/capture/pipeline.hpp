@@ -96,6 +96,7 @@ class Pipeline {
   std::optional<Error> error_;
   std::deque<PreviewJob> preview_queue_;  // unbounded: push() never waits on previews
   bool preview_busy_ = false;
+  bool draining_ = false;  // drain() was called: previews no longer yield to capture
   bool preview_stopping_ = false;
   std::unique_ptr<WorkerPool> pool_;  // before the threads: the worker uses it until joined
   std::thread preview_thread_;
