@@ -246,14 +246,6 @@ class Runner {
       std::lock_guard lk(mu_);
       state_.frames.push_back(r);
       ++taken_now_;
-      for (auto it = early_previews_.begin(); it != early_previews_.end(); ++it) {
-        if (it->seq != r.seq) continue;
-        if (it->file) state_.frames.back().files.push_back(*it->file);
-        state_.frames.back().histogram = it->histogram;
-        if (!it->fault.empty()) state_.frames.back().faults.push_back(it->fault);
-        early_previews_.erase(it);
-        break;
-      }
       p.done = state_.frames.size();
       p.last_name = r.name;
     }
@@ -264,7 +256,8 @@ class Runner {
     if (opts_.on_progress) opts_.on_progress(p);
   }
 
-  // The preview of a durable frame arrives later, from the pipeline's preview thread.
+  // The preview of a durable frame arrives later, from the pipeline's preview thread, always
+  // after that frame's on_done (pipeline.hpp), so its record is already in state_.frames.
   void on_preview(const PreviewDone& p) {
     std::lock_guard lk(mu_);
     for (auto& f : state_.frames) {
@@ -274,7 +267,7 @@ class Runner {
       if (!p.fault.empty()) f.faults.push_back(p.fault);
       return;
     }
-    early_previews_.push_back(p);  // its frame's on_done has not run yet
+    spdlog::error("preview for seq {} arrived before its frame; the journal line stands", p.seq);
   }
 
   // Resume: frames made durable before the crash whose preview never was.
@@ -541,7 +534,6 @@ class Runner {
   SteadyTime run_start_{};
   std::mutex mu_;
   size_t taken_now_ = 0;
-  std::vector<PreviewDone> early_previews_;
   RunSummary summary_;
 };
 
