@@ -248,17 +248,8 @@ PreviewDone Pipeline::make_preview(const PreviewJob& job) {
         {"seq", job.seq},
         {"request_id", job.request_id},
         {"name", job.name},
-        {"file",
-         {{"role", file.role},
-          {"path", file.path},
-          {"camera_name", file.camera_name},
-          {"size", file.size},
-          {"sha256", file.sha256}}},
-        {"histogram",
-         {{"clipped_high", done.histogram.clipped_high},
-          {"clipped_low", done.histogram.clipped_low},
-          {"mean", done.histogram.mean},
-          {"measured", true}}},
+        {"file", to_json(file)},
+        {"histogram", to_json(done.histogram)},
     };
     TB_TRY(journal_.append(line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)));
     done.file = std::move(file);

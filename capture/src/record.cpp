@@ -28,14 +28,35 @@ hal::ExposureSettings exposure_from(const json& j) {
 
 }  // namespace
 
+json to_json(const FileRecord& f) {
+  return {{"role", f.role},
+          {"path", f.path},
+          {"camera_name", f.camera_name},
+          {"size", f.size},
+          {"sha256", f.sha256}};
+}
+
+json to_json(const Histogram& h) {
+  return {{"clipped_high", h.clipped_high},
+          {"clipped_low", h.clipped_low},
+          {"mean", h.mean},
+          {"measured", h.measured}};
+}
+
+FileRecord file_record_from_json(const json& f) {
+  return FileRecord{f.at("role").get<std::string>(), f.at("path").get<std::string>(),
+                    f.value("camera_name", ""), f.at("size").get<uint64_t>(),
+                    f.at("sha256").get<std::string>()};
+}
+
+Histogram histogram_from_json(const json& h) {
+  return Histogram{h.value("clipped_high", 0.0), h.value("clipped_low", 0.0), h.value("mean", 0.0),
+                   h.value("measured", false)};
+}
+
 json to_json(const FrameRecord& r) {
   json files = json::array();
-  for (const auto& f : r.files)
-    files.push_back({{"role", f.role},
-                     {"path", f.path},
-                     {"camera_name", f.camera_name},
-                     {"size", f.size},
-                     {"sha256", f.sha256}});
+  for (const auto& f : r.files) files.push_back(to_json(f));
   json gps = {{"fix", r.gps.fix}, {"source", r.gps.source}};
   if (r.gps.fix) {
     gps["mode"] = r.gps.mode;
@@ -80,11 +101,7 @@ json to_json(const FrameRecord& r) {
       {"gps", gps},
       {"ambient", amb},
       {"files", files},
-      {"histogram",
-       {{"clipped_high", r.histogram.clipped_high},
-        {"clipped_low", r.histogram.clipped_low},
-        {"mean", r.histogram.mean},
-        {"measured", r.histogram.measured}}},
+      {"histogram", to_json(r.histogram)},
       {"faults", r.faults},
   };
   return j;
@@ -136,13 +153,8 @@ FrameRecord frame_record_from_json(const json& j) {
   } else {
     r.ambient.reason = a.value("reason", "");
   }
-  for (const auto& f : j.at("files"))
-    r.files.push_back(FileRecord{f.at("role").get<std::string>(), f.at("path").get<std::string>(),
-                                 f.value("camera_name", ""), f.at("size").get<uint64_t>(),
-                                 f.at("sha256").get<std::string>()});
-  const auto& h = j.at("histogram");
-  r.histogram = Histogram{h.value("clipped_high", 0.0), h.value("clipped_low", 0.0),
-                          h.value("mean", 0.0), h.value("measured", false)};
+  for (const auto& f : j.at("files")) r.files.push_back(file_record_from_json(f));
+  r.histogram = histogram_from_json(j.at("histogram"));
   r.faults = j.value("faults", std::vector<std::string>{});
   return r;
 }

@@ -49,18 +49,11 @@ Result<JournalState> load_journal(Bag& bag, bool repair) {
           FrameRecord& r = st.frames[it->second];
           st.preview_seen.insert(r.seq);
           if (j.contains("file") && j.at("file").is_object()) {
-            const auto& f = j.at("file");
-            FileRecord fr{f.value("role", "preview"), f.at("path").get<std::string>(),
-                          f.value("camera_name", ""), f.at("size").get<uint64_t>(),
-                          f.at("sha256").get<std::string>()};
+            FileRecord fr = file_record_from_json(j.at("file"));
             claimed.insert(fr.path);
             r.files.push_back(std::move(fr));
           }
-          if (j.contains("histogram")) {
-            const auto& h = j.at("histogram");
-            r.histogram = Histogram{h.value("clipped_high", 0.0), h.value("clipped_low", 0.0),
-                                    h.value("mean", 0.0), h.value("measured", false)};
-          }
+          if (j.contains("histogram")) r.histogram = histogram_from_json(j.at("histogram"));
           if (j.contains("fault")) r.faults.push_back(j.at("fault").get<std::string>());
         }
       } else if (type == "fault" && !j.contains("seq")) {

@@ -78,6 +78,11 @@ struct FrameRecord {
 };
 
 nlohmann::json to_json(const FrameRecord& r);
+// The pieces shared by the frame line and the later "preview" line of the journal.
+nlohmann::json to_json(const FileRecord& f);
+nlohmann::json to_json(const Histogram& h);
+FileRecord file_record_from_json(const nlohmann::json& j);  // throws nlohmann::json::exception
+Histogram histogram_from_json(const nlohmann::json& j);
 FrameRecord frame_record_from_json(const nlohmann::json& j);  // throws nlohmann::json::exception
 
 }  // namespace tb::capture
