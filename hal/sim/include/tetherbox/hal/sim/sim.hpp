@@ -24,6 +24,10 @@ struct SimWorld {
 
 std::shared_ptr<SimWorld> make_world();
 
+// The sim board's clock: virtual time (sleep_for advances it without waiting), so sim sessions
+// run faster than real time and without wall-clock flakiness. UTC starts at the host's now.
+std::shared_ptr<Clock> make_clock(const config::Config& cfg);
+
 // Every sim device draws its pseudo-random choices from cfg.camera.sim.seed, so one seed fixes
 // the whole board (images, faults, GPS track, ambient dropouts).
 //
