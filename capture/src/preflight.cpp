@@ -1,5 +1,7 @@
 #include "tetherbox/capture/preflight.hpp"
 
+#include <filesystem>
+
 namespace tb::capture {
 
 Result<Preflight> preflight(const config::Config& cfg) {
@@ -16,6 +18,8 @@ Result<Preflight> preflight(const config::Config& cfg) {
                           : 0;
   else
     p.planned_total = p.plan.shots.size();
+  for (const auto& rel : cfg.metadata.releases)
+    p.releases.push_back({rel, std::filesystem::path(rel).filename().string(), 0});
   return p;
 }
 
