@@ -239,8 +239,8 @@ PreviewDone Pipeline::make_preview(const PreviewJob& job) {
     FileRecord file{"preview", "data/" + rel, "", pv->jpeg.size(), staged->sha256};
     std::vector<Bag::Staged> batch;
     batch.push_back(std::move(*staged));
-    committed = true;  // from here a failure may leave the file renamed: remove it
-    TB_TRY(bag_.commit(batch));
+    TB_TRY(bag_.commit(batch));  // on failure it takes its own renamed file back
+    committed = true;  // from here a failure leaves a listed, unjournaled file: remove it
     done.histogram = pv->histogram;
     done.histogram.measured = true;
     const nlohmann::json line = {
@@ -357,9 +357,8 @@ Result<FrameRecord> Pipeline::process(PipelineJob job) {
   };
   // Opens data/<rel>'s temp file and writes `bytes` into it; the caller sets the hash.
   auto stage = [&](const std::string& rel, std::span<const uint8_t> bytes) -> Status {
-    // Listed before the write: a commit that fails after its rename (directory fsync,
-    // manifest) may have left the file in place, and the cleanup must take it away too.
-    written.push_back(rel);
+    // Not in `written` yet: a failed commit takes its own renamed files back, and a refused
+    // stage (the name exists) must never lead to removing the file that is already there.
     auto s = bag_.stage(rel);
     if (!s) return s.error();
     staged.push_back(std::move(*s));
@@ -442,6 +441,8 @@ Result<FrameRecord> Pipeline::process(PipelineJob job) {
   }
   if (auto st = guard.check(text.size() + 1); !st) return fail(st.error());
   if (auto st = bag_.commit(staged); !st) return fail(st.error());
+  // Committed: these names are ours now, removed again if the journal line fails.
+  for (const auto& s : staged) written.push_back(s.rel);
   staged.clear();
   if (auto st = journal_.append(text); !st) return fail(st.error());
 

@@ -1,12 +1,164 @@
+// Resume: the journal is the truth of what was taken. What a journal line claims is never
+// deleted; a claimed file that is missing or changed makes its frame be retaken; what the bag
+// did not provably write is quarantined, never deleted (storage.hpp, DURABILITY PROTOCOL).
 #include "tetherbox/capture/resume.hpp"
 
-#include <fmt/format.h>
-#include <nlohmann/json.hpp>
+#include <sys/stat.h>
 
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <chrono>
 #include <map>
 #include <set>
 
+#include "tetherbox/common/time_utc.hpp"
+
 namespace tb::capture {
+
+namespace {
+
+std::string dump_line(const nlohmann::json& j) {
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+bool exists_no_follow(const fs::path& p) {
+  struct stat st {};
+  return ::lstat(p.c_str(), &st) == 0;
+}
+
+// Drops every trace of `seq` from the state: the runner then takes the frame again.
+void forget_frame(JournalState& st, uint64_t seq) {
+  st.frames.erase(std::remove_if(st.frames.begin(), st.frames.end(),
+                                 [&](const FrameRecord& r) { return r.seq == seq; }),
+                  st.frames.end());
+  st.done_seqs.erase(seq);
+  st.preview_seen.erase(seq);
+}
+
+Status parse_lines(const std::vector<std::string>& lines, const fs::path& path, JournalState& st) {
+  size_t lineno = 0;
+  for (const auto& line : lines) {
+    ++lineno;
+    try {
+      const nlohmann::json j = nlohmann::json::parse(line);
+      const std::string type = j.value("type", "");
+      if (j.contains("request_id") && j.at("request_id").is_number_unsigned())
+        st.next_request_id = std::max(st.next_request_id, j.at("request_id").get<uint64_t>() + 1);
+      if (type == "session_start") {
+        st.plan_fingerprint = j.value("plan_fingerprint", "");
+      } else if (type == "frame") {
+        FrameRecord r = frame_record_from_json(j);
+        forget_frame(st, r.seq);  // a retaken frame's new line replaces the old one
+        st.done_seqs.insert(r.seq);
+        st.frames.push_back(std::move(r));
+      } else if (type == "preview") {
+        // Previews are made after the frame is durable; their line joins the frame's record.
+        const uint64_t seq = j.at("seq").get<uint64_t>();
+        auto it = std::find_if(st.frames.begin(), st.frames.end(),
+                               [&](const FrameRecord& r) { return r.seq == seq; });
+        if (it != st.frames.end()) {
+          st.preview_seen.insert(seq);
+          if (j.contains("file") && j.at("file").is_object())
+            it->files.push_back(file_record_from_json(j.at("file")));
+          if (j.contains("histogram")) it->histogram = histogram_from_json(j.at("histogram"));
+          if (j.contains("fault")) it->faults.push_back(j.at("fault").get<std::string>());
+        }
+      } else if (type == "fault" && j.value("retake", false) && j.contains("seq")) {
+        // A resume found this frame's files missing or changed: it is taken again.
+        forget_frame(st, j.at("seq").get<uint64_t>());
+      } else if (type == "fault" && !j.contains("seq")) {
+        st.session_faults.push_back(j.value("message", ""));
+      }
+    } catch (const nlohmann::json::exception& e) {
+      return make_error(Errc::invalid, "{}:{}: unreadable journal line: {}", path.string(), lineno,
+                        e.what());
+    }
+  }
+  return ok_status();
+}
+
+// Claimed files the manifest lost are re-listed (same hash as the journal); a frame whose
+// claimed file is missing or changed is retaken: its remaining files go to quarantine (never
+// deleted) and a fault line says which file and why.
+Status check_claimed(Bag& bag, JournalState& st) {
+  std::map<uint64_t, std::string> retake;  // seq -> reason
+  for (const auto& r : st.frames) {
+    for (const auto& f : r.files) {
+      if (f.path.rfind("data/", 0) != 0 || retake.count(r.seq)) continue;
+      const std::string rel = f.path.substr(5);
+      if (!exists_no_follow(bag.data_dir() / rel)) {
+        retake[r.seq] = fmt::format("{} is missing (deleted?)", f.path);
+      } else if (!bag.has(rel)) {
+        auto st2 = bag.relist(rel, f.sha256);
+        if (st2) {
+          ++st.relisted;
+          spdlog::warn("resume: {} was journaled but not in the manifest: hash checked, listed again",
+                       f.path);
+        } else if (st2.error().code == Errc::mismatch || st2.error().code == Errc::not_found) {
+          retake[r.seq] = st2.error().message;
+        } else {
+          return st2.error();
+        }
+      }
+    }
+  }
+  if (retake.empty()) return ok_status();
+  auto journal = Journal::open(bag.data_dir() / "journal.jsonl");
+  if (!journal) return journal.error();
+  for (const auto& [seq, reason] : retake) {
+    auto it = std::find_if(st.frames.begin(), st.frames.end(),
+                           [&](const FrameRecord& r) { return r.seq == seq; });
+    for (const auto& f : it->files) {
+      if (f.path.rfind("data/", 0) != 0 || !exists_no_follow(bag.dir() / f.path)) continue;
+      TB_TRY(bag.quarantine(f.path.substr(5)));
+      st.quarantined.push_back(f.path);
+    }
+    const std::string msg = fmt::format("frame {} (seq {}) is retaken: {}", it->name, seq, reason);
+    spdlog::warn("resume: {}", msg);
+    TB_TRY((*journal)->append(dump_line({{"type", "fault"},
+                                         {"seq", seq},
+                                         {"name", it->name},
+                                         {"retake", true},
+                                         {"message", msg},
+                                         {"utc", format_utc_iso(std::chrono::system_clock::now())}})));
+    st.retaken.push_back(it->name);
+    forget_frame(st, seq);
+  }
+  return ok_status();
+}
+
+// Listed frame/preview files no journal line claims: a crash between the manifest and the
+// journal line. Ours if the hash still matches the manifest (removed: the frame is retaken),
+// else quarantined.
+Status drop_unclaimed(Bag& bag, JournalState& st) {
+  std::set<std::string> claimed;
+  for (const auto& r : st.frames)
+    for (const auto& f : r.files) claimed.insert(f.path);
+  for (const auto& key : bag.entries()) {
+    if ((key.rfind("data/frames/", 0) != 0 && key.rfind("data/previews/", 0) != 0) ||
+        claimed.count(key))
+      continue;
+    const std::string rel = key.substr(5);
+    const auto sha = sha256_file(bag.dir() / key);
+    if (sha && *sha == bag.listed_sha256(rel)) {
+      TB_TRY(bag.remove(rel));
+      ++st.orphans_removed;
+      spdlog::info("resume: removed {} (written but never journaled: it is taken again)", key);
+    } else if (exists_no_follow(bag.dir() / key)) {
+      TB_TRY(bag.quarantine(rel));
+      st.quarantined.push_back(key);
+    } else {
+      TB_TRY(bag.remove(rel));  // listed, never journaled, gone: only the line goes
+    }
+  }
+  return ok_status();
+}
+
+}  // namespace
 
 std::string plan_fingerprint_of(const std::vector<std::string>& shot_keys) {
   std::string all;
@@ -22,48 +174,12 @@ Result<JournalState> load_journal(Bag& bag, bool repair) {
   JournalState st;
   const auto path = bag.data_dir() / "journal.jsonl";
   auto lines = Journal::read_lines(path, &st.torn_tail);
-  if (!lines) return lines.error();
-  size_t lineno = 0;
-  std::set<std::string> claimed;
-  std::map<uint64_t, size_t> by_seq;  // seq -> index in st.frames
-  for (const auto& line : *lines) {
-    ++lineno;
-    nlohmann::json j;
-    try {
-      j = nlohmann::json::parse(line);
-      const std::string type = j.value("type", "");
-      if (j.contains("request_id") && j.at("request_id").is_number_unsigned())
-        st.next_request_id = std::max(st.next_request_id, j.at("request_id").get<uint64_t>() + 1);
-      if (type == "session_start") {
-        st.plan_fingerprint = j.value("plan_fingerprint", "");
-      } else if (type == "frame") {
-        FrameRecord r = frame_record_from_json(j);
-        st.done_seqs.insert(r.seq);
-        for (const auto& f : r.files) claimed.insert(f.path);
-        by_seq[r.seq] = st.frames.size();
-        st.frames.push_back(std::move(r));
-      } else if (type == "preview") {
-        // Previews are made after the frame is durable; their line joins the frame's record.
-        auto it = by_seq.find(j.at("seq").get<uint64_t>());
-        if (it != by_seq.end()) {
-          FrameRecord& r = st.frames[it->second];
-          st.preview_seen.insert(r.seq);
-          if (j.contains("file") && j.at("file").is_object()) {
-            FileRecord fr = file_record_from_json(j.at("file"));
-            claimed.insert(fr.path);
-            r.files.push_back(std::move(fr));
-          }
-          if (j.contains("histogram")) r.histogram = histogram_from_json(j.at("histogram"));
-          if (j.contains("fault")) r.faults.push_back(j.at("fault").get<std::string>());
-        }
-      } else if (type == "fault" && !j.contains("seq")) {
-        st.session_faults.push_back(j.value("message", ""));
-      }
-    } catch (const nlohmann::json::exception& e) {
-      return make_error(Errc::invalid, "{}:{}: unreadable journal line: {}", path.string(), lineno,
-                        e.what());
-    }
+  if (!lines) {
+    // A crash between the bag's creation and its first journal line: nothing was taken.
+    if (!repair || lines.error().code != Errc::not_found) return lines.error();
+    lines = std::vector<std::string>{};
   }
+  TB_TRY(parse_lines(*lines, path, st));
   if (!repair) return st;
   if (st.torn_tail) {
     std::string text;
@@ -71,18 +187,16 @@ Result<JournalState> load_journal(Bag& bag, bool repair) {
     auto w = write_file_atomic(path, text);
     if (!w) return w.error();
   }
-  // Frame files written before the crash but never journaled: not part of the dataset.
-  for (const auto& rel : bag.entries()) {
-    if ((rel.rfind("data/frames/", 0) == 0 || rel.rfind("data/previews/", 0) == 0) &&
-        !claimed.count(rel)) {
-      auto removed = bag.remove(rel.substr(5));
-      if (!removed) return removed.error();
-      ++st.orphans_removed;
-    }
-  }
-  auto orphans = bag.remove_orphans();
-  if (!orphans) return orphans.error();
-  st.orphans_removed += static_cast<size_t>(*orphans);
+  TB_TRY(check_claimed(bag, st));
+  TB_TRY(drop_unclaimed(bag, st));
+  auto swept = bag.sweep_unlisted();
+  if (!swept) return swept.error();
+  st.orphans_removed += swept->removed.size();
+  st.quarantined.insert(st.quarantined.end(), swept->quarantined.begin(),
+                        swept->quarantined.end());
+  if (!st.quarantined.empty())
+    spdlog::warn("resume: {} file(s) moved to {}: {}", st.quarantined.size(),
+                 (bag.dir() / "quarantine").string(), fmt::join(st.quarantined, ", "));
   return st;
 }
 

@@ -2,6 +2,7 @@
 // rename -> fsync the directory. A failure at any step unlinks the temp file, so the
 // destination is either the old file or the complete new one, never half of either.
 #include <fcntl.h>
+#include <stdio.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -38,6 +39,41 @@ Error write_errno_error(int err, const char* what, const fs::path& file) {
     default:
       return make_error(Errc::io, "cannot {} {}: {}", what, file.string(), std::strerror(err));
   }
+}
+
+bool is_storage_temp_name(const std::string& n) {
+  // ".<name>.tmp-<digits>-<digits>" with a non-empty <name>.
+  if (n.size() < 10 || n[0] != '.') return false;
+  const size_t t = n.rfind(".tmp-");
+  if (t == std::string::npos || t < 2) return false;
+  const size_t dash = n.find('-', t + 5);
+  if (dash == std::string::npos || dash == t + 5 || dash + 1 >= n.size()) return false;
+  auto digits = [&](size_t from, size_t to) {
+    for (size_t i = from; i < to; ++i)
+      if (n[i] < '0' || n[i] > '9') return false;
+    return true;
+  };
+  return digits(t + 5, dash) && digits(dash + 1, n.size());
+}
+
+Error rename_error(int err, const fs::path& dest) {
+  if (err == EEXIST)
+    return make_error(Errc::invalid,
+                      "refusing to replace {}: a file of that name already exists (two frames "
+                      "rendered the same name?); the existing file is kept",
+                      dest.string());
+  return write_errno_error(err, "rename into place", dest);
+}
+
+int rename_into_place(const fs::path& from, const fs::path& to, Overwrite mode) {
+  if (mode == Overwrite::replace) return ::rename(from.c_str(), to.c_str()) == 0 ? 0 : errno;
+  if (::renameat2(AT_FDCWD, from.c_str(), AT_FDCWD, to.c_str(), RENAME_NOREPLACE) == 0) return 0;
+  // EINVAL/ENOSYS: a filesystem (or kernel) without RENAME_NOREPLACE. link() never replaces
+  // either; the unlink then only drops the temp name.
+  if (errno != EINVAL && errno != ENOSYS && errno != ENOTSUP) return errno;
+  if (::link(from.c_str(), to.c_str()) != 0) return errno;
+  if (::unlink(from.c_str()) != 0) return errno;
+  return 0;
 }
 
 }  // namespace detail
@@ -105,7 +141,8 @@ Status fsync_dir(const fs::path& dir) {
   return ok_status();
 }
 
-Result<WrittenFile> write_file_atomic(const fs::path& path, std::span<const uint8_t> data) {
+Result<WrittenFile> write_file_atomic(const fs::path& path, std::span<const uint8_t> data,
+                                      Overwrite mode) {
   if (path.filename().empty())
     return make_error(Errc::invalid, "cannot write {}: not a file name", path.string());
   const fs::path dir = path.has_parent_path() ? path.parent_path() : fs::path(".");
@@ -130,10 +167,9 @@ Result<WrittenFile> write_file_atomic(const fs::path& path, std::span<const uint
     ::unlink(tmp.c_str());
     return detail::write_errno_error(err, "close", path);
   }
-  if (::rename(tmp.c_str(), path.c_str()) != 0) {
-    const int err = errno;
+  if (const int err = detail::rename_into_place(tmp, path, mode); err != 0) {
     ::unlink(tmp.c_str());
-    return detail::write_errno_error(err, "rename into place", path);
+    return detail::rename_error(err, path);
   }
   // The rename is done: the new content is in place even if the directory fsync fails, so
   // report that failure (durability is not guaranteed) without pretending the file is absent.
@@ -141,10 +177,11 @@ Result<WrittenFile> write_file_atomic(const fs::path& path, std::span<const uint
   return WrittenFile{path.string(), data.size(), std::move(*digest)};
 }
 
-Result<StagedFile> StagedFile::create(const fs::path& dest) {
+Result<StagedFile> StagedFile::create(const fs::path& dest, Overwrite mode) {
   if (dest.filename().empty())
     return make_error(Errc::invalid, "cannot write {}: not a file name", dest.string());
   StagedFile f;
+  f.mode_ = mode;
   f.dest_ = dest.has_parent_path() ? dest : fs::path(".") / dest;
   f.tmp_ = temp_path_for(f.dest_);
   f.fd_ = ::open(f.tmp_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
@@ -157,6 +194,7 @@ StagedFile::StagedFile(StagedFile&& o) noexcept
       tmp_(std::move(o.tmp_)),
       fd_(std::exchange(o.fd_, -1)),
       size_(o.size_),
+      mode_(o.mode_),
       synced_(o.synced_),
       committed_(std::exchange(o.committed_, true)) {}
 
@@ -167,6 +205,7 @@ StagedFile& StagedFile::operator=(StagedFile&& o) noexcept {
     tmp_ = std::move(o.tmp_);
     fd_ = std::exchange(o.fd_, -1);
     size_ = o.size_;
+    mode_ = o.mode_;
     synced_ = o.synced_;
     committed_ = std::exchange(o.committed_, true);
   }
@@ -227,18 +266,19 @@ Status StagedFile::sync() {
 Status StagedFile::commit() {
   if (!synced_ || committed_)
     return make_error(Errc::internal, "commit of {} before sync or twice", dest_.string());
-  if (::rename(tmp_.c_str(), dest_.c_str()) != 0) {
-    const int err = errno;
+  if (const int err = detail::rename_into_place(tmp_, dest_, mode_); err != 0) {
     discard();
-    return detail::write_errno_error(err, "rename into place", dest_);
+    return detail::rename_error(err, dest_);
   }
   committed_ = true;
   return ok_status();
 }
 
-Result<WrittenFile> write_file_atomic(const fs::path& path, const std::string& text) {
+Result<WrittenFile> write_file_atomic(const fs::path& path, const std::string& text,
+                                      Overwrite mode) {
   return write_file_atomic(
-      path, std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(text.data()), text.size()));
+      path, std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(text.data()), text.size()),
+      mode);
 }
 
 }  // namespace tb::capture

@@ -5,8 +5,11 @@
 #include <memory>
 #include <string>
 
+#include <spdlog/spdlog.h>
+
 #include <openssl/evp.h>
 
+#include "tetherbox/capture/storage.hpp"
 #include "tetherbox/common/result.hpp"
 
 namespace tb::capture::detail {
@@ -19,6 +22,16 @@ uint64_t free_bytes_at(const std::filesystem::path& dir);
 // ENOSPC/EDQUOT -> no_space (naming the file and the free space), EROFS/EACCES/EPERM ->
 // refused (naming the directory), ENOENT -> not_found, anything else -> io.
 Error write_errno_error(int err, const char* what, const std::filesystem::path& file);
+// rename(2) of a synced temp file onto `to`; with Overwrite::never it fails with EEXIST when
+// `to` exists (renameat2 RENAME_NOREPLACE, or link()+unlink() where that is unsupported).
+// Returns 0 or the errno.
+int rename_into_place(const std::filesystem::path& from, const std::filesystem::path& to,
+                      Overwrite mode);
+// The error for a failed rename_into_place: EEXIST names the file that was kept.
+Error rename_error(int err, const std::filesystem::path& dest);
+// Temp files of the storage layer are ".<name>.tmp-<pid>-<n>" (temp_path_for): true when
+// `filename` has exactly that shape, so sweeping it can only remove a temp file of ours.
+bool is_storage_temp_name(const std::string& filename);
 
 // Streaming SHA-256 (OpenSSL EVP). A failure of OpenSSL itself surfaces at finish() as an
 // internal error, never as a silently wrong digest.
@@ -40,6 +53,15 @@ class Sha256 {
 // and '%'. parse returns false for a malformed line.
 std::string manifest_line(const std::string& sha256, const std::string& path);
 bool parse_manifest_line(const std::string& line, std::string* sha256, std::string* path);
+
+// flock(LOCK_EX|LOCK_NB) on <bag_dir>/.tetherbox.lock; returns the fd to keep open. Fails
+// with Errc::busy naming the holder ("bag X is being written by pid 1234 (...)"). `shown` is
+// the bag path used in messages.
+Result<int> lock_bag(const std::filesystem::path& bag_dir, const std::filesystem::path& shown);
+// A payload path must stay inside data/: relative, no "..", no empty or "." components.
+Status check_rel(const std::string& rel);
+// Creates the missing directories of `dir` below `base` and fsyncs each new entry's parent.
+Status make_dirs_durable(const std::filesystem::path& base, const std::filesystem::path& dir);
 
 // Read size for hashing files already on disk.
 inline constexpr size_t kHashReadChunk = 4u << 20;

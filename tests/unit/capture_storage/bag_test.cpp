@@ -1,5 +1,6 @@
 // BagIt bag: layout, manifest, finalize (Payload-Oxum, tagmanifest), resume, orphans, verify.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <thread>
@@ -66,12 +67,40 @@ TEST(Bag, CreateMakesBagItLayout) {
   EXPECT_EQ(read_all(dir / "manifest-sha256.txt"), "");
 }
 
-TEST(Bag, CreateRefusesExistingBag) {
+// Two runs started in the same second: two distinct bags, never one shared.
+TEST(Bag, CreateNeverSharesAnExistingBag) {
   TempDir tmp;
-  ASSERT_TRUE(Bag::create(tmp.path(), "s1").ok());
+  auto first = Bag::create(tmp.path(), "s1");
+  ASSERT_TRUE(first.ok());
+  ASSERT_TRUE((*first)->put("frames/a.jpg", std::string("first")).ok());
   auto again = Bag::create(tmp.path(), "s1");
-  ASSERT_FALSE(again.ok());
-  EXPECT_NE(again.error().message.find("already exists"), std::string::npos);
+  ASSERT_TRUE(again.ok()) << again.error().message;
+  EXPECT_EQ((*again)->dir(), tmp.path() / "s1-2");
+  EXPECT_EQ((*first)->dir(), tmp.path() / "s1");
+  EXPECT_EQ(read_all(tmp.path() / "s1/data/frames/a.jpg"), "first");
+  EXPECT_TRUE((*again)->entries().empty());
+  // No half-built bag folder is left in the root.
+  std::vector<std::string> names;
+  for (const auto& e : fs::directory_iterator(tmp.path())) names.push_back(e.path().filename());
+  std::sort(names.begin(), names.end());
+  EXPECT_EQ(names, (std::vector<std::string>{"s1", "s1-2"}));
+}
+
+// The lock: a second writer of the same bag is refused, naming the holder; the kernel
+// releases it when the holder goes away.
+TEST(Bag, SecondWriterIsRefusedNamingTheHolder) {
+  TempDir tmp;
+  auto first = Bag::create(tmp.path(), "s1");
+  ASSERT_TRUE(first.ok());
+  const fs::path dir = (*first)->dir();
+  auto second = Bag::open_existing(dir);
+  ASSERT_FALSE(second.ok());
+  EXPECT_EQ(second.error().code, Errc::busy);
+  EXPECT_NE(second.error().message.find("is being written by pid " + std::to_string(::getpid())),
+            std::string::npos)
+      << second.error().message;
+  (*first).reset();
+  EXPECT_TRUE(Bag::open_existing(dir).ok());
 }
 
 TEST(Bag, CreateRefusesReadOnlyRootAndBadNames) {
@@ -232,32 +261,47 @@ TEST(BagVerify, UnfinalizedBagIsReported) {
   EXPECT_EQ(rep->files_checked, 1u);
 }
 
-TEST(Bag, RemoveOrphansKeepsManifestFilesAndJournal) {
+// Only what the bag provably wrote is deleted: a temp file by its name, a file that a leftover
+// manifest temp (a commit's intent) lists with the same hash. A stray is quarantined.
+TEST(Bag, SweepRemovesOnlyProvablyOwnFilesAndQuarantinesTheRest) {
   TempDir tmp;
   auto b = Bag::create(tmp.path(), "s");
   ASSERT_TRUE(b.ok());
   Bag& bag = **b;
   ASSERT_TRUE(bag.put("frames/ok.jpg", std::string("jpeg")).ok());
   write_raw(bag.data_dir() / "journal.jsonl", "{\"type\":\"start\"}\n");
-  write_raw(bag.data_dir() / "frames/orphan.dng", "renamed before the manifest caught up");
+  write_raw(bag.data_dir() / "frames/stray.dng", "a file the bag did not write");
+  write_raw(bag.data_dir() / "frames/renamed.dng", "renamed before the manifest caught up");
   write_raw(bag.data_dir() / "frames/.ok2.jpg.tmp-99-1", "half written");
-  write_raw(bag.dir() / ".manifest-sha256.txt.tmp-99-2", "half manifest");
-  auto n = bag.remove_orphans();
-  ASSERT_TRUE(n.ok()) << n.error().message;
-  EXPECT_EQ(*n, 3);
+  write_raw(bag.data_dir() / "frames/.notes.tmp-mine", "looks like a temp, is not ours");
+  write_raw(bag.dir() / ".manifest-sha256.txt.tmp-99-2",
+            sha256_hex(std::span<const uint8_t>(
+                reinterpret_cast<const uint8_t*>("renamed before the manifest caught up"), 37)) +
+                "  data/frames/renamed.dng\n");
+  auto rep = bag.sweep_unlisted();
+  ASSERT_TRUE(rep.ok()) << rep.error().message;
+  std::vector<std::string> removed = rep->removed;
+  std::sort(removed.begin(), removed.end());
+  EXPECT_EQ(removed, (std::vector<std::string>{"data/frames/.ok2.jpg.tmp-99-1",
+                                               "data/frames/renamed.dng"}));
+  std::vector<std::string> q = rep->quarantined;
+  std::sort(q.begin(), q.end());
+  EXPECT_EQ(q, (std::vector<std::string>{"data/frames/.notes.tmp-mine", "data/frames/stray.dng"}));
   EXPECT_EQ(list_files(bag.data_dir()),
             (std::vector<std::string>{"frames/ok.jpg", "journal.jsonl"}));
+  EXPECT_EQ(read_all(bag.dir() / "quarantine/data/frames/stray.dng"), "a file the bag did not write");
+  EXPECT_FALSE(fs::exists(bag.dir() / ".manifest-sha256.txt.tmp-99-2"));
 
   ASSERT_TRUE(bag.add_existing("journal.jsonl").ok());
   ASSERT_TRUE(bag.finalize({}).ok());
-  auto rep = verify_bag(bag.dir());
-  ASSERT_TRUE(rep.ok());
-  EXPECT_TRUE(rep->ok()) << ::testing::PrintToString(rep->problems)
-                         << ::testing::PrintToString(rep->extra);
+  auto v = verify_bag(bag.dir());
+  ASSERT_TRUE(v.ok());
+  EXPECT_TRUE(v->ok()) << ::testing::PrintToString(v->problems)
+                       << ::testing::PrintToString(v->extra);
 }
 
 // A crash after a deferred put and before the manifest flush leaves an unlisted file that
-// resume (open_existing + remove_orphans) deletes; after a flush the file is listed.
+// resume quarantines (nothing proves it is ours); after a flush the file is listed.
 TEST(Bag, DeferredPutIsListedOnlyAfterFlush) {
   TempDir tmp;
   fs::path dir;
@@ -274,9 +318,9 @@ TEST(Bag, DeferredPutIsListedOnlyAfterFlush) {
   ASSERT_TRUE(b.ok());
   EXPECT_TRUE((*b)->has("frames/kept.dng"));
   EXPECT_FALSE((*b)->has("frames/lost.dng"));
-  auto n = (*b)->remove_orphans();
+  auto n = (*b)->sweep_unlisted();
   ASSERT_TRUE(n.ok());
-  EXPECT_EQ(*n, 1);
+  EXPECT_EQ(n->quarantined, std::vector<std::string>{"data/frames/lost.dng"});
   EXPECT_EQ(list_files(dir / "data"), std::vector<std::string>{"frames/kept.dng"});
 }
 

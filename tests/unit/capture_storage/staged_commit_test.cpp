@@ -157,10 +157,12 @@ TEST(BagStagedCommit, CommitPutsBothFilesAndManifestInPlaceVerifiedBySha256sum) 
   EXPECT_NE(manifest.find(sha256_hex(json) + "  data/sidecars/f1.json\n"), std::string::npos)
       << manifest;
 
-  // A reopened bag agrees (resume path reads what commit wrote).
+  // A reopened bag agrees (resume path reads what commit wrote; the writer lets go first).
+  const auto entries = (*bag)->entries();
+  (*bag).reset();
   auto again = Bag::open_existing(d);
   ASSERT_TRUE(again) << again.error().message;
-  EXPECT_EQ((*again)->entries(), (*bag)->entries());
+  EXPECT_EQ((*again)->entries(), entries);
   auto report = verify_bag(d);
   ASSERT_TRUE(report);
   EXPECT_TRUE(report->missing.empty());
@@ -195,10 +197,10 @@ TEST(BagStagedCommit, FailedRenameMidFrameKeepsManifestAndEntriesAndNoTempFiles)
   EXPECT_FALSE((*bag)->has("frames/f1.json"));
   EXPECT_TRUE(temp_files_under(d).empty()) << ::testing::PrintToString(list_files(d));
 
-  // Documented: the file renamed before the failure stays on disk unlisted; remove() clears
-  // it and the bag verifies again with the independent reader.
-  EXPECT_TRUE(fs::exists(d / "data/frames/f1.dng"));
-  ASSERT_TRUE((*bag)->remove("frames/f1.dng"));
+  // The file renamed before the failure had a new name, so the commit took it back itself;
+  // the folder in the way is untouched; the bag verifies with the independent reader.
+  EXPECT_FALSE(fs::exists(d / "data/frames/f1.dng"));
+  EXPECT_TRUE(fs::is_directory(d / "data/frames/f1.json"));
   fs::remove(d / "data/frames/f1.json");
   EXPECT_EQ(list_files(d / "data"), std::vector<std::string>{"frames/f0.dng"});
   std::string out;
@@ -233,6 +235,69 @@ TEST(BagStagedCommit, MissingHashIsRefusedBeforeAnythingMoves) {
   EXPECT_TRUE((*bag)->entries().empty());
   EXPECT_EQ(read_all((*bag)->dir() / "manifest-sha256.txt"), manifest_before);
   EXPECT_TRUE(temp_files_under((*bag)->dir()).empty());
+}
+
+}  // namespace
+}  // namespace tb::capture
+
+namespace tb::capture {
+namespace {
+
+// Issue 8 item 1: two frames that render the same name. The second is refused at stage()
+// (the manifest lists the name) and, when both were staged before either committed, at
+// commit() (RENAME_NOREPLACE / the manifest check): the first file and the manifest stay.
+TEST(BagNoReplace, SecondFrameWithTheSameNameIsRefusedAndTheFirstKept) {
+  TempDir tmp;
+  auto bag = Bag::create(tmp.path(), "s");
+  ASSERT_TRUE(bag) << bag.error().message;
+  const fs::path d = (*bag)->dir();
+  const auto first = pattern_bytes(5000, 1);
+  std::vector<Bag::Staged> a, b;
+  a.push_back(stage_bytes(**bag, "frames/same.dng", first));
+  b.push_back(stage_bytes(**bag, "frames/same.dng", pattern_bytes(5000, 2)));  // both staged
+  ASSERT_TRUE((*bag)->commit(a));
+  std::string sum_before;
+  ASSERT_EQ(run_command("cd '" + d.string() + "' && sha256sum data/frames/same.dng", &sum_before), 0);
+  const std::string manifest_before = read_all(d / "manifest-sha256.txt");
+
+  auto st = (*bag)->commit(b);
+  ASSERT_FALSE(st);
+  EXPECT_NE(st.error().message.find("data/frames/same.dng"), std::string::npos) << st.error().message;
+  auto again = (*bag)->stage("frames/same.dng");
+  ASSERT_FALSE(again);
+  EXPECT_NE(again.error().message.find("refusing to replace data/frames/same.dng"),
+            std::string::npos)
+      << again.error().message;
+  EXPECT_FALSE((*bag)->put("frames/same.dng", std::string("third")).ok());
+
+  std::string sum_after;
+  ASSERT_EQ(run_command("cd '" + d.string() + "' && sha256sum data/frames/same.dng", &sum_after), 0);
+  EXPECT_EQ(sum_after, sum_before);
+  EXPECT_EQ(sum_after.substr(0, 64), sha256_hex(first));
+  EXPECT_EQ(read_all(d / "manifest-sha256.txt"), manifest_before);
+  b.clear();
+  EXPECT_TRUE(temp_files_under(d).empty());
+}
+
+// A file the manifest does not list but that exists at the destination (a stray, a user's
+// file) is never replaced either: RENAME_NOREPLACE, not only the manifest check.
+TEST(BagNoReplace, UnlistedFileAtTheDestinationIsNotReplaced) {
+  TempDir tmp;
+  auto bag = Bag::create(tmp.path(), "s");
+  ASSERT_TRUE(bag);
+  const fs::path d = (*bag)->dir();
+  std::vector<Bag::Staged> a;
+  a.push_back(stage_bytes(**bag, "frames/x.jpg", pattern_bytes(100, 3)));
+  testing::write_raw(d / "data/frames/x.jpg", "user's file");
+  EXPECT_FALSE((*bag)->commit(a));
+  EXPECT_EQ(read_all(d / "data/frames/x.jpg"), "user's file");
+  EXPECT_TRUE((*bag)->entries().empty());
+  // The files rewritten at close keep their replace path.
+  ASSERT_TRUE((*bag)->put("report.json", std::string("{}")).ok());
+  ASSERT_TRUE((*bag)->put("report.json", std::string("{\"v\":2}")).ok());
+  ASSERT_TRUE((*bag)->put("exports/transforms.json", std::string("{}")).ok());
+  ASSERT_TRUE((*bag)->put("exports/transforms.json", std::string("{\"v\":2}")).ok());
+  EXPECT_EQ(read_all(d / "data/report.json"), "{\"v\":2}");
 }
 
 }  // namespace

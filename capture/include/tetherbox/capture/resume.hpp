@@ -19,12 +19,19 @@ struct JournalState {
   std::string plan_fingerprint;      // from session_start
   std::vector<std::string> session_faults;
   bool torn_tail = false;            // the last line was cut by a crash (repaired)
-  size_t orphans_removed = 0;
+  size_t orphans_removed = 0;        // files of ours removed (never journaled: retaken)
+  size_t relisted = 0;               // journaled files whose lost manifest line was restored
+  std::vector<std::string> quarantined;  // "data/..." paths moved to <bag>/quarantine/
+  std::vector<std::string> retaken;      // frame names whose files were missing or changed
 };
 
-// Reads data/journal.jsonl of `bag`. With repair: rewrites a torn journal without its partial
-// last line, and removes frame files the manifest lists but no journal line claims (a crash
-// between writing a frame and journaling it), so the frame is simply taken again.
+// Reads data/journal.jsonl of `bag`. With repair (see storage.hpp, DURABILITY PROTOCOL):
+// rewrites a torn journal without its partial last line; re-lists journaled files whose
+// manifest line was lost (hash checked against the journal); drops frames whose files are
+// missing or changed from the state (journaling a retake fault) so the runner takes them
+// again; removes frame files of ours that no journal line claims; quarantines everything
+// under data/ the bag did not write. A bag without a journal (crash right after creation)
+// loads as empty.
 Result<JournalState> load_journal(Bag& bag, bool repair);
 
 // A stable text fingerprint of the planned shots; resume refuses a changed plan.

@@ -1,6 +1,47 @@
 #pragma once
-// The session bag on disk (BagIt, RFC 8493) and the rules of every write:
-// temp file in the same directory -> write -> fsync -> rename -> fsync the directory.
+// The session bag on disk (BagIt, RFC 8493) and the rules of every write.
+//
+// DURABILITY PROTOCOL (the one place it is written down; tests/crash checks it)
+// ---------------------------------------------------------------------------
+// Every file: temp ".<name>.tmp-<pid>-<n>" in the destination's directory (O_EXCL) -> write
+// -> fsync -> rename -> fsync the directory. A destination is never half written.
+//
+// Payload names are never reused: frames/ and previews/ (and everything else except the
+// rewritable set below) are renamed with RENAME_NOREPLACE (link()+unlink() where the
+// filesystem lacks it), and stage()/commit()/put() refuse a path the manifest lists. Only
+// report.json, report.html, journal.jsonl and exports/* are replaced (Bag::rewritable()).
+//
+// One frame (Pipeline::process -> Bag::commit -> Journal::append), in this order:
+//   1. payload temps written (writeback started);
+//   2. the new manifest written to its own temp ".manifest-sha256.txt.tmp-*" (it lists the
+//      frame's files with their hashes: the "intent");
+//   3. fsync every payload temp, then the manifest temp;
+//   4. rename each payload temp onto its name (NOREPLACE);
+//   5. fsync each payload directory once;
+//   6. rename the manifest temp onto manifest-sha256.txt; fsync the bag root;
+//   7. append the frame's journal line and fdatasync the journal.
+// What survives kill -9 / a power cut at each point, and what resume does with it:
+//   before 4: temps only -> removed on resume (their names prove they are ours);
+//   4..6: payload files on disk that the manifest does not list, plus the fsync'd manifest
+//         temp that lists them with their hashes -> files matching that intent are ours and
+//         removed (the frame was never journaled: it is retaken); anything else is moved to
+//         <bag>/quarantine/, never deleted;
+//   6..7: listed but not journaled -> removed if the hash still matches the manifest
+//         (retaken), else quarantined;
+//   after 7: the frame exists. Nothing a journal line claims is ever deleted: a claimed
+//         file the manifest lost is re-listed when its hash matches the journal; a claimed
+//         file missing or changed makes the frame be retaken (changed files quarantined) and
+//         a {"type":"fault","retake":true} line says so.
+// The journal line is the commit point: a frame exists from the moment its line is durable.
+//
+// Locking: <bag>/.tetherbox.lock (outside data/) is flock(LOCK_EX|LOCK_NB)'d by the Bag
+// object for its whole life, so one process writes a bag; the kernel drops the lock on any
+// death. The file holds the holder's pid, host and start time for the refusal message.
+// Bag::create builds the bag in a hidden temp folder of the storage root (locked from the
+// start) and renames it onto its name with RENAME_NOREPLACE: a bag folder never exists half
+// made, and two runs started in the same second get "<name>" and "<name>-2".
+// Closing (finalize, report files) stages every file first and renames only when all bytes
+// are on disk, so a full disk (ENOSPC) leaves the previous manifest and files intact.
 #include <cstdint>
 #include <filesystem>
 #include <map>
@@ -22,9 +63,15 @@ struct WrittenFile {
   std::string sha256;  // hex, computed while writing (streaming)
 };
 
+// Whether an atomic write may replace an existing destination.
+enum class Overwrite { never, replace };
+
 // Atomically writes `data` to `path` (hashing as it goes). Never leaves a half file at `path`.
-Result<WrittenFile> write_file_atomic(const fs::path& path, std::span<const uint8_t> data);
-Result<WrittenFile> write_file_atomic(const fs::path& path, const std::string& text);
+// With Overwrite::never an existing `path` is kept and the write fails (Errc::invalid).
+Result<WrittenFile> write_file_atomic(const fs::path& path, std::span<const uint8_t> data,
+                                      Overwrite mode = Overwrite::replace);
+Result<WrittenFile> write_file_atomic(const fs::path& path, const std::string& text,
+                                      Overwrite mode = Overwrite::replace);
 Status fsync_dir(const fs::path& dir);
 // SHA-256 of a file on disk (hex), streamed.
 Result<std::string> sha256_file(const fs::path& path);
@@ -37,8 +84,9 @@ std::string sha256_hex(std::span<const uint8_t> data);
 // commit() unlinks its temp file. No hashing here: the caller hashes the buffer it hands in.
 class StagedFile {
  public:
-  // Creates the temp file (O_EXCL) next to `dest`.
-  static Result<StagedFile> create(const fs::path& dest);
+  // Creates the temp file (O_EXCL) next to `dest`. With Overwrite::never (the default),
+  // commit() fails with Errc::invalid when `dest` exists, and the existing file is kept.
+  static Result<StagedFile> create(const fs::path& dest, Overwrite mode = Overwrite::never);
   StagedFile(StagedFile&& o) noexcept;
   StagedFile& operator=(StagedFile&& o) noexcept;
   StagedFile(const StagedFile&) = delete;
@@ -63,6 +111,7 @@ class StagedFile {
   fs::path dest_, tmp_;
   int fd_ = -1;
   uint64_t size_ = 0;
+  Overwrite mode_ = Overwrite::never;
   bool synced_ = false, committed_ = false;
 };
 
@@ -97,39 +146,54 @@ class Journal {
   std::mutex mu_;
 };
 
+// What Bag::sweep_unlisted() did with files under data/ that the manifest does not list.
+struct SweepReport {
+  std::vector<std::string> removed;      // "data/..." temp files / unjournaled files of ours
+  std::vector<std::string> quarantined;  // "data/..." moved to <bag>/quarantine/data/...
+};
+
 // A BagIt bag being written. Payload entries accumulate in manifest-sha256.txt as files are
 // written (so a crash leaves a manifest consistent with what is on disk); finalize() writes
-// bag-info.txt and tagmanifest-sha256.txt.
+// bag-info.txt and tagmanifest-sha256.txt. The Bag holds the bag's lock for its whole life.
 class Bag {
  public:
-  // Creates <root>/<name>/ with bagit.txt and data/{frames,previews,releases,exports}.
-  // Errors: root missing and not creatable, read-only, bag already exists.
+  // Creates <root>/<name>/ (or <name>-2, -3... when that exists) with bagit.txt and
+  // data/{frames,previews,releases,exports}, locked. Errors: root missing and not creatable,
+  // read-only.
   static Result<std::unique_ptr<Bag>> create(const fs::path& root, const std::string& name);
-  // Re-opens an existing bag for --resume (reloads the manifest entries).
+  // Re-opens an existing bag for --resume (locks it, reloads the manifest entries). A bag
+  // another process holds fails with Errc::busy naming that process.
   static Result<std::unique_ptr<Bag>> open_existing(const fs::path& bag_dir);
+  ~Bag();
+  Bag(const Bag&) = delete;
+  Bag& operator=(const Bag&) = delete;
 
   const fs::path& dir() const { return dir_; }
   fs::path data_dir() const { return dir_ / "data"; }
+  // The files that are legitimately rewritten (report.json, report.html, journal.jsonl,
+  // exports/...): every other payload path is written once and never replaced.
+  static bool rewritable(const std::string& rel_under_data);
+  // The lock file's name in the bag root.
+  static constexpr const char* kLockFile = ".tetherbox.lock";
 
   // Writes a payload file under data/ (rel like "frames/x.dng") atomically and records it in
-  // the manifest. Overwrites an earlier entry of the same path (e.g. report.json).
+  // the manifest (one staged commit: on any failure, the old file and manifest are intact).
+  // A path that exists or is listed is refused unless rewritable().
   Result<WrittenFile> put(const std::string& rel_under_data, std::span<const uint8_t> data);
   Result<WrittenFile> put(const std::string& rel_under_data, const std::string& text);
-  // Like put(), but the manifest is rewritten only at the next put()/flush_manifest(): a frame
-  // writes its files, then the manifest once. A crash in between leaves files the manifest
-  // does not list, which remove_orphans() deletes on resume.
+  // Like put(), but the manifest is rewritten only at the next put()/flush_manifest(). A
+  // crash in between leaves a file the manifest does not list, which a resume quarantines.
   Result<WrittenFile> put_deferred(const std::string& rel_under_data,
                                    std::span<const uint8_t> data);
   Status flush_manifest();
 
   // Batched payload writes for a frame (the pipeline's hot path): stage() opens a temp file
-  // under data/ (checking the path, creating directories); the caller writes it; commit()
-  // then, in this order: writes the new manifest to its own temp file, fsyncs every staged
-  // file and that temp (one journal commit on ext4), renames the payload files, fsyncs each of
-  // their directories once, renames the manifest and fsyncs the bag root. When it returns
-  // the files are durable and listed. `sha256` of each file is the caller's hash of the exact
-  // bytes it wrote. On failure, files already renamed stay on disk unlisted: the caller
-  // removes them with remove() (or remove_orphans() does on resume).
+  // under data/ (checking the path, refusing one that is listed or exists, creating
+  // directories); the caller writes it; commit() then follows the protocol above (steps 2-6).
+  // When it returns the files are durable and listed. `sha256` of each file is the caller's
+  // hash of the exact bytes it wrote. On failure nothing of the batch remains: temps are
+  // unlinked, files already renamed (new names, so ours) are unlinked, the manifest and
+  // entries() are as before; an existing file at a destination is never touched.
   struct Staged {
     std::string rel;  // under data/
     StagedFile file;
@@ -139,23 +203,36 @@ class Bag {
   Status commit(std::vector<Staged>& files);
   // Records a payload file already on disk (the journal) — hashes it now.
   Status add_existing(const std::string& rel_under_data);
+  // Re-lists a file already on disk whose manifest line was lost, if its hash equals
+  // `expected_sha256` (Errc::mismatch otherwise; Errc::not_found when absent).
+  Status relist(const std::string& rel_under_data, const std::string& expected_sha256);
   bool has(const std::string& rel_under_data) const;
+  // The manifest's hash of a listed file ("" when not listed).
+  std::string listed_sha256(const std::string& rel_under_data) const;
   // Deletes a payload file from disk and from the manifest (a frame that could not be
   // completed leaves nothing behind). Absent files are not an error.
   Status remove(const std::string& rel_under_data);
+  // Moves data/<rel> to <bag>/quarantine/data/<rel> (a numbered name if that exists) and
+  // unlists it: nothing the bag did not provably write is ever deleted.
+  Status quarantine(const std::string& rel_under_data);
   // Manifest paths ("data/...") currently recorded, sorted.
   std::vector<std::string> entries() const;
-  // Removes payload files not in the manifest (temp files and orphans after a crash); returns
-  // how many were removed.
-  Result<int> remove_orphans();
+  // After a crash: files under data/ the manifest does not list (journal.jsonl excepted).
+  // Storage temp files (by their name) and files a leftover manifest temp lists with the
+  // same hash (renamed just before the crash, never journaled) are removed; everything else
+  // (user files, strays, links, FIFOs) is quarantined. Also removes the bag root's temps.
+  Result<SweepReport> sweep_unlisted();
 
   // bag-info.txt (metadata key/values + Payload-Oxum + Bagging-Date) and tagmanifest.
   Status finalize(const std::map<std::string, std::string>& info);
 
  private:
+  Bag() = default;
   Status rewrite_manifest();
-  Result<WrittenFile> put_impl(const std::string& rel, std::span<const uint8_t> data, bool rewrite);
+  Status check_new_locked(const std::string& rel) const;
+  Status commit_locked(std::vector<Staged>& files);
   fs::path dir_;
+  int lock_fd_ = -1;
   std::map<std::string, WrittenFile> entries_;  // key: "data/..." path
   mutable std::mutex mu_;
 };
@@ -171,7 +248,9 @@ struct VerifyReport {
     return missing.empty() && changed.empty() && extra.empty() && problems.empty();
   }
 };
-// Re-hashes every file against manifest-sha256.txt and tagmanifest-sha256.txt.
+// Re-hashes every file against manifest-sha256.txt and tagmanifest-sha256.txt. Never follows
+// a symbolic link inside the bag: a link (or a FIFO, device, socket) anywhere in a listed
+// path or under data/ is a problem, and data/ itself must be a real folder.
 Result<VerifyReport> verify_bag(const fs::path& bag_dir);
 
 }  // namespace tb::capture

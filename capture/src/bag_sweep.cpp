@@ -1,0 +1,132 @@
+// After a crash: what to do with files under data/ that the manifest does not list. The rule
+// (storage.hpp, DURABILITY PROTOCOL): only what the bag provably wrote is deleted — a temp
+// file by its name, a renamed frame file by the fsync'd manifest temp that lists it with the
+// same hash. Everything else is moved to <bag>/quarantine/, outside data/, never deleted.
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <fstream>
+#include <iterator>
+#include <map>
+#include <set>
+
+#include <spdlog/spdlog.h>
+
+#include "storage_io_detail.hpp"
+#include "tetherbox/capture/storage.hpp"
+
+namespace tb::capture {
+
+namespace {
+
+constexpr const char* kManifestTempPrefix = ".manifest-sha256.txt.tmp-";
+
+// "data/..." -> sha256 from every leftover manifest temp: a commit's intent (written and
+// fsync'd before its payload renames). A torn temp (crash while writing it) only has whole
+// lines that parse; it was never followed by a rename anyway.
+std::map<std::string, std::set<std::string>> leftover_intents(const fs::path& bag_dir) {
+  std::map<std::string, std::set<std::string>> out;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(bag_dir, ec)) {
+    const std::string n = e.path().filename().string();
+    if (n.rfind(kManifestTempPrefix, 0) != 0 || !detail::is_storage_temp_name(n)) continue;
+    std::ifstream in(e.path(), std::ios::binary);
+    std::string line;
+    while (std::getline(in, line)) {
+      std::string sha, path;
+      if (detail::parse_manifest_line(line, &sha, &path)) out[path].insert(sha);
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+Status Bag::quarantine(const std::string& rel) {
+  TB_TRY(detail::check_rel(rel));
+  const fs::path src = data_dir() / rel;
+  const fs::path qdir = (dir_ / "quarantine" / "data" / rel).parent_path();
+  std::lock_guard lock(mu_);
+  TB_TRY(detail::make_dirs_durable(dir_, qdir));
+  const std::string base = fs::path(rel).filename().string();
+  for (int i = 1; i < 10000; ++i) {
+    const fs::path dest = qdir / (i == 1 ? base : fmt::format("{}.{}", base, i));
+    const int err = detail::rename_into_place(src, dest, Overwrite::never);
+    if (err == EEXIST) continue;
+    if (err != 0) return detail::write_errno_error(err, "move to quarantine", src);
+    TB_TRY(fsync_dir(qdir));
+    TB_TRY(fsync_dir(src.parent_path()));
+    spdlog::warn("bag {}: moved data/{} to {} (not written by this bag, or changed)",
+                 dir_.string(), rel, dest.lexically_relative(dir_).string());
+    if (entries_.erase("data/" + rel) > 0) TB_TRY(rewrite_manifest());
+    return ok_status();
+  }
+  return make_error(Errc::invalid, "quarantine of data/{} has no free name", rel);
+}
+
+Result<SweepReport> Bag::sweep_unlisted() {
+  SweepReport rep;
+  const auto intents = leftover_intents(dir_);
+  std::vector<std::string> to_remove, to_quarantine;  // under data/
+  {
+    std::lock_guard lock(mu_);
+    std::error_code ec;
+    const fs::path data = data_dir();
+    for (auto it = fs::recursive_directory_iterator(data, ec);
+         !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+      // symlink_status: a link is never followed, so a link to a folder is not walked into.
+      const auto type = it->symlink_status(ec).type();
+      if (ec) break;
+      if (type == fs::file_type::directory) continue;
+      const std::string rel = it->path().lexically_relative(data).generic_string();
+      const std::string key = "data/" + rel;
+      if (key == "data/journal.jsonl" || entries_.count(key)) continue;
+      const std::string name = it->path().filename().string();
+      // Our temp names (".<name>.tmp-<pid>-<n>", created O_EXCL by this storage layer and
+      // only ever renamed away or unlinked) prove the file is an interrupted write of ours.
+      if (type == fs::file_type::regular && detail::is_storage_temp_name(name)) {
+        to_remove.push_back(rel);
+        continue;
+      }
+      if (type == fs::file_type::regular) {
+        if (auto in = intents.find(key); in != intents.end()) {
+          auto sha = sha256_file(it->path());
+          if (sha && in->second.count(*sha)) {
+            to_remove.push_back(rel);
+            continue;
+          }
+        }
+      }
+      to_quarantine.push_back(rel);
+    }
+    if (ec) return make_error(Errc::io, "cannot list {}: {}", data.string(), ec.message());
+    std::set<fs::path> touched;
+    for (const auto& rel : to_remove) {
+      const fs::path p = data / rel;
+      if (::unlink(p.c_str()) != 0 && errno != ENOENT)
+        return detail::write_errno_error(errno, "remove", p);
+      spdlog::info("bag {}: removed data/{} (an interrupted write of this bag)", dir_.string(),
+                   rel);
+      touched.insert(p.parent_path());
+      rep.removed.push_back("data/" + rel);
+    }
+    // Interrupted tag-file writes (manifest, bag-info, tagmanifest) leave temps in the root.
+    for (const auto& e : fs::directory_iterator(dir_, ec)) {
+      const std::string n = e.path().filename().string();
+      if (e.is_regular_file() && detail::is_storage_temp_name(n)) {
+        if (::unlink(e.path().c_str()) != 0 && errno != ENOENT)
+          return detail::write_errno_error(errno, "remove", e.path());
+        touched.insert(dir_);
+      }
+    }
+    for (const auto& d : touched) TB_TRY(fsync_dir(d));
+  }
+  for (const auto& rel : to_quarantine) {
+    TB_TRY(quarantine(rel));
+    rep.quarantined.push_back("data/" + rel);
+  }
+  return rep;
+}
+
+}  // namespace tb::capture
