@@ -45,6 +45,9 @@ def main():
     ap.add_argument("--expect-frames", type=int)
     ap.add_argument("--no-brackets", action="store_true")
     ap.add_argument("--no-lights", action="store_true")
+    ap.add_argument("--honour-retakes", action="store_true",
+                    help="a {type: fault, retake: true, seq: N} line (resume found the frame's "
+                         "files missing or changed) supersedes the earlier lines of seq N")
     ap.add_argument("--repeat-positions", action="store_true",
                     help="buttons mode: every press shoots the same position again")
     args = ap.parse_args()
@@ -67,6 +70,9 @@ def main():
             j = json.loads(line)
             if j.get("type") == "frame":
                 frames.append(j)
+            elif args.honour_retakes and j.get("type") == "fault" and j.get("retake"):
+                frames = [f for f in frames if f["seq"] != j["seq"]]
+                previews.pop(j["seq"], None)
             elif j.get("type") == "preview":
                 if j["seq"] in previews:
                     fail(f"two preview lines for seq {j['seq']}")
