@@ -56,6 +56,7 @@ class Reader {
     }
     return std::nullopt;
   }
+  bool has(const std::string& path) const { return marks_.count(path) != 0; }
   std::string format(const Located& l) const {
     if (l.line < 0) return fmt::format("{}: {}", file_, l.text);
     return fmt::format("{}:{}:{}: {}", file_, l.line + 1, l.col + 1, l.text);
@@ -114,6 +115,23 @@ bool parse_real(std::string_view s, double& out) {
          std::isfinite(out);
 }
 
+// YAML's .nan/.inf and numbers past the range of a double: why they are refused, not just that.
+std::string not_a_number(std::string_view text) {
+  std::string v(trim(text));
+  std::transform(v.begin(), v.end(), v.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  if (!v.empty() && (v.front() == '+' || v.front() == '-')) v.erase(0, 1);
+  if (v == ".nan" || v == "nan" || v == ".inf" || v == "inf" || v == "infinity")
+    return "is not a finite number; expected a number such as 1.5";
+  double d = 0;
+  std::string_view t = trim(text);
+  if (!t.empty() && t.front() == '+') t.remove_prefix(1);
+  const auto res = std::from_chars(t.data(), t.data() + t.size(), d);
+  if (res.ec == std::errc::result_out_of_range && res.ptr == t.data() + t.size())
+    return "is beyond the range of a number; expected a number such as 1.5";
+  return "is not a number; expected a number such as 1.5";
+}
+
 // ---- leaves ---------------------------------------------------------------------------
 
 void read(Reader& r, const YAML::Node& n, const std::string& path, std::string& out) {
@@ -127,9 +145,7 @@ void read(Reader& r, const YAML::Node& n, const std::string& path, std::string& 
 void read(Reader& r, const YAML::Node& n, const std::string& path, double& out) {
   auto s = scalar(r, n, path, "a number");
   if (!s) return;
-  if (!parse_real(*s, out)) {
-    r.error(n.Mark(), path, fmt::format("'{}' is not a number; expected a number such as 1.5", *s));
-  }
+  if (!parse_real(*s, out)) r.error(n.Mark(), path, fmt::format("'{}' {}", *s, not_a_number(*s)));
 }
 
 void read(Reader& r, const YAML::Node& n, const std::string& path, int& out) {
@@ -274,7 +290,8 @@ void resolve_against(std::string& p, const fs::path& base) {
 }
 
 Result<Config> load_text(const std::string& text, const std::string& name,
-                         const std::string& source_path, const fs::path& base_dir) {
+                         const std::string& source_path, const fs::path& base_dir,
+                         const LoadOptions& opts) {
   Reader r(name);
   Config cfg;
   try {
@@ -297,30 +314,47 @@ Result<Config> load_text(const std::string& text, const std::string& name,
                      e.msg)});
   }
 
+  // Listed after the others so a file's first error stays its first problem in file order.
+  const bool backend_given = r.has("camera.backend");
+  Located missing_backend;
+  if (!backend_given) {
+    const auto at = r.find_mark("camera");
+    missing_backend = {at ? at->line : -1, at ? at->column : -1,
+                       "camera.backend: required: sim | gphoto2 | libcamera (there is no "
+                       "default: a config that names no camera must not silently run the sim)"};
+  }
   if (r.errors.empty()) {
     cfg.source_path = source_path;
     if (auto s = parse_shutter(cfg.camera.exposure.shutter)) cfg.camera.exposure.shutter_s = *s;
     resolve_against(cfg.storage.root, base_dir);
     for (auto& rel : cfg.metadata.releases) resolve_against(rel, base_dir);
-    for (auto& issue : detail::collect_issues(cfg)) {
+    auto issues = detail::collect_issues(cfg);
+    if (opts.built) {
+      auto more = detail::backend_issues(cfg, *opts.built);
+      issues.insert(issues.end(), more.begin(), more.end());
+    }
+    // Outside checks (preflight) see only a config that is otherwise sound.
+    if (issues.empty() && backend_given && opts.more_checks) {
+      for (auto& k : opts.more_checks(cfg)) issues.push_back({k.path, k.message});
+    }
+    for (auto& issue : issues) {
       const auto mark = r.find_mark(issue.path);
       r.errors.push_back(
           {mark ? mark->line : -1, mark ? mark->column : -1, issue.path + ": " + issue.message});
     }
   }
-  if (r.errors.empty()) return cfg;
+  if (r.errors.empty() && backend_given) return cfg;
 
   std::stable_sort(r.errors.begin(), r.errors.end(), [](const Located& a, const Located& b) {
     return std::tie(a.line, a.col) < std::tie(b.line, b.col);
   });
   std::vector<std::string> lines;
   for (const auto& e : r.errors) lines.push_back(r.format(e));
+  if (!backend_given) lines.push_back(r.format(missing_backend));
   return Error{Errc::invalid, detail::join_issues(lines)};
 }
 
-}  // namespace
-
-Result<Config> load_file(const std::string& path) {
+Result<Config> load_file_impl(const std::string& path, const LoadOptions& opts) {
   std::error_code ec;
   const fs::path p(path);
   if (!fs::exists(p, ec)) {
@@ -339,15 +373,30 @@ Result<Config> load_file(const std::string& path) {
   text << in.rdbuf();
   if (in.bad()) return make_error(Errc::io, "{}: read failed: {}", path, std::strerror(errno));
   const fs::path abs = fs::absolute(p, ec).lexically_normal();
-  return load_text(text.str(), path, abs.string(), abs.parent_path());
+  return load_text(text.str(), path, abs.string(), abs.parent_path(), opts);
 }
 
-Result<Config> load_string(const std::string& yaml_text, const std::string& name) {
+Result<Config> load_string_impl(const std::string& yaml_text, const std::string& name,
+                                const LoadOptions& opts) {
   std::error_code ec;
   const fs::path cwd = fs::current_path(ec);
   if (ec)
     return make_error(Errc::io, "{}: cannot resolve the current directory: {}", name, ec.message());
-  return load_text(yaml_text, name, name, cwd);
+  return load_text(yaml_text, name, name, cwd, opts);
+}
+
+}  // namespace
+
+Result<Config> load_file(const std::string& path) { return load_file_impl(path, {}); }
+Result<Config> load_file(const std::string& path, const LoadOptions& opts) {
+  return load_file_impl(path, opts);
+}
+Result<Config> load_string(const std::string& yaml_text, const std::string& name) {
+  return load_string_impl(yaml_text, name, {});
+}
+Result<Config> load_string(const std::string& yaml_text, const std::string& name,
+                           const LoadOptions& opts) {
+  return load_string_impl(yaml_text, name, opts);
 }
 
 }  // namespace tb::config
