@@ -266,7 +266,9 @@ Step check_releases(const config::Config& cfg, Preflight& pf) {
     namespace fs = std::filesystem;
     const fs::path leaf = fs::path(rf.source).filename();
     std::string stem = sanitize_name(leaf.stem().string());
-    const std::string ext = sanitize_name(leaf.extension().string());
+    // The extension keeps its dot (sanitize_name would turn a leading one into a dash).
+    const std::string dot_ext = leaf.extension().string();
+    const std::string ext = dot_ext.size() > 1 ? "." + sanitize_name(dot_ext.substr(1)) : "";
     if (stem.empty()) stem = "release";
     std::string name = stem + ext;
     for (int n = 2; !stored.insert(name).second; ++n) name = fmt::format("{}-{}{}", stem, n, ext);

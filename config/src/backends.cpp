@@ -50,7 +50,7 @@ std::vector<Issue> backend_issues(const Config& cfg, const BackendTable& table) 
       if (row.kind == kind && row.built) built.push_back(row.name);
     }
     if (!b) {
-      std::string msg = fmt::format("'{}' is not a {} backend", name, kind);
+      std::string msg = fmt::format("'{}' is not a backend for {}", name, kind);
       if (auto m = closest_match(name, built)) msg += fmt::format(" (did you mean '{}'?)", *m);
       out.push_back({backend_key(kind), msg + "; expected one of: " + join_names(built)});
     } else if (!b->built) {

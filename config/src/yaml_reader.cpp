@@ -30,6 +30,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
+constexpr size_t kMaxConfigBytes = 1 << 20;
+
 struct Located {
   int line = -1;  // 0-based as yaml-cpp gives it; -1: not located
   int col = -1;
@@ -213,6 +215,13 @@ void read(Reader& r, const YAML::Node& n, const std::string& path, std::vector<T
     r.error(n.Mark(), path, fmt::format("is {}; expected a list", kind(n)));
     return;
   }
+  // No list in the schema needs more; reading a million entries would only slow the error.
+  constexpr size_t kMaxListEntries = 10000;
+  if (n.size() > kMaxListEntries) {
+    r.error(n.Mark(), path,
+            fmt::format("has {} entries; expected at most {}", n.size(), kMaxListEntries));
+    return;
+  }
   out.assign(n.size(), T{});
   for (size_t i = 0; i < n.size(); ++i) {
     const std::string sub = fmt::format("{}[{}]", path, i);
@@ -292,6 +301,12 @@ void resolve_against(std::string& p, const fs::path& base) {
 Result<Config> load_text(const std::string& text, const std::string& name,
                          const std::string& source_path, const fs::path& base_dir,
                          const LoadOptions& opts) {
+  // A box config is a few kB; parsing megabytes of YAML (a million bracket steps) would only
+  // take long to reach the same refusal.
+  if (text.size() > kMaxConfigBytes) {
+    return make_error(Errc::invalid, "{}: the config is larger than {} bytes; expected a YAML file of a few kB",
+                      name, kMaxConfigBytes);
+  }
   Reader r(name);
   Config cfg;
   try {
@@ -330,8 +345,12 @@ Result<Config> load_text(const std::string& text, const std::string& name,
     for (auto& rel : cfg.metadata.releases) resolve_against(rel, base_dir);
     auto issues = detail::collect_issues(cfg);
     if (opts.built) {
-      auto more = detail::backend_issues(cfg, *opts.built);
-      issues.insert(issues.end(), more.begin(), more.end());
+      // A name config does not know at all is already reported (with its suggestion).
+      for (auto& b : detail::backend_issues(cfg, *opts.built)) {
+        const bool known = std::any_of(issues.begin(), issues.end(),
+                                       [&](const detail::Issue& i) { return i.path == b.path; });
+        if (!known) issues.push_back(std::move(b));
+      }
     }
     // Outside checks (preflight) see only a config that is otherwise sound.
     if (issues.empty() && backend_given && opts.more_checks) {
@@ -369,11 +388,13 @@ Result<Config> load_file_impl(const std::string& path, const LoadOptions& opts) 
     return make_error(Errc::io, "{}: cannot open config file ({}); expected a readable YAML file",
                       path, std::strerror(errno));
   }
-  std::ostringstream text;
-  text << in.rdbuf();
+  // At most one byte past the limit, so /dev/zero or a huge file is refused, not swallowed.
+  std::string text(kMaxConfigBytes + 1, '\0');
+  in.read(text.data(), static_cast<std::streamsize>(text.size()));
   if (in.bad()) return make_error(Errc::io, "{}: read failed: {}", path, std::strerror(errno));
+  text.resize(static_cast<size_t>(in.gcount()));
   const fs::path abs = fs::absolute(p, ec).lexically_normal();
-  return load_text(text.str(), path, abs.string(), abs.parent_path(), opts);
+  return load_text(text, path, abs.string(), abs.parent_path(), opts);
 }
 
 Result<Config> load_string_impl(const std::string& yaml_text, const std::string& name,
