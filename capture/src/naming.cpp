@@ -19,6 +19,11 @@ struct Piece {
   std::string spec;  // without the ':'
 };
 
+// A width or precision this large is a typo (or an attack: {seq:>2000000000} asks fmt for a
+// 2 GB string); no file name needs more, and the whole name is capped anyway.
+constexpr unsigned long kMaxSpecNumber = 64;
+constexpr size_t kMaxSpecLength = 16;
+
 const char* const kFields[] = {"session", "seq", "ring",    "idx", "light", "ev",
                                "az",      "el",  "bracket", "req", "date",  "time"};
 
@@ -33,6 +38,33 @@ std::string known_fields_list() {
   std::string out;
   for (const char* f : kFields) out += fmt::format("{}{{{}}}", out.empty() ? "" : " ", f);
   return out;
+}
+
+// Checked before fmt ever sees the spec, so a huge width cannot allocate.
+Status check_spec_size(const std::string& text, const Piece& p) {
+  if (p.spec.size() > kMaxSpecLength) {
+    return make_error(Errc::invalid,
+                      "name template \"{}\": format spec ':{}' of field {{{}}} is longer than {} "
+                      "characters; e.g. {{seq:05}} {{ev:+.1f}} {{az:05.1f}}",
+                      text, p.spec, p.text, kMaxSpecLength);
+  }
+  for (size_t i = 0; i < p.spec.size();) {
+    if (p.spec[i] < '0' || p.spec[i] > '9') {
+      ++i;
+      continue;
+    }
+    size_t j = i;
+    while (j < p.spec.size() && p.spec[j] >= '0' && p.spec[j] <= '9') ++j;
+    const std::string digits = p.spec.substr(i, j - i);
+    if (digits.size() > 3 || std::stoul(digits) > kMaxSpecNumber) {
+      return make_error(Errc::invalid,
+                        "name template \"{}\": width or precision {} in {{{}:{}}} is too large; "
+                        "expected at most {}",
+                        text, digits, p.text, p.spec, kMaxSpecNumber);
+    }
+    i = j;
+  }
+  return ok_status();
 }
 
 // Splits "{a}_{b:05}" into pieces; "{{" and "}}" are literal braces.
@@ -74,6 +106,7 @@ Result<std::vector<Piece>> split(const std::string& text) {
                           "name template \"{}\": unknown field {{{}}}; known fields: {}", text,
                           p.text, known_fields_list());
       }
+      if (auto st = check_spec_size(text, p); !st.ok()) return st.error();
       if (!literal.empty()) pieces.push_back(Piece{false, std::move(literal), {}});
       literal.clear();
       pieces.push_back(std::move(p));
@@ -111,8 +144,24 @@ int whole_azimuth(double az) {
   return static_cast<int>(r < 0 ? r + 360 : r);
 }
 
-FieldValue field_value(const std::string& field, const std::string& session,
-                       const FrameRecord& rec) {
+// {az:05.1f} asks for the azimuth with decimals: give the real value when the spec is a
+// floating-point one, whole degrees otherwise ({az:03}), so both kinds of spec mean what fmt says.
+bool real_spec(const std::string& spec) {
+  if (spec.find('.') != std::string::npos) return true;
+  if (spec.empty()) return false;
+  const char t = spec.back();
+  return t == 'f' || t == 'F' || t == 'e' || t == 'E' || t == 'g' || t == 'G' || t == 'a' ||
+         t == 'A';
+}
+
+double normal_azimuth(double az) {
+  double a = std::fmod(az, 360.0);
+  if (a < 0) a += 360.0;
+  return a + 0.0;
+}
+
+FieldValue field_value(const std::string& field, const std::string& spec,
+                       const std::string& session, const FrameRecord& rec) {
   const auto& p = rec.position;
   if (field == "session") return session;
   if (field == "seq") return rec.seq;
@@ -120,8 +169,14 @@ FieldValue field_value(const std::string& field, const std::string& session,
   if (field == "idx") return p.index_in_ring;
   if (field == "light") return p.light;
   if (field == "ev") return p.ev_offset + 0.0;  // + 0.0 turns -0.0 into 0.0: no "-0.0" names
-  if (field == "az") return whole_azimuth(p.azimuth_deg);
-  if (field == "el") return static_cast<int>(std::lround(p.elevation_deg));
+  if (field == "az") {
+    if (real_spec(spec)) return normal_azimuth(p.azimuth_deg);
+    return whole_azimuth(p.azimuth_deg);
+  }
+  if (field == "el") {
+    if (real_spec(spec)) return p.elevation_deg + 0.0;
+    return static_cast<int>(std::lround(p.elevation_deg));
+  }
   if (field == "bracket") return p.bracket_step;
   if (field == "req") return rec.request_id;
   if (field == "date") return utc_parts(rec.trigger_utc).date;
@@ -135,8 +190,10 @@ std::string format_field(const FieldValue& v, const std::string& spec) {
   return std::visit([&](const auto& x) { return fmt::format(fmt::runtime(f), x); }, v);
 }
 
+}  // namespace
+
 // File-system safe: [A-Za-z0-9._+-]; anything else becomes '-', one per UTF-8 character.
-std::string sanitize(const std::string& s) {
+std::string sanitize_name(const std::string& s) {
   std::string out;
   out.reserve(s.size());
   for (unsigned char c : s) {
@@ -153,6 +210,8 @@ std::string sanitize(const std::string& s) {
   if (!out.empty() && out.front() == '.') out.front() = '-';
   return out;
 }
+
+namespace {
 
 FrameRecord sample_record() {
   FrameRecord r;
@@ -185,7 +244,7 @@ Result<NameTemplate> NameTemplate::parse(const std::string& text) {
     if (!p.is_field) continue;
     used.insert(p.text);
     try {
-      (void)format_field(field_value(p.text, "session", sample), p.spec);
+      (void)format_field(field_value(p.text, p.spec, "session", sample), p.spec);
     } catch (const fmt::format_error& e) {
       return make_error(Errc::invalid,
                         "name template \"{}\": format spec ':{}' does not suit field {{{}}} ({}); "
@@ -211,7 +270,7 @@ std::string NameTemplate::render(const std::string& session, const FrameRecord& 
   auto pieces = split(text_);
   if (!pieces || text_.empty()) {  // only a NameTemplate not made by parse() gets here
     spdlog::error("name template \"{}\" cannot render: {}", text_, pieces.error().message);
-    return sanitize(fmt::format("{}_{:05}", session, rec.seq));
+    return sanitize_name(fmt::format("{}_{:05}", session, rec.seq));
   }
   std::string out;
   for (const auto& p : *pieces) {
@@ -219,7 +278,7 @@ std::string NameTemplate::render(const std::string& session, const FrameRecord& 
       out += p.text;
       continue;
     }
-    const FieldValue v = field_value(p.text, session, rec);
+    const FieldValue v = field_value(p.text, p.spec, session, rec);
     try {
       out += format_field(v, p.spec);
     } catch (const fmt::format_error& e) {
@@ -230,7 +289,7 @@ std::string NameTemplate::render(const std::string& session, const FrameRecord& 
       out += format_field(v, "");
     }
   }
-  return sanitize(out);
+  return sanitize_name(out);
 }
 
 }  // namespace tb::capture

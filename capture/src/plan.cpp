@@ -15,7 +15,7 @@
 namespace tb::capture {
 namespace {
 
-constexpr int kMaxPositionsPerRing = 720;
+constexpr int kMaxPositionsPerRing = kPlanCaps.positions_per_ring;
 constexpr double kMaxBracketEv = 5.0;
 constexpr double kLongestShutterS = 30.0;
 constexpr double kShortestShutterS = 1.0 / 32000.0;
@@ -132,6 +132,10 @@ Result<std::vector<PresetPlan>> plan_presets(const config::Lighting& lighting) {
     out.push_back(PresetPlan{kAmbientPreset, {}, 0});
     return out;
   }
+  if (lighting.presets.size() > kPlanCaps.presets) {
+    return make_error(Errc::invalid, "lighting.presets has {} presets; expected at most {}",
+                      lighting.presets.size(), kPlanCaps.presets);
+  }
   std::set<std::string> lights;
   for (const auto& l : lighting.lights) lights.insert(l.name);
   std::set<std::string> seen;
@@ -191,6 +195,10 @@ Status check_brackets(const std::vector<double>& evs, const hal::ExposureSetting
                       "brackets.ev is empty: list at least one EV offset, e.g. [0] for no "
                       "bracketing or [-1, 0, 1]");
   }
+  if (evs.size() > kPlanCaps.brackets) {
+    return make_error(Errc::invalid, "brackets.ev has {} steps; expected at most {}", evs.size(),
+                      kPlanCaps.brackets);
+  }
   for (size_t i = 0; i < evs.size(); ++i) {
     double ev = evs[i];
     if (!std::isfinite(ev) || std::fabs(ev) > kMaxBracketEv) {
@@ -198,14 +206,6 @@ Status check_brackets(const std::vector<double>& evs, const hal::ExposureSetting
                         "brackets.ev[{}] = {} is beyond ±{} EV; use a different base exposure "
                         "instead of such a large offset",
                         i, ev, kMaxBracketEv);
-    }
-    for (size_t j = 0; j < i; ++j) {
-      if (std::fabs(evs[j] - ev) < 1e-9) {
-        return make_error(Errc::invalid,
-                          "brackets.ev lists {:+g} twice (entries {} and {}); each bracket "
-                          "must differ or the frames cannot be told apart",
-                          ev, j, i);
-      }
     }
     double t = apply_ev_offset(base, ev).shutter_s;
     // Slack of a hair so a bracket landing exactly on a limit (30" or 1/32000) is allowed.
@@ -220,6 +220,19 @@ Status check_brackets(const std::vector<double>& evs, const hal::ExposureSetting
                         "brackets.ev[{}] = {:+g} makes the shutter {} from {}: shorter than "
                         "1/32000; use a smaller aperture or lower ISO",
                         i, ev, format_shutter(t), format_shutter(base.shutter_s));
+    }
+  }
+  // Sorted neighbours find a repeat in n log n (the count is capped above, but stays cheap).
+  std::vector<std::pair<double, size_t>> sorted;
+  for (size_t i = 0; i < evs.size(); ++i) sorted.emplace_back(evs[i], i);
+  std::sort(sorted.begin(), sorted.end());
+  for (size_t k = 1; k < sorted.size(); ++k) {
+    if (std::fabs(sorted[k].first - sorted[k - 1].first) < 1e-9) {
+      const auto [j, i] = std::minmax(sorted[k - 1].second, sorted[k].second);
+      return make_error(Errc::invalid,
+                        "brackets.ev lists {:+g} twice (entries {} and {}); each bracket "
+                        "must differ or the frames cannot be told apart",
+                        evs[i], j, i);
     }
   }
   return ok_status();
@@ -367,6 +380,10 @@ Result<Plan> make_plan(const config::Config& cfg) {
                         "[{{elevation_deg: 0}}], or set orbit.enabled: false");
     }
     TB_TRY(check_orbit_geometry(lens, cfg.orbit));
+    if (cfg.orbit.rings.size() > kPlanCaps.rings) {
+      return make_error(Errc::invalid, "orbit.rings has {} rings; expected at most {}",
+                        cfg.orbit.rings.size(), kPlanCaps.rings);
+    }
     for (size_t i = 0; i < cfg.orbit.rings.size(); ++i) {
       auto rp = plan_ring(cfg, i);
       if (!rp) return rp.error();
@@ -393,6 +410,27 @@ Result<Plan> make_plan(const config::Config& cfg) {
   base.ev_comp = 0.0;
   TB_TRY(check_brackets(cfg.brackets.ev, base));
   plan.brackets_ev = cfg.brackets.ev;
+
+  // Counted before anything that size is allocated: each factor is bounded, the product is not.
+  uint64_t total = 0;
+  for (const auto& rp : plan.rings) total += static_cast<uint64_t>(rp.positions);
+  for (const uint64_t factor : {static_cast<uint64_t>(presets->size()),
+                                static_cast<uint64_t>(plan.brackets_ev.size())}) {
+    if (factor != 0 && total > kPlanCaps.shots / factor) {
+      total = kPlanCaps.shots + 1;
+      break;
+    }
+    total *= factor;
+  }
+  if (total > kPlanCaps.shots) {
+    return make_error(Errc::invalid,
+                      "the plan has more than {} shots ({} rings, {} lighting presets x {} "
+                      "brackets); expected at most {}: use fewer rings, positions, presets or "
+                      "brackets",
+                      kPlanCaps.shots, plan.rings.size(), presets->size(),
+                      plan.brackets_ev.size(), kPlanCaps.shots);
+  }
+  plan.shots.reserve(static_cast<size_t>(total));
 
   // Order: ring -> position -> preset -> bracket. The preset order alternates from one
   // position to the next (also across rings), so the light state at a move stays as it was.

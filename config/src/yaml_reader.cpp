@@ -30,6 +30,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
+constexpr size_t kMaxConfigBytes = 1 << 20;
+
 struct Located {
   int line = -1;  // 0-based as yaml-cpp gives it; -1: not located
   int col = -1;
@@ -56,6 +58,7 @@ class Reader {
     }
     return std::nullopt;
   }
+  bool has(const std::string& path) const { return marks_.count(path) != 0; }
   std::string format(const Located& l) const {
     if (l.line < 0) return fmt::format("{}: {}", file_, l.text);
     return fmt::format("{}:{}:{}: {}", file_, l.line + 1, l.col + 1, l.text);
@@ -114,6 +117,23 @@ bool parse_real(std::string_view s, double& out) {
          std::isfinite(out);
 }
 
+// YAML's .nan/.inf and numbers past the range of a double: why they are refused, not just that.
+std::string not_a_number(std::string_view text) {
+  std::string v(trim(text));
+  std::transform(v.begin(), v.end(), v.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  if (!v.empty() && (v.front() == '+' || v.front() == '-')) v.erase(0, 1);
+  if (v == ".nan" || v == "nan" || v == ".inf" || v == "inf" || v == "infinity")
+    return "is not a finite number; expected a number such as 1.5";
+  double d = 0;
+  std::string_view t = trim(text);
+  if (!t.empty() && t.front() == '+') t.remove_prefix(1);
+  const auto res = std::from_chars(t.data(), t.data() + t.size(), d);
+  if (res.ec == std::errc::result_out_of_range && res.ptr == t.data() + t.size())
+    return "is beyond the range of a number; expected a number such as 1.5";
+  return "is not a number; expected a number such as 1.5";
+}
+
 // ---- leaves ---------------------------------------------------------------------------
 
 void read(Reader& r, const YAML::Node& n, const std::string& path, std::string& out) {
@@ -127,9 +147,7 @@ void read(Reader& r, const YAML::Node& n, const std::string& path, std::string& 
 void read(Reader& r, const YAML::Node& n, const std::string& path, double& out) {
   auto s = scalar(r, n, path, "a number");
   if (!s) return;
-  if (!parse_real(*s, out)) {
-    r.error(n.Mark(), path, fmt::format("'{}' is not a number; expected a number such as 1.5", *s));
-  }
+  if (!parse_real(*s, out)) r.error(n.Mark(), path, fmt::format("'{}' {}", *s, not_a_number(*s)));
 }
 
 void read(Reader& r, const YAML::Node& n, const std::string& path, int& out) {
@@ -195,6 +213,13 @@ void read(Reader& r, const YAML::Node& n, const std::string& path, std::vector<T
   }
   if (!n.IsSequence()) {
     r.error(n.Mark(), path, fmt::format("is {}; expected a list", kind(n)));
+    return;
+  }
+  // No list in the schema needs more; reading a million entries would only slow the error.
+  constexpr size_t kMaxListEntries = 10000;
+  if (n.size() > kMaxListEntries) {
+    r.error(n.Mark(), path,
+            fmt::format("has {} entries; expected at most {}", n.size(), kMaxListEntries));
     return;
   }
   out.assign(n.size(), T{});
@@ -274,7 +299,14 @@ void resolve_against(std::string& p, const fs::path& base) {
 }
 
 Result<Config> load_text(const std::string& text, const std::string& name,
-                         const std::string& source_path, const fs::path& base_dir) {
+                         const std::string& source_path, const fs::path& base_dir,
+                         const LoadOptions& opts) {
+  // A box config is a few kB; parsing megabytes of YAML (a million bracket steps) would only
+  // take long to reach the same refusal.
+  if (text.size() > kMaxConfigBytes) {
+    return make_error(Errc::invalid, "{}: the config is larger than {} bytes; expected a YAML file of a few kB",
+                      name, kMaxConfigBytes);
+  }
   Reader r(name);
   Config cfg;
   try {
@@ -297,30 +329,51 @@ Result<Config> load_text(const std::string& text, const std::string& name,
                      e.msg)});
   }
 
+  // Listed after the others so a file's first error stays its first problem in file order.
+  const bool backend_given = r.has("camera.backend");
+  Located missing_backend;
+  if (!backend_given) {
+    const auto at = r.find_mark("camera");
+    missing_backend = {at ? at->line : -1, at ? at->column : -1,
+                       "camera.backend: required: sim | gphoto2 | libcamera (there is no "
+                       "default: a config that names no camera must not silently run the sim)"};
+  }
   if (r.errors.empty()) {
     cfg.source_path = source_path;
     if (auto s = parse_shutter(cfg.camera.exposure.shutter)) cfg.camera.exposure.shutter_s = *s;
     resolve_against(cfg.storage.root, base_dir);
     for (auto& rel : cfg.metadata.releases) resolve_against(rel, base_dir);
-    for (auto& issue : detail::collect_issues(cfg)) {
+    auto issues = detail::collect_issues(cfg);
+    if (opts.built) {
+      // A name config does not know at all is already reported (with its suggestion).
+      for (auto& b : detail::backend_issues(cfg, *opts.built)) {
+        const bool known = std::any_of(issues.begin(), issues.end(),
+                                       [&](const detail::Issue& i) { return i.path == b.path; });
+        if (!known) issues.push_back(std::move(b));
+      }
+    }
+    // Outside checks (preflight) see only a config that is otherwise sound.
+    if (issues.empty() && backend_given && opts.more_checks) {
+      for (auto& k : opts.more_checks(cfg)) issues.push_back({k.path, k.message});
+    }
+    for (auto& issue : issues) {
       const auto mark = r.find_mark(issue.path);
       r.errors.push_back(
           {mark ? mark->line : -1, mark ? mark->column : -1, issue.path + ": " + issue.message});
     }
   }
-  if (r.errors.empty()) return cfg;
+  if (r.errors.empty() && backend_given) return cfg;
 
   std::stable_sort(r.errors.begin(), r.errors.end(), [](const Located& a, const Located& b) {
     return std::tie(a.line, a.col) < std::tie(b.line, b.col);
   });
   std::vector<std::string> lines;
   for (const auto& e : r.errors) lines.push_back(r.format(e));
+  if (!backend_given) lines.push_back(r.format(missing_backend));
   return Error{Errc::invalid, detail::join_issues(lines)};
 }
 
-}  // namespace
-
-Result<Config> load_file(const std::string& path) {
+Result<Config> load_file_impl(const std::string& path, const LoadOptions& opts) {
   std::error_code ec;
   const fs::path p(path);
   if (!fs::exists(p, ec)) {
@@ -335,19 +388,36 @@ Result<Config> load_file(const std::string& path) {
     return make_error(Errc::io, "{}: cannot open config file ({}); expected a readable YAML file",
                       path, std::strerror(errno));
   }
-  std::ostringstream text;
-  text << in.rdbuf();
+  // At most one byte past the limit, so /dev/zero or a huge file is refused, not swallowed.
+  std::string text(kMaxConfigBytes + 1, '\0');
+  in.read(text.data(), static_cast<std::streamsize>(text.size()));
   if (in.bad()) return make_error(Errc::io, "{}: read failed: {}", path, std::strerror(errno));
+  text.resize(static_cast<size_t>(in.gcount()));
   const fs::path abs = fs::absolute(p, ec).lexically_normal();
-  return load_text(text.str(), path, abs.string(), abs.parent_path());
+  return load_text(text, path, abs.string(), abs.parent_path(), opts);
 }
 
-Result<Config> load_string(const std::string& yaml_text, const std::string& name) {
+Result<Config> load_string_impl(const std::string& yaml_text, const std::string& name,
+                                const LoadOptions& opts) {
   std::error_code ec;
   const fs::path cwd = fs::current_path(ec);
   if (ec)
     return make_error(Errc::io, "{}: cannot resolve the current directory: {}", name, ec.message());
-  return load_text(yaml_text, name, name, cwd);
+  return load_text(yaml_text, name, name, cwd, opts);
+}
+
+}  // namespace
+
+Result<Config> load_file(const std::string& path) { return load_file_impl(path, {}); }
+Result<Config> load_file(const std::string& path, const LoadOptions& opts) {
+  return load_file_impl(path, opts);
+}
+Result<Config> load_string(const std::string& yaml_text, const std::string& name) {
+  return load_string_impl(yaml_text, name, {});
+}
+Result<Config> load_string(const std::string& yaml_text, const std::string& name,
+                           const LoadOptions& opts) {
+  return load_string_impl(yaml_text, name, opts);
 }
 
 }  // namespace tb::config

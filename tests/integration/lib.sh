@@ -23,6 +23,6 @@ mount_tmpfs() {
 config_variant() {  # config_variant SRC DST SED_EXPR...
   local src=$1 dst=$2; shift 2
   cp "$src" "$dst"
-  cp "$HERE/configs/model-release.txt" "$(dirname "$dst")/"  # small.yaml's release, by relative path
+  cp "$HERE/configs/model-release.pdf" "$(dirname "$dst")/"  # small.yaml's release, by relative path
   for e in "$@"; do sed -i "$e" "$dst"; done
 }

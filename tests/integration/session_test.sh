@@ -25,8 +25,8 @@ assert r["ambient"]["humidity_pct"]["count"] > 0, r["ambient"]
 assert set(r["frames_per_light"]) == {"cool", "warm"}, r["frames_per_light"]
 PY
 # The model release is stored byte for byte and hashed in the manifest.
-cmp "$HERE/configs/model-release.txt" "$BAG/data/releases/model-release.txt" || fail "release not copied"
-grep -q "  data/releases/model-release.txt$" "$BAG/manifest-sha256.txt" || fail "release not in the manifest"
+cmp "$HERE/configs/model-release.pdf" "$BAG/data/releases/model-release.pdf" || fail "release not copied"
+grep -q "  data/releases/model-release.pdf$" "$BAG/manifest-sha256.txt" || fail "release not in the manifest"
 # Tampering is caught and named.
 first=$(ls "$BAG"/data/frames/*.jpg | head -n 1)
 printf 'x' | dd of="$first" bs=1 seek=100 conv=notrunc status=none

@@ -73,8 +73,8 @@ TEST(ConfigLoadErrors, OverlapOutsideRange) {
                               "expected 0.6..0.9"));
   EXPECT_THAT(load_error("orbit:\n  target_overlap: 0.5\n"),
               StartsWith("bad.yaml:2:19: orbit.target_overlap: 0.5 is out of range"));
-  EXPECT_TRUE(load_string("orbit:\n  target_overlap: 0.6\n").ok());
-  EXPECT_TRUE(load_string("orbit:\n  target_overlap: 0.9\n").ok());
+  EXPECT_TRUE(load_string("camera: {backend: sim}\norbit:\n  target_overlap: 0.6\n").ok());
+  EXPECT_TRUE(load_string("camera: {backend: sim}\norbit:\n  target_overlap: 0.9\n").ok());
 }
 
 TEST(ConfigLoadErrors, NegativeSettle) {
@@ -106,7 +106,7 @@ TEST(ConfigLoadErrors, BadEnumsSuggestAndList) {
 
 TEST(ConfigLoadErrors, BoardAcceptsSimRpi4Rpi5) {
   for (const char* b : {"sim", "rpi4", "rpi5"}) {
-    auto r = load_string(std::string("board: ") + b + "\n");
+    auto r = load_string(std::string("camera: {backend: sim}\nboard: ") + b + "\n");
     ASSERT_TRUE(r.ok()) << b << ": " << r.error().message;
     EXPECT_EQ(r->board, b);
   }
@@ -219,8 +219,20 @@ TEST(ConfigLoadErrors, FileErrorsUseTheFilePath) {
   EXPECT_THAT(r.error().message, StartsWith(path + ":7:10: camera.exposure.iso:"));
 }
 
-TEST(ConfigLoadErrors, EmptyDocumentGivesDefaults) {
-  auto r = load_string("", "empty.yaml");
+// Item 10 of issue 8: an empty file (or one naming no camera) used to run the sim silently.
+TEST(ConfigLoadErrors, EmptyDocumentIsAnErrorNotTheSim) {
+  EXPECT_THAT(load_error("", "empty.yaml"),
+              StartsWith("empty.yaml: camera.backend: required: sim | gphoto2 | libcamera"));
+  EXPECT_THAT(load_error("session:\n  name: x\ncamera:\n  format: jpeg\n", "nocam.yaml"),
+              StartsWith("nocam.yaml:4:3: camera.backend: required: sim | gphoto2 | libcamera"));
+  // Listed after the problems in file order, so a file's first error stays first.
+  EXPECT_THAT(load_error("camera:\n  sim:\n    width: 0\n"),
+              ::testing::AllOf(StartsWith("bad.yaml:3:12: camera.sim.width"),
+                               HasSubstr("\nbad.yaml:2:3: camera.backend: required")));
+}
+
+TEST(ConfigLoadErrors, MinimalDocumentGivesDefaults) {
+  auto r = load_string("camera:\n  backend: sim\n", "empty.yaml");
   ASSERT_TRUE(r.ok()) << r.error().message;
   Config expected;
   expected.source_path = "empty.yaml";

@@ -11,7 +11,7 @@ namespace fs = std::filesystem;
 TEST(ConfigPaths, RelativePathsResolveAgainstTheFileDirectory) {
   TempDir dir;
   const auto file = dir.write("box/conf/tb.yaml",
-                              "storage:\n  root: ../data/sessions\n"
+                              "camera: {backend: sim}\nstorage:\n  root: ../data/sessions\n"
                               "metadata:\n  releases: [releases/model.pdf, /abs/prop.pdf]\n");
   auto r = load_file(file.string());
   ASSERT_TRUE(r.ok()) << r.error().message;
@@ -24,20 +24,20 @@ TEST(ConfigPaths, RelativePathsResolveAgainstTheFileDirectory) {
 
 TEST(ConfigPaths, DefaultRootFollowsTheFileToo) {
   TempDir dir;
-  const auto file = dir.write("tb.yaml", "board: sim\n");
+  const auto file = dir.write("tb.yaml", "board: sim\ncamera: {backend: sim}\n");
   auto r = load_file(file.string());
   ASSERT_TRUE(r.ok()) << r.error().message;
   EXPECT_EQ(fs::path(r->storage.root), dir.path() / "sessions");
 }
 
 TEST(ConfigPaths, AbsoluteRootIsKept) {
-  auto r = load_string("storage:\n  root: /srv/tb/sessions\n");
+  auto r = load_string("camera: {backend: sim}\nstorage:\n  root: /srv/tb/sessions\n");
   ASSERT_TRUE(r.ok()) << r.error().message;
   EXPECT_EQ(r->storage.root, "/srv/tb/sessions");
 }
 
 TEST(ConfigPaths, LoadStringResolvesAgainstTheCurrentDirectory) {
-  auto r = load_string("storage:\n  root: ./out\nmetadata:\n  releases: [r.pdf]\n", "inline");
+  auto r = load_string("camera: {backend: sim}\nstorage:\n  root: ./out\nmetadata:\n  releases: [r.pdf]\n", "inline");
   ASSERT_TRUE(r.ok()) << r.error().message;
   EXPECT_EQ(fs::path(r->storage.root), fs::current_path() / "out");
   EXPECT_EQ(fs::path(r->metadata.releases.at(0)), fs::current_path() / "r.pdf");

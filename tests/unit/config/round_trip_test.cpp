@@ -83,7 +83,7 @@ Config everything_changed() {
                        .drift_per_min = 0,
                        .dropout_probability = 1}};
   c.storage = {.root = "/srv/tetherbox",
-               .reserve_mb = 1ull << 40,
+               .reserve_mb = 1ull << 24,
                .name_template = "{seq:05}",
                .previews = {.enabled = false, .max_size = 320, .quality = 100}};
   c.metadata = {.creator = "Zoë \"Z\" O'Neil",

@@ -37,7 +37,7 @@ TEST(ConfigShutter, LoaderFillsSecondsFromTextOrNumber) {
                                                    {"shutter: 2", 2.0},
                                                    {"shutter: 0.5", 0.5},
                                                    {"shutter: 1\"", 1.0}}) {
-    auto r = load_string("camera:\n  exposure:\n    " + yaml + "\n");
+    auto r = load_string("camera:\n  backend: sim\n  exposure:\n    " + yaml + "\n");
     ASSERT_TRUE(r.ok()) << yaml << ": " << r.error().message;
     EXPECT_DOUBLE_EQ(r->camera.exposure.shutter_s, seconds) << yaml;
   }

@@ -1,6 +1,7 @@
 #pragma once
 // Sequence planning: rings (elevations) x positions per ring x lighting presets x exposure
 // brackets, ordered to minimise turntable moves and light switches.
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -10,6 +11,19 @@
 #include "tetherbox/hal/camera.hpp"
 
 namespace tb::capture {
+
+// Limits of one plan, checked (arithmetically, before allocating) by make_plan and preflight
+// and reported by `tetherbox plan`. Far above any real rig (36-360 frames per object), far
+// below what would exhaust a Pi.
+struct PlanCaps {
+  uint64_t shots = 100000;          // frames in a session (orbit) or checked presses x group
+  size_t rings = 64;
+  int positions_per_ring = 720;
+  size_t presets = 64;
+  size_t brackets = 64;
+  uint64_t bytes = 16ULL << 40;     // estimated session size
+};
+inline constexpr PlanCaps kPlanCaps{};
 
 struct PlannedShot {
   uint64_t seq = 0;  // 0-based, the order shots are taken

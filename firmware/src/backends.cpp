@@ -1,0 +1,111 @@
+// The one table of device backends. Adding a backend is adding its row here.
+#include <fmt/format.h>
+
+#include "backend_registry.hpp"
+#include "tetherbox/firmware/backends.hpp"
+#ifdef TB_HAVE_GPHOTO2
+#include "tetherbox/hal/gphoto2/gphoto2_camera.hpp"
+#endif
+#ifdef TB_HAVE_LIBCAMERA
+#include "tetherbox/hal/libcamera/libcamera_camera.hpp"
+#endif
+
+namespace tb::firmware {
+namespace detail {
+namespace {
+
+constexpr const char* kNoLibrary =
+    "its library was not found at build time; see scripts/install-deps";
+constexpr const char* kNotImplemented = "this release has no such backend yet";
+
+config::BackendInfo row(const char* kind, const char* name, bool built, bool simulated,
+                        const char* why_not = "", bool moves_elevation = false) {
+  return {kind, name, built, simulated, moves_elevation, built ? "" : why_not};
+}
+
+std::vector<Backend> make_registry() {
+  using Ctx = WiringContext;
+  std::vector<Backend> r;
+  r.push_back({row("board", "sim", true, true), {}});
+  r.push_back({row("board", "rpi4", false, false, "board definitions need the gpiod backend, "
+                   "which this release does not have yet"), {}});
+  r.push_back({row("board", "rpi5", false, false, "board definitions need the gpiod backend, "
+                   "which this release does not have yet"), {}});
+
+  r.push_back({row("camera", "sim", true, true), [](Ctx& c) {
+                 c.devices.camera = hal::sim::make_camera(c.world, c.cfg, c.devices.clock);
+                 return ok_status();
+               }});
+#ifdef TB_HAVE_GPHOTO2
+  r.push_back({row("camera", "gphoto2", true, false), [](Ctx& c) {
+                 c.devices.camera = hal::gphoto2_backend::make_camera(c.cfg);
+                 return ok_status();
+               }});
+#else
+  r.push_back({row("camera", "gphoto2", false, false, kNoLibrary), {}});
+#endif
+#ifdef TB_HAVE_LIBCAMERA
+  r.push_back({row("camera", "libcamera", true, false), [](Ctx& c) {
+                 c.devices.camera = hal::libcamera_backend::make_camera(c.cfg);
+                 return ok_status();
+               }});
+#else
+  r.push_back({row("camera", "libcamera", false, false, kNoLibrary), {}});
+#endif
+
+  // The sim turntable moves the rig's elevation too (TurntableInfo::moves_elevation).
+  r.push_back({row("turntable", "sim", true, true, "", true), [](Ctx& c) {
+                 c.devices.turntable = hal::sim::make_turntable(c.world, c.cfg, c.devices.clock);
+                 return ok_status();
+               }});
+  r.push_back({row("turntable", "none", true, false), {}});
+
+  r.push_back({row("lighting", "sim", true, true), [](Ctx& c) {
+                 c.devices.lights = hal::sim::make_lights(c.world, c.cfg);
+                 return ok_status();
+               }});
+  r.push_back({row("lighting", "gpiod", false, false, kNotImplemented), {}});
+  r.push_back({row("lighting", "none", true, false), {}});
+
+  r.push_back({row("buttons", "sim", true, true), [](Ctx& c) {
+                 c.devices.buttons = hal::sim::make_buttons(c.cfg, c.devices.clock);
+                 return ok_status();
+               }});
+  r.push_back({row("buttons", "gpiod", false, false, kNotImplemented), {}});
+  r.push_back({row("buttons", "none", true, false), {}});
+
+  r.push_back({row("gps", "sim", true, true), [](Ctx& c) {
+                 c.devices.gps = hal::sim::make_gps(c.cfg, c.devices.clock);
+                 return ok_status();
+               }});
+  r.push_back({row("gps", "gpsd", false, false, kNotImplemented), {}});
+  r.push_back({row("gps", "none", true, false), {}});
+
+  r.push_back({row("ambient", "sim", true, true), [](Ctx& c) {
+                 c.devices.ambient = hal::sim::make_ambient(c.cfg, c.devices.clock);
+                 return ok_status();
+               }});
+  r.push_back({row("ambient", "iio", false, false, kNotImplemented), {}});
+  r.push_back({row("ambient", "none", true, false), {}});
+  return r;
+}
+
+}  // namespace
+
+const std::vector<Backend>& registry() {
+  static const std::vector<Backend> r = make_registry();
+  return r;
+}
+
+}  // namespace detail
+
+const config::BackendTable& backend_table() {
+  static const config::BackendTable t = [] {
+    config::BackendTable out;
+    for (const auto& b : detail::registry()) out.push_back(b.info);
+    return out;
+  }();
+  return t;
+}
+
+}  // namespace tb::firmware
