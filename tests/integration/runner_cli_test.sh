@@ -33,3 +33,22 @@ set +e; "$TB" run rel.yaml --out "$WORK/rel" >stdout.txt 2>stderr.txt; rc=$?; se
 expect_contains stderr.txt "gone.txt"
 [ -z "$(ls -A "$WORK/rel" 2>/dev/null)" ] || { ls -R "$WORK/rel"; fail "a half bag was left for a missing release"; }
 pass "missing release: clear error, no bag"
+
+# On a terminal (a pty from script(1)): log lines clear the progress line before they are
+# written, never run into it; NO_COLOR removes the colours.
+if command -v script >/dev/null; then
+  config_variant "$HERE/configs/small.yaml" busy.yaml 's/seed: 7}/seed: 7, faults: {busy_probability: 0.3}}/'
+  script -qec "'$TB' run busy.yaml --out '$WORK/tty'" /dev/null >tty.raw 2>&1 || { cat tty.raw; fail "run on a pty failed"; }
+  NO_COLOR=1 script -qec "'$TB' run busy.yaml --out '$WORK/tty2'" /dev/null >tty2.raw 2>&1 || fail "run on a pty (NO_COLOR) failed"
+  python3 - <<'PY' || fail "terminal output"
+import re
+raw, plain = open("tty.raw", "rb").read(), open("tty2.raw", "rb").read()
+assert b"frames 42/42" in raw, "no progress line on the terminal"
+assert b"warning" in raw, "the busy camera logged no warning to interleave"
+ran_into = re.findall(rb"frames \d+/\d+[^\r\n]*?\d{4}-\d\d-\d\dT", raw)
+assert not ran_into, f"a log line ran into the progress line: {ran_into[:2]}"
+assert b"\x1b[33m" in raw, "no colour on a terminal without NO_COLOR"
+assert not re.search(rb"\x1b\[[0-9;]*m", plain), "colour escapes despite NO_COLOR"
+PY
+  pass "terminal: log lines never run into the progress line; NO_COLOR honoured"
+fi
