@@ -93,7 +93,9 @@ json to_json(const FrameRecord& r) {
       {"commanded", exposure_json(r.commanded)},
       {"reported", exposure_json(r.reported)},
       {"reported_valid", r.reported_valid},
+      {"reported_source", r.reported_source},
       {"exposure_verified", r.exposure_verified},
+      {"exposure_mismatch", r.exposure_mismatch},
       {"attempts", r.attempts},
       {"trigger_utc", format_utc_iso(r.trigger_utc)},
       {"trigger_uncertainty_s", r.trigger_uncertainty_s},
@@ -123,7 +125,9 @@ FrameRecord frame_record_from_json(const json& j) {
   r.commanded = exposure_from(j.at("commanded"));
   r.reported = exposure_from(j.at("reported"));
   r.reported_valid = j.value("reported_valid", true);
+  r.reported_source = j.value("reported_source", r.reported_valid ? "camera" : "none");
   r.exposure_verified = j.value("exposure_verified", false);
+  r.exposure_mismatch = j.value("exposure_mismatch", false);
   r.attempts = j.value("attempts", 1);
   if (auto t = parse_utc_iso(j.at("trigger_utc").get<std::string>())) r.trigger_utc = *t;
   r.trigger_uncertainty_s = j.value("trigger_uncertainty_s", 0.0);

@@ -3,23 +3,21 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
-#include <atomic>
 #include <cmath>
-#include <fstream>
+#include <exception>
+#include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <set>
-#include <thread>
 
-#include "tetherbox/capture/exports.hpp"
-#include "tetherbox/capture/exposure.hpp"
-#include "tetherbox/capture/naming.hpp"
 #include "tetherbox/capture/pipeline.hpp"
-#include "tetherbox/capture/plan.hpp"
-#include "tetherbox/capture/report.hpp"
+#include "tetherbox/capture/preflight.hpp"
+#include "tetherbox/capture/release_copy.hpp"
 #include "tetherbox/capture/resume.hpp"
+#include "tetherbox/capture/resume_config.hpp"
+#include "tetherbox/capture/session_close.hpp"
+#include "tetherbox/capture/shot_executor.hpp"
 #include "tetherbox/capture/storage.hpp"
-#include "tetherbox/capture/tags.hpp"
 #include "tetherbox/config/load.hpp"
 
 namespace tb::capture {
@@ -28,9 +26,6 @@ namespace {
 using nlohmann::json;
 using namespace std::chrono_literals;
 
-constexpr int kBusyRetries = 8;
-constexpr int kReconnectTries = 4;
-
 std::string shot_key(const PlannedShot& s) {
   return fmt::format("{}|{}|{}|{:.3f}|{:.3f}|{}|{:.3f}|{:.6g}|{:.3g}|{}", s.seq, s.position.ring,
                      s.position.index_in_ring, s.position.azimuth_deg, s.position.elevation_deg,
@@ -38,51 +33,111 @@ std::string shot_key(const PlannedShot& s) {
                      s.exposure.aperture, s.exposure.iso);
 }
 
-bool same_exposure(const hal::ExposureSettings& a, const hal::ExposureSettings& b) {
-  return std::abs(a.shutter_s - b.shutter_s) < 1e-9 && std::abs(a.aperture - b.aperture) < 1e-9 &&
-         a.iso == b.iso;
+// Exceptions stay inside the module: one that escapes a phase (a library that throws, an
+// allocation) becomes an error value, so the session still drains and closes its bag.
+template <typename F>
+Status guarded(const char* phase, F&& f) {
+  try {
+    return f();
+  } catch (const std::exception& e) {
+    return make_error(Errc::internal, "{}: unexpected exception: {}", phase, e.what());
+  }
+}
+
+// Buttons mode: frames per bracket group (one press), counted per group index.
+struct Brackets {
+  size_t complete = 0;
+  std::vector<uint64_t> partial;  // groups cut short
+  bool all_partial_superseded = true;  // each cut-short group was taken again whole later
+};
+
+Brackets count_brackets(const std::set<uint64_t>& seqs, uint64_t group) {
+  Brackets b;
+  if (group == 0) return b;
+  std::map<uint64_t, size_t> n;
+  for (auto s : seqs) ++n[s / group];
+  uint64_t last_complete = 0;
+  bool any_complete = false;
+  for (const auto& [g, count] : n) {
+    if (count >= group) {
+      ++b.complete;
+      last_complete = g;
+      any_complete = true;
+    } else {
+      b.partial.push_back(g);
+    }
+  }
+  for (auto g : b.partial)
+    if (!any_complete || last_complete < g) b.all_partial_superseded = false;
+  return b;
+}
+
+std::string join(const std::vector<std::string>& v) {
+  std::string s;
+  for (const auto& x : v) s += (s.empty() ? "" : ", ") + x;
+  return s;
 }
 
 class Runner {
  public:
   Runner(const config::Config& cfg, hal::Devices& dev, const RunOptions& opts)
       : cfg_(cfg), dev_(dev), opts_(opts), clock_(dev.clock) {}
+  // The pipeline calls back into this object from its threads: it goes first, whatever path
+  // left run().
+  ~Runner() { pipeline_.reset(); }
 
   Result<RunSummary> run() {
     if (!clock_) clock_ = std::make_shared<hal::SystemClock>();
     if (!dev_.camera) return make_error(Errc::invalid, "no camera configured");
-    auto plan = make_plan(cfg_);
-    if (!plan) return plan.error();
-    plan_ = std::move(*plan);
-    auto tmpl = NameTemplate::parse(cfg_.storage.name_template);
-    if (!tmpl) return tmpl.error();
-    tmpl_ = std::move(*tmpl);
+    // The same checks as `tetherbox plan`: run refuses exactly what plan refuses.
+    Result<Preflight> pf = make_error(Errc::internal, "preflight not run");
+    TB_TRY(guarded("preflight", [&]() -> Status {
+      pf = preflight(cfg_);
+      return {};
+    }));
+    if (!pf) return pf.error();
+    plan_ = std::move(pf->plan);
+    tmpl_ = std::move(pf->name_template);
+    planned_total_ = pf->planned_total;
+    releases_ = std::move(pf->releases);
+    if (plan_.shots.empty()) return make_error(Errc::invalid, "the plan has no shots");
     TB_TRY(check_rig());
+    if (opts_.resume)
+      TB_TRY(guarded("resume check", [&] { return check_resume_config(); }));
+    else
+      TB_TRY(check_releases_readable(releases_));
 
     started_ = clock_->now_utc();
+    make_executor();
     // The camera first: no camera, a refused value or a body not in M mode leaves no bag behind.
-    if (auto cam = open_camera(); !cam.ok()) {
+    if (auto cam = guarded("camera", [&] { return open_camera(); }); !cam.ok()) {
       dev_.camera->close();
       return cam.error();
     }
-    if (auto bag = open_bag(); !bag.ok()) {
+    if (auto bag = guarded("bag", [&] { return open_bag(); }); !bag.ok()) {
+      pipeline_.reset();
       dev_.camera->close();
       return bag.error();
     }
     summary_.bag = bag_->dir();
 
-    Status st = prepare_devices();
-    if (st.ok()) st = take_all();
+    Status st = guarded("capture", [&]() -> Status {
+      TB_TRY(prepare_devices());
+      return take_all();
+    });
     if (!st.ok()) stop_reason(st.error());
 
-    Status drained = pipeline_ ? pipeline_->drain() : Status{};
+    Status drained = guarded("pipeline", [&] { return pipeline_ ? pipeline_->drain() : Status{}; });
     if (!drained.ok() && !summary_.stopped_by) stop_reason(drained.error());
     pipeline_.reset();
     if (dev_.gps) dev_.gps->stop();
     if (dev_.ambient) dev_.ambient->stop();
     if (dev_.camera) dev_.camera->close();
 
-    TB_TRY(close_bag());
+    if (auto closed = guarded("close", [&] { return close_bag(); }); !closed.ok()) {
+      summary_.not_finalized = closed.error();
+      spdlog::error("bag not finalized: {}", closed.error().message);
+    }
     return summary_;
   }
 
@@ -109,17 +164,58 @@ class Runner {
     return {};
   }
 
+  // A resume runs the bag's own plan or nothing: before any device is touched, the given
+  // config is compared with the one that started the bag.
+  Status check_resume_config() {
+    const auto bag = *opts_.resume;
+    const auto own = bag / "data" / "session.yaml";
+    auto bag_cfg = config::load_file(own.string());
+    if (!bag_cfg)
+      return make_error(Errc::invalid,
+                        "{}: cannot read the bag's own config ({}); a resume must run the bag's "
+                        "plan",
+                        bag.string(), bag_cfg.error().message);
+    auto diff = data_differences(*bag_cfg, cfg_);
+    if (!diff.empty())
+      return make_error(Errc::invalid,
+                        "{}: refusing to resume: {} differs from the config that started the bag "
+                        "({}), which would mix two plans in one bag; resume with the bag's own "
+                        "config: tetherbox run {} --resume {}",
+                        bag.string(), cfg_.source_path.empty() ? "this config" : cfg_.source_path,
+                        join(diff), own.string(), bag.string());
+    return {};
+  }
+
+  void make_executor() {
+    ShotSetup s;
+    s.camera = dev_.camera.get();
+    s.clock = clock_.get();
+    s.gps = dev_.gps.get();
+    s.ambient = dev_.ambient.get();
+    s.max_fix_age_s = cfg_.gps.max_fix_age_s;
+    s.ambient_max_age_s = cfg_.ambient.max_age_s;
+    s.verify_tolerance_ev = cfg_.camera.verify_tolerance_ev;
+    s.verify_retries = cfg_.camera.verify_retries;
+    s.limits = opts_.retry;
+    executor_ = std::make_unique<ShotExecutor>(
+        s,
+        [this](const std::string& msg, uint64_t seq, uint64_t req) {
+          (void)journal_event({{"type", "fault"}, {"seq", seq}, {"request_id", req}, {"message", msg}});
+        },
+        [this] { return stop_requested(); }, [this] { return state_.next_request_id++; });
+  }
+
   Status journal_event(json j) {
+    if (!journal_) return {};
     j["utc"] = format_utc_iso(clock_->now_utc());
-    return journal_->append(j.dump());
+    return journal_->append(dump_json(j));
   }
 
   void stop_reason(const Error& e) {
     if (summary_.stopped_by) return;
     summary_.stopped_by = e;
     spdlog::error("session stopped: {}", e.message);
-    if (journal_)
-      (void)journal_event({{"type", "stopped"}, {"error", errc_name(e.code)}, {"message", e.message}});
+    (void)journal_event({{"type", "stopped"}, {"error", errc_name(e.code)}, {"message", e.message}});
   }
 
   Status open_bag() {
@@ -133,8 +229,7 @@ class Runner {
       bag_ = std::move(*bag);
       auto st = load_journal(*bag_, true);
       if (!st) return st.error();
-      if (!st->plan_fingerprint.empty() && st->plan_fingerprint != fingerprint_ &&
-          cfg_.session.mode == "orbit")
+      if (!st->plan_fingerprint.empty() && st->plan_fingerprint != fingerprint_)
         return make_error(Errc::invalid,
                           "{}: the plan from this config differs from the one that started the "
                           "bag ({} vs {}); resume with the bag's data/session.yaml",
@@ -160,36 +255,25 @@ class Runner {
     auto bag = Bag::create(root, name);
     if (!bag) return bag.error();
     bag_ = std::move(*bag);
+    // Releases first: if one cannot be copied, the bag is closed as "not started" (consistent,
+    // verifiable, no frames) and the run fails naming the file.
+    if (auto rel = copy_releases(*bag_, releases_); !rel.ok()) {
+      auto closed = close_unstarted(cfg_, *bag_, rel.error().message);
+      return make_error(rel.error().code, "{}; the bag {} was closed as not started{}",
+                        rel.error().message, bag_->dir().string(),
+                        closed.ok() ? "" : " (and could not be finalized: " +
+                                               closed.error().message + ")");
+    }
     auto yaml = bag_->put("session.yaml", config::to_yaml(cfg_));
     if (!yaml) return yaml.error();
-    TB_TRY(copy_releases());
     auto j = Journal::open(bag_->data_dir() / "journal.jsonl");
     if (!j) return j.error();
     journal_ = std::move(*j);
     return journal_event({{"type", "session_start"},
                           {"session", cfg_.session.name},
                           {"config", cfg_.source_path},
-                          {"planned", planned_total()},
+                          {"planned", planned_total_},
                           {"plan_fingerprint", fingerprint_}});
-  }
-
-  Status copy_releases() {
-    for (const auto& rel : cfg_.metadata.releases) {
-      std::ifstream in(rel, std::ios::binary);
-      if (!in)
-        return make_error(Errc::not_found, "metadata.releases: cannot read '{}'", rel);
-      std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)), {});
-      auto w = bag_->put("releases/" + std::filesystem::path(rel).filename().string(),
-                         std::span<const uint8_t>(bytes));
-      if (!w) return w.error();
-    }
-    return {};
-  }
-
-  size_t planned_total() const {
-    if (cfg_.session.mode == "buttons")
-      return cfg_.session.max_brackets > 0 ? plan_.shots.size() * cfg_.session.max_brackets : 0;
-    return plan_.shots.size();
   }
 
   Status open_camera() {
@@ -197,8 +281,7 @@ class Runner {
     if (!info) return info.error();
     camera_ = *info;
     TB_TRY(dev_.camera->lock_automatics());
-    base_ = plan_.shots.front().exposure;
-    TB_TRY(set_exposure(base_));
+    TB_TRY(executor_->set_exposure(plan_.shots.front().exposure));
     if (cfg_.camera.set_clock) {
       auto off = dev_.camera->sync_clock(clock_->now_utc());
       if (!off) {
@@ -240,6 +323,7 @@ class Runner {
                           {"clock_offset_s", clock_offset_ ? json(*clock_offset_) : json(nullptr)}});
   }
 
+  // On the pipeline thread.
   void on_frame_durable(const FrameRecord& r) {
     Progress p;
     {
@@ -248,12 +332,18 @@ class Runner {
       ++taken_now_;
       p.done = state_.frames.size();
       p.last_name = r.name;
+      const double el = seconds_between(run_start_, clock_->now_steady());
+      p.frames_per_s = el > 0 ? static_cast<double>(taken_now_) / el : 0;
     }
-    p.total = planned_total();
-    const double el = seconds_between(run_start_, clock_->now_steady());
-    p.frames_per_s = el > 0 ? static_cast<double>(taken_now_) / el : 0;
+    p.total = planned_total_;
     p.eta_s = (p.frames_per_s > 0 && p.total > p.done) ? (p.total - p.done) / p.frames_per_s : 0;
-    if (opts_.on_progress) opts_.on_progress(p);
+    if (!opts_.on_progress) return;
+    // A progress printer that throws must not take the pipeline thread (and the run) down.
+    try {
+      opts_.on_progress(p);
+    } catch (const std::exception& e) {
+      spdlog::warn("progress display failed: {}", e.what());
+    }
   }
 
   // The preview of a durable frame arrives later, from the pipeline's preview thread, always
@@ -285,13 +375,6 @@ class Runner {
 
   bool stop_requested() const { return opts_.stop && opts_.stop->load(); }
 
-  Status set_exposure(const hal::ExposureSettings& e) {
-    if (current_ && same_exposure(*current_, e)) return {};
-    TB_TRY(dev_.camera->set_exposure(e));
-    current_ = e;
-    return {};
-  }
-
   Status take_all() {
     if (cfg_.session.mode == "buttons") return take_on_presses();
     for (const auto& shot : plan_.shots) {
@@ -302,24 +385,39 @@ class Runner {
     return {};
   }
 
-  // Field kit: each trigger press takes one bracket group (presets x brackets) at the spot.
+  // Field kit: each trigger press takes one bracket group (presets x brackets) at the spot,
+  // at seqs group*k .. group*k+group-1. A group cut short by a crash stays as it is (the
+  // journal is the truth) and is taken again whole at the next press, in a new group.
   Status take_on_presses() {
     if (!dev_.buttons) return make_error(Errc::invalid, "session.mode buttons needs buttons");
-    uint64_t next_seq = state_.done_seqs.empty() ? 0 : *state_.done_seqs.rbegin() + 1;
     const uint64_t group = plan_.shots.size();
-    next_seq = (next_seq + group - 1) / group * group;  // a cut-short group is re-taken whole
-    int presses = static_cast<int>(next_seq / group);
-    while (cfg_.session.max_brackets == 0 || presses < cfg_.session.max_brackets) {
-      if (stop_requested()) return make_error(Errc::cancelled, "stopped by request");
+    const auto before = count_brackets(state_.done_seqs, group);
+    for (auto g : before.partial)
+      (void)journal_event(
+          {{"type", "fault"},
+           {"message", fmt::format("bracket {} was cut short by a stop: taken again whole at "
+                                   "the next press",
+                                   g)}});
+    uint64_t next_group = state_.done_seqs.empty() ? 0 : *state_.done_seqs.rbegin() / group + 1;
+    size_t complete = before.complete;
+    const auto max = static_cast<size_t>(std::max(cfg_.session.max_brackets, 0));
+    while (max == 0 || complete < max) {
+      if (stop_requested()) {
+        ended_by_ = "stop requested";
+        return {};
+      }
       auto ev = dev_.buttons->wait_press(200ms);
       if (!ev) continue;
-      if (ev->action == "abort") return make_error(Errc::cancelled, "abort button pressed");
+      if (ev->action == "abort") {
+        ended_by_ = "abort button";
+        return {};
+      }
       if (ev->action != "trigger") continue;
       TB_TRY(journal_event({{"type", "button"}, {"name", ev->name}, {"edge_utc", format_utc_iso(ev->edge_utc)}}));
-      for (const auto& shot : plan_.shots) {
-        TB_TRY(take(shot, next_seq++));
-      }
-      ++presses;
+      uint64_t seq = next_group * group;
+      for (const auto& shot : plan_.shots) TB_TRY(take(shot, seq++));
+      ++next_group;
+      ++complete;
     }
     return {};
   }
@@ -348,113 +446,19 @@ class Runner {
     return {};
   }
 
-  void fault(const std::string& msg, uint64_t seq, uint64_t req, std::vector<std::string>& faults) {
-    spdlog::warn("frame {}: {}", seq, msg);
-    faults.push_back(msg);
-    (void)journal_event({{"type", "fault"}, {"seq", seq}, {"request_id", req}, {"message", msg}});
-  }
-
-  // Re-establishes the camera: reconnect with backoff, then re-apply the exposure.
-  Status recover(uint64_t seq, uint64_t req, std::vector<std::string>& faults) {
-    for (int i = 0; i < kReconnectTries; ++i) {
-      if (stop_requested()) return make_error(Errc::cancelled, "stopped by request");
-      clock_->sleep_for(std::chrono::milliseconds(200 * (1 << i)));
-      auto st = dev_.camera->reconnect();
-      if (st.ok()) {
-        current_.reset();
-        auto se = set_exposure(current_target_);
-        if (se.ok()) {
-          fault(fmt::format("camera reconnected (attempt {})", i + 1), seq, req, faults);
-          return {};
-        }
-        fault("exposure not re-applied after reconnect: " + se.error().message, seq, req, faults);
-      } else {
-        fault(fmt::format("reconnect attempt {} failed: {}", i + 1, st.error().message), seq, req,
-              faults);
-      }
-    }
-    return make_error(Errc::disconnected,
-                      "camera lost and not recovered after {} reconnect attempts; the bag is "
-                      "consistent: reconnect the camera and run again with --resume",
-                      kReconnectTries);
-  }
-
   Status take(const PlannedShot& shot, uint64_t seq) {
     TB_TRY(move_and_light(shot));
-    current_target_ = shot.exposure;
-    TB_TRY(set_exposure(shot.exposure));
-
-    std::vector<std::string> faults;
-    int attempts = 0, busy = 0, mismatches = 0;
-    uint64_t req = next_request_id();
-    for (;;) {
-      ++attempts;
-      auto res = dev_.camera->capture(req);
-      if (!res) {
-        const auto& e = res.error();
-        if (e.code == Errc::busy && busy++ < kBusyRetries) {
-          fault("camera busy: " + e.message, seq, req, faults);
-          clock_->sleep_for(std::chrono::milliseconds(50 * busy));
-          continue;
-        }
-        if (e.code == Errc::disconnected || e.code == Errc::io || e.code == Errc::busy) {
-          fault(fmt::format("capture failed ({}): {}", errc_name(e.code), e.message), seq, req, faults);
-          TB_TRY(recover(seq, req, faults));
-          busy = 0;
-          continue;  // same request id: the backend completes an in-flight capture once
-        }
-        return make_error(e.code, "frame {}: {}", seq, e.message);
-      }
-      hal::CaptureResult cap = std::move(*res);
-      if (cap.request_id != req)
-        return make_error(Errc::internal, "frame {}: camera answered request {} for request {}",
-                          seq, cap.request_id, req);
-      bool verified = false;
-      if (cap.reported_valid) {
-        auto v = verify_exposure(shot.exposure, cap.reported, cfg_.camera.verify_tolerance_ev);
-        verified = v.ok;
-        if (!v.ok) {
-          std::string msg = "exposure mismatch: ";
-          for (size_t i = 0; i < v.mismatches.size(); ++i) msg += (i ? "; " : "") + v.mismatches[i];
-          fault(msg, seq, req, faults);
-          if (mismatches++ < cfg_.camera.verify_retries) {
-            current_.reset();
-            TB_TRY(set_exposure(shot.exposure));
-            req = next_request_id();
-            continue;  // the mismatched frame is discarded, a new request re-takes it
-          }
-          fault(fmt::format("kept after {} attempts with the mismatch recorded", attempts), seq,
-                req, faults);
-        }
-      }
-      return submit(shot, seq, std::move(cap), verified, attempts, std::move(faults));
-    }
-  }
-
-  uint64_t next_request_id() { return state_.next_request_id++; }
-
-  Status submit(const PlannedShot& shot, uint64_t seq, hal::CaptureResult cap, bool verified,
-                int attempts, std::vector<std::string> faults) {
+    auto taken = executor_->take(seq, shot.exposure);
+    if (!taken) return taken.error();
     PipelineJob job;
+    job.record = std::move(taken->record);
     FrameRecord& r = job.record;
-    r.request_id = cap.request_id;
     r.seq = seq;
     r.position = shot.position;
     r.commanded = shot.exposure;
-    r.reported = cap.reported;
-    r.reported_valid = cap.reported_valid;
-    r.exposure_verified = verified;
-    r.attempts = attempts;
-    r.trigger_utc = cap.trigger_utc;
-    r.trigger_uncertainty_s = cap.trigger_uncertainty_s;
     r.camera_clock_offset_s = clock_offset_;
-    const auto now = clock_->now_steady();
-    r.gps = gps_record(dev_.gps.get(), now, cfg_.gps.max_fix_age_s);
-    r.ambient = ambient_record(dev_.ambient.get(), now, cfg_.ambient.max_age_s);
-    for (auto& n : cap.notes) faults.push_back(n);
-    r.faults = std::move(faults);
     r.name = tmpl_.render(cfg_.session.name, r);
-    job.capture = std::move(cap);
+    job.capture = std::move(taken->capture);
     return pipeline_->push(std::move(job));
   }
 
@@ -466,15 +470,38 @@ class Runner {
     }
     std::set<uint64_t> seqs;
     for (const auto& f : frames) seqs.insert(f.seq);
-    summary_.planned = planned_total();
+    summary_.planned = planned_total_;
     summary_.done = frames.size();
     summary_.taken_now = taken_now_;
     for (const auto& f : frames) summary_.faults += f.faults.size();
-    summary_.complete = !summary_.stopped_by && summary_.planned > 0 &&
-                        seqs.size() == summary_.planned;
-    if (cfg_.session.mode == "buttons" && !summary_.stopped_by) summary_.complete = true;
+    std::string description;
+    if (cfg_.session.mode == "buttons") {
+      // A field session ends when the user says so (abort button, Ctrl-C) or after
+      // max_brackets presses; it is complete when no press's bracket is left cut short.
+      const auto b = count_brackets(seqs, plan_.shots.size());
+      const auto max = static_cast<size_t>(std::max(cfg_.session.max_brackets, 0));
+      summary_.buttons = true;
+      summary_.brackets = b.complete;
+      summary_.ended_by = ended_by_;
+      summary_.complete = !summary_.stopped_by && b.all_partial_superseded &&
+                          (max == 0 || !ended_by_.empty() || b.complete >= max);
+      description = fmt::format("tetherbox session '{}': {} frames, {} brackets{}",
+                                cfg_.session.name, summary_.done, b.complete,
+                                summary_.complete ? "" : " (incomplete: resumable)");
+    } else {
+      bool all = summary_.planned > 0;
+      for (const auto& s : plan_.shots) all = all && seqs.count(s.seq) > 0;
+      summary_.complete = !summary_.stopped_by && all;
+      description = fmt::format("tetherbox session '{}': {} of {} frames{}", cfg_.session.name,
+                                summary_.done, summary_.planned,
+                                summary_.complete ? "" : " (incomplete: resumable)");
+    }
 
-    ReportContext rc;
+    CloseInput in;
+    in.frames = std::move(frames);
+    in.done = summary_.done;
+    in.description = description;
+    ReportContext& rc = in.report;
     rc.session = cfg_.session.name;
     rc.bag_name = bag_->dir().filename().string();
     rc.camera_model = camera_.model;
@@ -486,31 +513,7 @@ class Runner {
     rc.session_faults = state_.session_faults;
     rc.started = started_;
     rc.ended = clock_->now_utc();
-    auto report = make_report(frames, rc);
-    TB_TRY(journal_event({{"type", "session_end"},
-                          {"complete", summary_.complete},
-                          {"frames", summary_.done},
-                          {"stopped_by", rc.stopped_by}}));
-    auto w1 = bag_->put("report.json", report.dump(2) + "\n");
-    if (!w1) return w1.error();
-    auto w2 = bag_->put("report.html", report_html(report));
-    if (!w2) return w2.error();
-    // Poses can be rebuilt from the journal later: a failed export is a warning, not a loss.
-    if (auto ex = write_exports(*bag_, frames, cfg_); !ex)
-      spdlog::warn("exports not written: {}", ex.error().message);
-    TB_TRY(bag_->add_existing("journal.jsonl"));
-    std::map<std::string, std::string> info = {
-        {"Source-Organization", cfg_.metadata.creator.empty() ? "tetherbox" : cfg_.metadata.creator},
-        {"External-Identifier", bag_->dir().filename().string()},
-        {"External-Description",
-         fmt::format("tetherbox session '{}': {} of {} frames{}", cfg_.session.name, summary_.done,
-                     summary_.planned, summary_.complete ? "" : " (incomplete: resumable)")},
-        {"Tetherbox-Camera", fmt::format("{} {} ({})", camera_.model, camera_.serial, camera_.backend)},
-        {"Tetherbox-Complete", summary_.complete ? "true" : "false"},
-        {"Tetherbox-Version", "0.1.0"},
-    };
-    if (!cfg_.metadata.project.empty()) info["Tetherbox-Project"] = cfg_.metadata.project;
-    return bag_->finalize(info);
+    return close_session(cfg_, *bag_, *journal_, in);
   }
 
   const config::Config& cfg_;
@@ -519,30 +522,38 @@ class Runner {
   std::shared_ptr<hal::Clock> clock_;
   Plan plan_;
   NameTemplate tmpl_ = *NameTemplate::parse("{seq}");
+  size_t planned_total_ = 0;
+  std::vector<ReleaseFile> releases_;
   std::string fingerprint_;
   std::unique_ptr<Bag> bag_;
   std::unique_ptr<Journal> journal_;
-  std::unique_ptr<Pipeline> pipeline_;
   JournalState state_;
   hal::CameraInfo camera_;
-  hal::ExposureSettings base_, current_target_;
-  std::optional<hal::ExposureSettings> current_;
   std::optional<double> clock_offset_;
   std::string clock_fault_;
   bool pose_set_ = false, lights_set_ = false;
+  std::string ended_by_;
   UtcTime started_{};
   SteadyTime run_start_{};
-  std::mutex mu_;
+  std::mutex mu_;  // state_.frames and taken_now_, shared with the pipeline's threads
   size_t taken_now_ = 0;
   RunSummary summary_;
+  std::unique_ptr<ShotExecutor> executor_;
+  // Last: destroyed first, so its threads (which call on_frame_durable / on_preview) are
+  // joined while everything they touch is still alive.
+  std::unique_ptr<Pipeline> pipeline_;
 };
 
 }  // namespace
 
 Result<RunSummary> run_session(const config::Config& cfg, hal::Devices& dev,
                                const RunOptions& opts) {
-  Runner r(cfg, dev, opts);
-  return r.run();
+  try {
+    Runner r(cfg, dev, opts);
+    return r.run();
+  } catch (const std::exception& e) {
+    return make_error(Errc::internal, "unexpected exception: {}", e.what());
+  }
 }
 
 }  // namespace tb::capture

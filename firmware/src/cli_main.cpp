@@ -1,13 +1,23 @@
 #include <CLI/CLI.hpp>
+#include <csignal>
+#include <exception>
 
 #include "commands.hpp"
+#include "tetherbox/common/console.hpp"
 #include "tetherbox/common/log.hpp"
 
-int main(int argc, char** argv) {
+namespace {
+
+int run_cli(int argc, char** argv) {
   CLI::App app{"tetherbox: capture controller for tethered, turntable and field photography"};
   app.require_subcommand(1);
+  app.set_version_flag("--version", std::string("tetherbox ") + tb::version());
   std::string log_level = "info";
-  app.add_option("--log-level", log_level, "trace|debug|info|warn|error")->capture_default_str();
+  std::string levels;
+  for (const auto& n : tb::log_level_names()) levels += (levels.empty() ? "" : "|") + n;
+  app.add_option("--log-level", log_level, levels)
+      ->capture_default_str()
+      ->check(CLI::IsMember(tb::log_level_names()));
 
   tb::cli::RunArgs run;
   auto* r = app.add_subcommand("run", "run one session in the foreground; last stdout line is the bag");
@@ -35,4 +45,22 @@ int main(int argc, char** argv) {
   if (*p) return tb::cli::cmd_plan(plan_cfg);
   if (*v) return tb::cli::cmd_verify(bag);
   return 2;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // A reader that went away (`| head`, a dropped SSH session) must not kill a run: writes to a
+  // closed pipe fail with EPIPE, which the console handles, instead of raising SIGPIPE.
+  std::signal(SIGPIPE, SIG_IGN);
+  // Last resort: an exception that escaped every module edge becomes a clear error and exit 1,
+  // never std::terminate (exit 134). cmd_run catches its own to finalize the bag first.
+  try {
+    return run_cli(argc, argv);
+  } catch (const std::exception& e) {
+    tb::console::err(std::string("error: internal: ") + e.what() + "\n");
+  } catch (...) {
+    tb::console::err("error: internal: unknown exception\n");
+  }
+  return 1;
 }

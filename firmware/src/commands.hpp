@@ -1,6 +1,6 @@
 #pragma once
 // The tetherbox CLI's subcommands. Exit codes: 0 done, 1 error (nothing usable made),
-// 2 bad config or usage, 3 stopped early (the bag is consistent and resumable).
+// 2 bad config or usage, 3 stopped early or not finalized (the bag's path is still printed; --resume continues it).
 #include <optional>
 #include <string>
 

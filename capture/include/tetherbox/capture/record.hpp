@@ -65,7 +65,13 @@ struct FrameRecord {
   hal::ExposureSettings commanded;
   hal::ExposureSettings reported;
   bool reported_valid = true;
+  // Where `reported` comes from: "file EXIF (jpg)" / "file EXIF (dng)" (the frame's own file,
+  // the per-frame truth), "camera" (what the body says it used) or "none" (nothing reported).
+  std::string reported_source = "camera";
   bool exposure_verified = false;
+  // Verification ran and failed even after the re-takes: the frame is kept, flagged, so
+  // exports and the report can leave it out or mark it.
+  bool exposure_mismatch = false;
   int attempts = 1;
   UtcTime trigger_utc{};
   double trigger_uncertainty_s = 0;

@@ -1,6 +1,7 @@
 #pragma once
 // The session runner: move, settle, switch lights, trigger, download, bind the files to the
-// request and position, hand them to the pipeline. Resumes a crashed session from its journal.
+// request and position, hand them to the pipeline. Resumes a crashed session from its journal,
+// running the bag's own plan (resume_config.hpp) or refusing.
 #include <atomic>
 #include <filesystem>
 #include <functional>
@@ -8,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "tetherbox/capture/retry_policy.hpp"
 #include "tetherbox/common/result.hpp"
 #include "tetherbox/config/config.hpp"
 #include "tetherbox/hal/board.hpp"
@@ -26,21 +28,31 @@ struct RunOptions {
   std::filesystem::path out_root;               // overrides storage.root when not empty
   std::optional<std::filesystem::path> resume;  // existing bag to continue
   std::function<void(const Progress&)> on_progress;
-  const std::atomic<bool>* stop = nullptr;      // set by SIGINT/SIGTERM: stop after this frame
+  // Set by SIGINT/SIGTERM/SIGHUP: the frame in flight (buttons mode: the bracket) is finished,
+  // then the bag is closed.
+  const std::atomic<bool>* stop = nullptr;
+  RetryLimits retry;  // per-shot budget for a busy or lost camera
 };
 
 struct RunSummary {
   std::filesystem::path bag;
-  size_t planned = 0;
+  size_t planned = 0;       // 0 in buttons mode without max_brackets
   size_t done = 0;          // frames durable in the bag (including earlier runs on resume)
   size_t taken_now = 0;     // frames taken by this run
   size_t faults = 0;
-  bool complete = false;    // every planned frame is in the bag
-  std::optional<Error> stopped_by;  // why it stopped early (no_space, disconnected, user)
+  bool buttons = false;     // buttons mode: brackets counts the complete brackets
+  size_t brackets = 0;
+  bool complete = false;    // every planned frame (buttons: every press's bracket) is in the bag
+  std::optional<Error> stopped_by;  // why it stopped early (no_space, disconnected, busy, user)
+  std::string ended_by;     // buttons mode: "abort button", "stop requested" (a normal end)
+  // The bag could not be closed (report, bag-info): it holds every durable frame and a
+  // --resume finalizes it.
+  std::optional<Error> not_finalized;
 };
 
-// Returns an error only when no bag could be made or resumed; a session that stopped early
-// returns a summary with stopped_by set (the bag is still valid and verifies).
+// Returns an error only when no bag could be made or resumed (nothing was written, or the bag
+// was left marked "not started"); a session that stopped early returns a summary with
+// stopped_by set (the bag is still valid and verifies). Never throws.
 Result<RunSummary> run_session(const config::Config& cfg, hal::Devices& dev,
                                const RunOptions& opts);
 

@@ -1,0 +1,63 @@
+#include "tetherbox/capture/session_close.hpp"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "tetherbox/capture/exports.hpp"
+#include "tetherbox/common/log.hpp"
+
+namespace tb::capture {
+
+std::string dump_json(const nlohmann::json& j, int indent) {
+  return j.dump(indent, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+namespace {
+
+std::map<std::string, std::string> base_info(const config::Config& cfg, const Bag& bag) {
+  std::map<std::string, std::string> info = {
+      {"Source-Organization", cfg.metadata.creator.empty() ? "tetherbox" : cfg.metadata.creator},
+      {"External-Identifier", bag.dir().filename().string()},
+      {"Tetherbox-Version", version()},
+  };
+  if (!cfg.metadata.project.empty()) info["Tetherbox-Project"] = cfg.metadata.project;
+  return info;
+}
+
+}  // namespace
+
+Status close_session(const config::Config& cfg, Bag& bag, Journal& journal, const CloseInput& in) {
+  const auto& rc = in.report;
+  auto report = make_report(in.frames, rc);
+  nlohmann::json end = {{"type", "session_end"},
+                        {"complete", rc.complete},
+                        {"frames", in.done},
+                        {"stopped_by", rc.stopped_by},
+                        {"utc", format_utc_iso(rc.ended)}};
+  TB_TRY(journal.append(dump_json(end)));
+  auto w1 = bag.put("report.json", dump_json(report, 2) + "\n");
+  if (!w1) return w1.error();
+  auto w2 = bag.put("report.html", report_html(report));
+  if (!w2) return w2.error();
+  // Poses can be rebuilt from the journal later: a failed export is a warning, not a loss.
+  if (auto ex = write_exports(bag, in.frames, cfg); !ex)
+    spdlog::warn("exports not written: {}", ex.error().message);
+  TB_TRY(bag.add_existing("journal.jsonl"));
+  auto info = base_info(cfg, bag);
+  info["External-Description"] = in.description;
+  info["Tetherbox-Camera"] =
+      fmt::format("{} {} ({})", rc.camera_model, rc.camera_serial, rc.camera_backend);
+  info["Tetherbox-Complete"] = rc.complete ? "true" : "false";
+  return bag.finalize(info);
+}
+
+Status close_unstarted(const config::Config& cfg, Bag& bag, const std::string& why) {
+  auto info = base_info(cfg, bag);
+  info["External-Description"] =
+      fmt::format("tetherbox session '{}': not started: {}", cfg.session.name, why);
+  info["Tetherbox-Complete"] = "false";
+  info["Tetherbox-Status"] = "not started";
+  return bag.finalize(info);
+}
+
+}  // namespace tb::capture
