@@ -26,7 +26,11 @@ std::shared_ptr<SimWorld> make_world();
 
 // The sim board's clock: virtual time (sleep_for advances it without waiting), so sim sessions
 // run faster than real time and without wall-clock flakiness. UTC starts at the host's now.
+// Background samplers run each tick at its virtual instant; a sleep never waits on the host.
 std::shared_ptr<Clock> make_clock(const config::Config& cfg);
+// True for a clock made by make_clock (devices idle on the host clock where nothing virtual can
+// happen any more, so an endless wait loop does not spin).
+bool is_virtual_clock(const Clock& clock);
 
 // Every sim device draws its pseudo-random choices from cfg.camera.sim.seed, so one seed fixes
 // the whole board (images, faults, GPS track, ambient dropouts).
