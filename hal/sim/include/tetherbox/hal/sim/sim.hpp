@@ -72,6 +72,18 @@ struct RenderRequest {
   bool clip = true;  // false: keep values above 1 (to measure exposure scaling)
 };
 
+// The largest image the sim camera renders (a 100 MP body); beyond it, allocation alone would
+// take gigabytes.
+constexpr int64_t kMaxSimPixels = 100'000'000;
+// JPEG (and TurboJPEG) cannot describe a side longer than this.
+constexpr int kMaxJpegSide = 65500;
+
+// Whether the renderer can draw this config: image size within kMaxSimPixels (and JPEG limits
+// when a JPEG is written), finite subject distance and radius with the camera outside the
+// subject. Errc::invalid naming the setting and the limit otherwise. make_camera's open()
+// returns this error; a Renderer built from such a config renders nothing.
+Status check_renderable(const config::Config& cfg);
+
 // Ray-casts the turntable scene of a config (object, disc, backdrop, lights, lens, sensor size).
 // Building it generates the textures for cfg.camera.sim.seed (shared between renderers).
 class Renderer {
@@ -80,6 +92,7 @@ class Renderer {
   ~Renderer();
   Renderer(const Renderer&) = delete;
   Renderer& operator=(const Renderer&) = delete;
+  // Empty (0x0) when the config is not renderable (see check_renderable).
   LinearImage render(const RenderRequest& req) const;
 
  private:
