@@ -31,7 +31,8 @@ namespace {
 Status reset_usb_port(const std::string& path) {
   GPPortInfoList* list = nullptr;
   if (gp_port_info_list_new(&list) < GP_OK) return make_error(Errc::internal, "no port list");
-  std::unique_ptr<GPPortInfoList, int (*)(GPPortInfoList*)> list_guard(list, gp_port_info_list_free);
+  std::unique_ptr<GPPortInfoList, int (*)(GPPortInfoList*)> list_guard(list,
+                                                                       gp_port_info_list_free);
   if (gp_port_info_list_load(list) < GP_OK)
     return make_error(Errc::io, "cannot load libgphoto2 port drivers");
   const int idx = gp_port_info_list_lookup_path(list, path.c_str());
@@ -50,7 +51,6 @@ Status reset_usb_port(const std::string& path) {
   if (r < GP_OK) return make_error(Errc::io, "port {}: {}", path, gp_port_result_as_string(r));
   return {};
 }
-
 
 using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
@@ -130,6 +130,9 @@ class GphotoCamera final : public tb::hal::Camera {
   void teardown();
   Status resolve_widgets();
   Error fail(int rc, const std::string& what, bool during_capture = false);
+  void trace(std::string_view call) const {
+    if (opts_.on_gp_call) opts_.on_gp_call(call);
+  }
   bool probe_dead();  // true when the session is gone (marks it dead)
 
   // --- widgets
@@ -253,6 +256,7 @@ Status GphotoCamera::connect_once(const DetectedCamera& want) {
   gp_camera_set_port_info(cam_, port);
 
   ctx_->begin();
+  trace("gp_camera_init");
   int rc = gp_camera_init(cam_, ctx_->get());
   if (rc < GP_OK) {
     Error e = fail(rc, fmt::format("opening '{}' at {}", want.model, want.port));
@@ -301,6 +305,7 @@ Status GphotoCamera::connect_with_wait(std::chrono::milliseconds budget) {
   std::string want_serial = !info_.serial.empty() ? info_.serial : cfg_.select.serial;
   Error last = make_error(Errc::disconnected, "camera '{}' not found on USB", model);
   for (;;) {
+    trace("detect");
     auto found = detect_cameras();
     if (!found.ok()) {
       last = found.error();
@@ -395,6 +400,7 @@ Status GphotoCamera::reconnect() {
   auto st = connect_with_wait(opts_.reappear_timeout);
   if (!st.ok() && !info_.port.empty()) {
     // Second rung: a USB reset of the port revives a body whose link is wedged but enumerated.
+    trace("gp_port_reset");
     auto reset = reset_usb_port(info_.port);
     note(reset.ok() ? fmt::format("USB port {} reset", info_.port)
                     : fmt::format("USB port reset failed: {}", reset.error().message));
@@ -486,6 +492,7 @@ Status GphotoCamera::write_choice(Setting s, const std::string& name, const std:
       rc = gp_widget_set_value(w.w, choice.c_str());
       if (rc >= GP_OK) {
         ctx_->begin();
+        trace("gp_camera_set_single_config");
         rc = gp_camera_set_single_config(cam_, name.c_str(), w.w, ctx_->get());
       }
     }
@@ -832,6 +839,7 @@ Result<CapturedFile> GphotoCamera::download(const std::string& path, double& sec
   FileHolder file;
   auto t0 = Clock::now();
   ctx_->begin();
+  trace("gp_camera_file_get");
   int rc = gp_camera_file_get(cam_, folder.c_str(), name.c_str(), GP_FILE_TYPE_NORMAL, file.f,
                               ctx_->get());
   if (rc < GP_OK) return fail(rc, fmt::format("downloading {}", path));
@@ -884,6 +892,7 @@ Status GphotoCamera::drain_events(milliseconds per_wait, milliseconds budget,
     CameraEventType type;
     void* data = nullptr;
     ctx_->begin();
+    trace("gp_camera_wait_for_event");
     int rc = gp_camera_wait_for_event(cam_, static_cast<int>(per_wait.count()), &type, &data,
                                       ctx_->get());
     if (rc < GP_OK) return fail(rc, "waiting for camera events");
@@ -1009,13 +1018,13 @@ Result<CaptureResult> GphotoCamera::capture(uint64_t request_id) {
   }
 
   pending_ = PendingCapture{request_id, std::nullopt, {}, {}, 0};
-  auto deadline = Clock::now() + opts_.busy_budget;
-  milliseconds backoff(50);
+  const int attempts = std::max(1, opts_.busy_attempts);
   int busy_tries = 0;
   CameraFilePath path{};
   for (;;) {
     auto utc0 = std::chrono::system_clock::now();
     ctx_->begin();
+    trace("gp_camera_capture");
     int rc = gp_camera_capture(cam_, GP_CAPTURE_IMAGE, &path, ctx_->get());
     auto utc1 = std::chrono::system_clock::now();
     if (rc >= GP_OK) {
@@ -1025,14 +1034,14 @@ Result<CaptureResult> GphotoCamera::capture(uint64_t request_id) {
     }
     Error e = fail(rc, fmt::format("capture of request {}", request_id), true);
     if (e.code == Errc::busy) {
-      ++busy_tries;
-      if (Clock::now() + backoff <= deadline) {
-        std::this_thread::sleep_for(backoff);
-        backoff = std::min(backoff * 2, milliseconds(400));
+      // A body writing to its card is usually free again within a few tens of ms: one short
+      // retry, then the runner decides (it knows the shot's budget; we do not).
+      if (++busy_tries < attempts) {
+        std::this_thread::sleep_for(opts_.busy_pause);
         continue;
       }
       pending_.reset();  // a busy body shot nothing
-      e.message += fmt::format(" ({} tries over {} ms)", busy_tries, opts_.busy_budget.count());
+      e.message += fmt::format(" (busy on {} attempt(s); the caller retries)", busy_tries);
       return e;
     }
     if (e.code == Errc::no_space) {

@@ -40,7 +40,8 @@ Result<std::vector<uint8_t>> encode_jpeg_srgb(const LinearImage& img, int qualit
   const auto& lut = srgb_lut();
   std::vector<uint8_t> rgb8(img.rgb.size());
   for (size_t i = 0; i < img.rgb.size(); ++i) {
-    const float v = std::clamp(img.rgb[i], 0.0f, 1.0f);
+    const float s = img.rgb[i];
+    const float v = s >= 0.0f ? std::min(s, 1.0f) : 0.0f;  // NaN -> 0: the LUT index stays valid
     rgb8[i] = lut[static_cast<size_t>(v * kLutSize + 0.5f)];
   }
   std::unique_ptr<void, TjDeleter> tj(tjInitCompress());
@@ -79,7 +80,8 @@ dng::BayerImage mosaic_rggb(const LinearImage& img, uint16_t black, uint16_t whi
       // RGGB: (even, even) red, (odd, odd) blue, the rest green.
       const int c = (y & 1) == 0 ? ((x & 1) == 0 ? 0 : 1) : ((x & 1) == 0 ? 1 : 2);
       const size_t i = static_cast<size_t>(y) * img.width + x;
-      const float v = std::clamp(img.rgb[i * 3 + c], 0.0f, 1.0f);
+      const float s = img.rgb[i * 3 + c];
+      const float v = s >= 0.0f ? std::min(s, 1.0f) : 0.0f;
       b.pixels[i] = static_cast<uint16_t>(std::lround(black + v * range));
     }
   return b;

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "virtual_clock.hpp"
+
 namespace tb::hal::sim {
 
 Periodic::Periodic(std::shared_ptr<Clock> clock, std::chrono::nanoseconds period,
@@ -17,11 +19,18 @@ Periodic::~Periodic() {
 void Periodic::start() {
   if (thread_.joinable()) return;
   stop_ = false;
+  if (auto* vc = dynamic_cast<VirtualClock*>(clock_.get())) {
+    // Counted as running before the thread exists: time waits for the first tick.
+    auto timer = std::make_shared<VirtualClock::Timer>(*vc, true);
+    thread_ = std::thread([this, timer] { run_virtual(*timer); });
+    return;
+  }
   thread_ = std::thread([this] { run(); });
 }
 
 void Periodic::stop() {
   stop_ = true;
+  if (auto* vc = dynamic_cast<VirtualClock*>(clock_.get())) vc->wake_waiters();
   if (thread_.joinable()) thread_.join();
 }
 
@@ -39,6 +48,16 @@ void Periodic::run() {
       if (left <= std::chrono::nanoseconds::zero()) break;
       clock_->sleep_for(std::min<std::chrono::nanoseconds>(left, kSlice));
     }
+  }
+}
+
+void Periodic::run_virtual(VirtualClock::Timer& timer) {
+  // On virtual time each tick happens exactly at start + n * period, however the foreground
+  // jumps: a long sleep releases every tick on its way, in order.
+  const SteadyTime start = clock_->now_steady();
+  for (uint64_t n = 0; !stop_; ++n) {
+    tick_(n);
+    if (!timer.wait_until(start + period_ * static_cast<int64_t>(n + 1), stop_)) return;
   }
 }
 

@@ -1,5 +1,6 @@
 #pragma once
 // A background loop that runs `tick` every `period` on the board's Clock and stops promptly.
+// On the virtual clock the ticks are driven by virtual time (see virtual_clock.hpp).
 #include <atomic>
 #include <chrono>
 #include <functional>
@@ -7,6 +8,7 @@
 #include <thread>
 
 #include "tetherbox/hal/clock.hpp"
+#include "virtual_clock.hpp"
 
 namespace tb::hal::sim {
 
@@ -22,6 +24,7 @@ class Periodic {
 
  private:
   void run();
+  void run_virtual(VirtualClock::Timer& timer);
 
   std::shared_ptr<Clock> clock_;
   std::chrono::nanoseconds period_;

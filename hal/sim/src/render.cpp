@@ -71,6 +71,7 @@ struct Renderer::Impl {
   std::shared_ptr<const SceneTextures> tex;
   uint64_t noise_seed = 0;
   std::vector<float> dust;  // per-pixel transmission; empty when the sensor is clean
+  bool renderable = false;
 
   void render_rows(const RenderRequest& req, int row0, int row1, LinearImage& out) const;
   bool object_blocks(V3 p, V3 l) const {
@@ -87,8 +88,49 @@ struct Renderer::Impl {
   }
 };
 
+Status check_renderable(const config::Config& cfg) {
+  const int64_t w = cfg.camera.sim.width, h = cfg.camera.sim.height;
+  if (w < 2 || h < 2)
+    return make_error(Errc::invalid, "sim camera: image size {}x{} is too small (at least 2x2)", w,
+                      h);
+  if (w * h > kMaxSimPixels)
+    return make_error(Errc::invalid,
+                      "sim camera: camera.sim.width x height = {}x{} is {} pixels; the sim renders "
+                      "at most {} (100 MP)",
+                      w, h, w * h, kMaxSimPixels);
+  if (cfg.camera.format != "raw" && (w > kMaxJpegSide || h > kMaxJpegSide))
+    return make_error(Errc::invalid,
+                      "sim camera: camera.sim image size {}x{} is larger than a JPEG can be ({} "
+                      "pixels a side)",
+                      w, h, kMaxJpegSide);
+  const double d = cfg.orbit.subject_distance_m, r = cfg.orbit.subject_radius_m;
+  if (!std::isfinite(d) || !(d > 0) || d > 1e6)
+    return make_error(Errc::invalid,
+                      "sim camera: orbit.subject_distance_m {} cannot be rendered; expected a "
+                      "distance in metres up to 1e6",
+                      d);
+  if (!std::isfinite(r) || r < 0 || r > 1e6)
+    return make_error(Errc::invalid,
+                      "sim camera: orbit.subject_radius_m {} cannot be rendered; expected a "
+                      "radius in metres up to 1e6",
+                      r);
+  const SceneGeometry g = geometry_from(cfg);
+  // From closer than this the camera would sit inside the subject at some elevation (the
+  // farthest point of the cylinder from the look-at point is sqrt(R^2 + (H/2)^2)).
+  const double min_d = std::hypot(g.object_radius, g.object_height / 2) * 1.01;
+  if (d < min_d)
+    return make_error(
+        Errc::invalid,
+        "sim camera: orbit.subject_distance_m {} m puts the camera inside the "
+        "simulated subject (radius {} m, height {} m); the sim needs at least {:.3g} m",
+        d, g.object_radius, g.object_height, min_d);
+  return ok_status();
+}
+
 Renderer::Renderer(const config::Config& cfg) : impl_(std::make_unique<Impl>()) {
   impl_->cfg = cfg;
+  impl_->renderable = check_renderable(cfg).ok();
+  if (!impl_->renderable) return;
   impl_->geo = geometry_from(cfg);
   impl_->tex = textures_for_seed(cfg.camera.sim.seed);
   impl_->noise_seed = stream_seed(cfg.camera.sim.seed, Stream::noise);
@@ -268,6 +310,7 @@ void Renderer::Impl::render_rows(const RenderRequest& req, int row0, int row1,
           v += u * sigma * 2.449f;
           v = std::max(v, 0.0f);
         }
+        if (!(v >= 0.0f)) v = 0.0f;  // NaN from extreme inputs (inf exposure x zero noise)
         if (req.clip) v = std::min(v, 1.0f);
         px[c] = v;
       }
@@ -277,8 +320,9 @@ void Renderer::Impl::render_rows(const RenderRequest& req, int row0, int row1,
 
 LinearImage Renderer::render(const RenderRequest& req) const {
   LinearImage out;
-  out.width = std::max(1, impl_->cfg.camera.sim.width);
-  out.height = std::max(1, impl_->cfg.camera.sim.height);
+  if (!impl_->renderable) return out;
+  out.width = impl_->cfg.camera.sim.width;
+  out.height = impl_->cfg.camera.sim.height;
   out.rgb.resize(static_cast<size_t>(out.width) * out.height * 3);
   // Two bands on two cores; each writes only its own rows.
   if (out.height >= 64) {

@@ -215,6 +215,10 @@ SceneTextures build(uint64_t seed) {
 }  // namespace
 
 void sample(const Texture& t, float u, float v, bool wrap_u, float out[3]) {
+  // Rays from extreme configs (a camera 1e308 m away, a NaN pose) give NaN or huge texel
+  // coordinates; a texel index must never come from them.
+  if (!std::isfinite(u)) u = 0.0f;
+  if (!std::isfinite(v)) v = 0.0f;
   u -= 0.5f;
   v -= 0.5f;
   const float hmax = static_cast<float>(t.height - 1);
@@ -223,7 +227,9 @@ void sample(const Texture& t, float u, float v, bool wrap_u, float out[3]) {
   float fx;
   if (wrap_u) {
     const float w = static_cast<float>(t.width);
-    u = u - w * std::floor(u / w);
+    u = std::fmod(u, w);
+    if (u < 0.0f) u += w;
+    if (!(u >= 0.0f && u < w)) u = 0.0f;  // rounding at the edges of the float range
     x0 = static_cast<int>(u);
     fx = u - static_cast<float>(x0);
     if (x0 >= t.width) x0 = 0;
@@ -267,7 +273,8 @@ SceneGeometry geometry_from(const config::Config& cfg) {
   g.disc_radius = 1.8 * r;
   g.base_height = 0.3 * r;
   g.look_y = g.object_height / 2;
-  g.distance = std::max(cfg.orbit.subject_distance_m, 1.5 * g.disc_radius);
+  // Exactly the distance the pose exports use: the images and the exported poses agree.
+  g.distance = cfg.orbit.subject_distance_m;
   g.backdrop_z = -std::max(g.distance, 3.0 * r);
   g.backdrop_width = 4.0 * g.distance + 4.0 * r;
   g.backdrop_height = 3.0 * g.distance + 2.0 * r;

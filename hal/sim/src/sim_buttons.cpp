@@ -1,5 +1,6 @@
 // Sim buttons: "trigger" presses scheduled at fixed offsets after construction.
 #include <algorithm>
+#include <thread>
 
 #include "tetherbox/hal/sim/sim.hpp"
 
@@ -22,6 +23,10 @@ class SimButtons final : public Buttons {
     const SteadyTime now = clock_->now_steady();
     if (next_ >= press_at_s_.size()) {
       clock_->sleep_for(timeout);
+      // Nothing is scheduled any more: on virtual time the caller's wait loop would otherwise
+      // spin through empty timeouts at full CPU. Idle on the host as a real box waits for a
+      // press (a stop request is seen at the caller's next check).
+      if (is_virtual_clock(*clock_)) std::this_thread::sleep_for(timeout);
       return std::nullopt;
     }
     const SteadyTime due = start_ + std::chrono::duration_cast<SteadyTime::duration>(

@@ -17,6 +17,10 @@ constexpr uint16_t kBlackLevel = 512;
 constexpr uint16_t kWhiteLevel = 65535;
 constexpr int kJpegQuality = 92;
 constexpr double kTriggerUncertaintyS = 0.005;
+// One name everywhere: CameraInfo (the sidecar and journal), the DNG's Model and
+// UniqueCameraModel, and the JPEG's Exif Model.
+constexpr const char* kMake = "tetherbox";
+constexpr const char* kModel = "tetherbox sim camera";
 
 bool contains(const std::vector<int>& v, uint64_t idx) {
   return std::any_of(v.begin(), v.end(),
@@ -27,7 +31,12 @@ class SimCamera final : public Camera {
  public:
   SimCamera(std::shared_ptr<SimWorld> world, const config::Config& cfg,
             std::shared_ptr<Clock> clock)
-      : world_(std::move(world)), cfg_(cfg), clock_(std::move(clock)), renderer_(cfg) {
+      : world_(std::move(world)),
+        cfg_(cfg),
+        clock_(std::move(clock)),
+        renderable_(check_renderable(cfg)),
+        // Not built for a config it cannot draw: its buffers could be gigabytes.
+        renderer_(renderable_.ok() ? std::make_unique<Renderer>(cfg) : nullptr) {
     const auto& e = cfg.camera.exposure;
     exposure_ = ExposureSettings{e.shutter_s, e.aperture, e.iso, 0.0};
     const uint64_t seed = cfg.camera.sim.seed;
@@ -43,15 +52,13 @@ class SimCamera final : public Camera {
       return make_error(Errc::invalid,
                         "sim camera: camera.format '{}' is not one of raw, jpeg, raw+jpeg",
                         fmt_name);
-    if (cfg_.camera.sim.width < 2 || cfg_.camera.sim.height < 2)
-      return make_error(Errc::invalid, "sim camera: image size {}x{} is too small",
-                        cfg_.camera.sim.width, cfg_.camera.sim.height);
+    TB_TRY(renderable_);
     if (session_lost_)
       return make_error(Errc::disconnected, "sim camera: not on the bus; call reconnect()");
     open_ = true;
     CameraInfo info;
     info.backend = "sim";
-    info.model = "tetherbox sim camera";
+    info.model = kModel;
     info.serial = serial_;
     info.port = "sim";
     info.lens = fmt::format("{:g} mm pinhole", cfg_.lens.focal_length_mm);
@@ -94,6 +101,7 @@ class SimCamera final : public Camera {
   Status drain() override { return reachable(); }
 
   Status reconnect() override {
+    TB_TRY(renderable_);
     if (!session_lost_) {
       open_ = true;  // a reconnect re-opens the session whatever closed it
       return ok_status();
@@ -113,6 +121,7 @@ class SimCamera final : public Camera {
   Result<CaptureResult> capture(uint64_t request_id) override {
     const uint64_t idx = calls_++;
     const auto& faults = cfg_.camera.sim.faults;
+    TB_TRY(renderable_);
     if (!open_ && !session_lost_)
       return make_error(Errc::invalid, "sim camera: capture before open(); open the session first");
     if (session_lost_) {
@@ -157,22 +166,24 @@ class SimCamera final : public Camera {
     }
     req.exposure = applied;
     req.frame_index = idx;
-    const LinearImage img = renderer_.render(req);
+    const LinearImage img = renderer_->render(req);
 
     const int number = next_number_;
     const std::string& format = cfg_.camera.format;
+    // Both files carry the exposure the frame was really taken with (a wrong_exposure_at
+    // fault included), so the file itself can prove or disprove what the camera reported.
+    dng::DngMeta meta;
+    meta.make = kMake;
+    meta.model = kModel;
+    meta.unique_model = kModel;
+    meta.serial = serial_;
+    meta.datetime = format_exif_datetime(res.trigger_utc);
+    meta.subsec = format_subsec_ms(res.trigger_utc);
+    meta.exposure_time_s = applied.shutter_s;
+    meta.f_number = applied.aperture;
+    meta.iso = applied.iso;
+    meta.focal_length_mm = cfg_.lens.focal_length_mm;
     if (format == "raw" || format == "raw+jpeg") {
-      dng::DngMeta meta;
-      meta.make = "tetherbox";
-      meta.model = "tetherbox sim";
-      meta.unique_model = "tetherbox sim camera";
-      meta.serial = serial_;
-      meta.datetime = format_exif_datetime(res.trigger_utc);
-      meta.subsec = format_subsec_ms(res.trigger_utc);
-      meta.exposure_time_s = applied.shutter_s;
-      meta.f_number = applied.aperture;
-      meta.iso = applied.iso;
-      meta.focal_length_mm = cfg_.lens.focal_length_mm;
       auto bytes = dng::encode_dng(mosaic_rggb(img, kBlackLevel, kWhiteLevel), meta);
       if (!bytes.ok())
         return make_error(Errc::io, "sim camera: writing the DNG failed: {}",
@@ -185,8 +196,16 @@ class SimCamera final : public Camera {
       if (!bytes.ok())
         return make_error(Errc::io, "sim camera: writing the JPEG failed: {}",
                           bytes.error().message);
+      auto app1 = dng::exif_app1_segment(meta);
+      if (!app1.ok())
+        return make_error(Errc::io, "sim camera: writing the JPEG's Exif failed: {}",
+                          app1.error().message);
+      auto tagged = dng::insert_app1(bytes.value(), app1.value());
+      if (!tagged.ok())
+        return make_error(Errc::io, "sim camera: writing the JPEG's Exif failed: {}",
+                          tagged.error().message);
       res.files.push_back(CapturedFile{camera_file_name(number, "JPG"), "jpg", "image/jpeg",
-                                       std::move(bytes.value())});
+                                       std::move(tagged.value())});
     }
     if (res.files.empty())
       return make_error(Errc::invalid,
@@ -209,7 +228,8 @@ class SimCamera final : public Camera {
   std::shared_ptr<SimWorld> world_;
   config::Config cfg_;
   std::shared_ptr<Clock> clock_;
-  Renderer renderer_;
+  Status renderable_;
+  std::unique_ptr<Renderer> renderer_;
   ExposureSettings exposure_;
   std::string serial_;
   uint64_t busy_seed_ = 0;

@@ -34,8 +34,13 @@ class SimTurntable final : public Turntable {
                         "sim turntable: elevation {} deg is outside the arm's -89..89 deg",
                         pose.elevation_deg);
     const double s = step();
-    RigPose target{wrap360(std::round(wrap360(pose.azimuth_deg) / s) * s),
-                   std::round(pose.elevation_deg / s) * s};
+    // A step far below the table's resolution (1e-308) overflows the division: the table then
+    // goes where it was asked.
+    auto snap = [s](double a) {
+      const double q = std::round(a / s) * s;
+      return std::isfinite(q) ? q : a;
+    };
+    RigPose target{wrap360(snap(wrap360(pose.azimuth_deg))), snap(pose.elevation_deg)};
     const RigPose from = position();
     // The table turns the short way round; the arm moves at the same time.
     double daz = std::fabs(target.azimuth_deg - from.azimuth_deg);

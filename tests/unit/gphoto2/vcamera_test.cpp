@@ -6,20 +6,30 @@
 // per-test copy of the seed JPEG with a fixed-size trailer after its EOI marker; the test writes
 // the request id into the trailer before each capture, and the body serves the file as it is at
 // download time, so each delivered file proves which request it belongs to.
+//
+// No assertion here depends on how fast the machine is: faults are injected at exact points of
+// a capture through Options::on_gp_call (the libgphoto2 call about to be made), bounds are
+// counted in libgphoto2 calls, and the only timeouts are ctest's hang guards.
 #include <gphoto2/gphoto2.h>
 #include <gtest/gtest.h>
 #include <openssl/sha.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <functional>
+#include <map>
+#include <mutex>
 #include <set>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "tetherbox/hal/gphoto2/gphoto2_camera.hpp"
 
@@ -31,6 +41,107 @@ using tb::Errc;
 namespace {
 
 constexpr size_t kTrailer = 32;
+
+// A 32x24 baseline JPEG (cjpeg -quality 80 of a gradient): the card image for tests that shoot
+// many frames, where the 12 MB seed would only measure the machine.
+const uint8_t kSmallJpeg[] = {
+    0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, 0x4a, 0x46, 0x49, 0x46, 0x00, 0x01, 0x01, 0x00, 0x00, 0x01,
+    0x00, 0x01, 0x00, 0x00, 0xff, 0xdb, 0x00, 0x43, 0x00, 0x06, 0x04, 0x05, 0x06, 0x05, 0x04, 0x06,
+    0x06, 0x05, 0x06, 0x07, 0x07, 0x06, 0x08, 0x0a, 0x10, 0x0a, 0x0a, 0x09, 0x09, 0x0a, 0x14, 0x0e,
+    0x0f, 0x0c, 0x10, 0x17, 0x14, 0x18, 0x18, 0x17, 0x14, 0x16, 0x16, 0x1a, 0x1d, 0x25, 0x1f, 0x1a,
+    0x1b, 0x23, 0x1c, 0x16, 0x16, 0x20, 0x2c, 0x20, 0x23, 0x26, 0x27, 0x29, 0x2a, 0x29, 0x19, 0x1f,
+    0x2d, 0x30, 0x2d, 0x28, 0x30, 0x25, 0x28, 0x29, 0x28, 0xff, 0xdb, 0x00, 0x43, 0x01, 0x07, 0x07,
+    0x07, 0x0a, 0x08, 0x0a, 0x13, 0x0a, 0x0a, 0x13, 0x28, 0x1a, 0x16, 0x1a, 0x28, 0x28, 0x28, 0x28,
+    0x28, 0x28, 0x28, 0x28, 0x28, 0x28, 0x28, 0x28, 0x28, 0x28, 0x28, 0x28, 0x28, 0x28, 0x28, 0x28,
+    0x28, 0x28, 0x28, 0x28, 0x28, 0x28, 0x28, 0x28, 0x28, 0x28, 0x28, 0x28, 0x28, 0x28, 0x28, 0x28,
+    0x28, 0x28, 0x28, 0x28, 0x28, 0x28, 0x28, 0x28, 0x28, 0x28, 0x28, 0x28, 0x28, 0x28, 0xff, 0xc0,
+    0x00, 0x11, 0x08, 0x00, 0x18, 0x00, 0x20, 0x03, 0x01, 0x22, 0x00, 0x02, 0x11, 0x01, 0x03, 0x11,
+    0x01, 0xff, 0xc4, 0x00, 0x1f, 0x00, 0x00, 0x01, 0x05, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x00,
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x09,
+    0x0a, 0x0b, 0xff, 0xc4, 0x00, 0xb5, 0x10, 0x00, 0x02, 0x01, 0x03, 0x03, 0x02, 0x04, 0x03, 0x05,
+    0x05, 0x04, 0x04, 0x00, 0x00, 0x01, 0x7d, 0x01, 0x02, 0x03, 0x00, 0x04, 0x11, 0x05, 0x12, 0x21,
+    0x31, 0x41, 0x06, 0x13, 0x51, 0x61, 0x07, 0x22, 0x71, 0x14, 0x32, 0x81, 0x91, 0xa1, 0x08, 0x23,
+    0x42, 0xb1, 0xc1, 0x15, 0x52, 0xd1, 0xf0, 0x24, 0x33, 0x62, 0x72, 0x82, 0x09, 0x0a, 0x16, 0x17,
+    0x18, 0x19, 0x1a, 0x25, 0x26, 0x27, 0x28, 0x29, 0x2a, 0x34, 0x35, 0x36, 0x37, 0x38, 0x39, 0x3a,
+    0x43, 0x44, 0x45, 0x46, 0x47, 0x48, 0x49, 0x4a, 0x53, 0x54, 0x55, 0x56, 0x57, 0x58, 0x59, 0x5a,
+    0x63, 0x64, 0x65, 0x66, 0x67, 0x68, 0x69, 0x6a, 0x73, 0x74, 0x75, 0x76, 0x77, 0x78, 0x79, 0x7a,
+    0x83, 0x84, 0x85, 0x86, 0x87, 0x88, 0x89, 0x8a, 0x92, 0x93, 0x94, 0x95, 0x96, 0x97, 0x98, 0x99,
+    0x9a, 0xa2, 0xa3, 0xa4, 0xa5, 0xa6, 0xa7, 0xa8, 0xa9, 0xaa, 0xb2, 0xb3, 0xb4, 0xb5, 0xb6, 0xb7,
+    0xb8, 0xb9, 0xba, 0xc2, 0xc3, 0xc4, 0xc5, 0xc6, 0xc7, 0xc8, 0xc9, 0xca, 0xd2, 0xd3, 0xd4, 0xd5,
+    0xd6, 0xd7, 0xd8, 0xd9, 0xda, 0xe1, 0xe2, 0xe3, 0xe4, 0xe5, 0xe6, 0xe7, 0xe8, 0xe9, 0xea, 0xf1,
+    0xf2, 0xf3, 0xf4, 0xf5, 0xf6, 0xf7, 0xf8, 0xf9, 0xfa, 0xff, 0xc4, 0x00, 0x1f, 0x01, 0x00, 0x03,
+    0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01,
+    0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x09, 0x0a, 0x0b, 0xff, 0xc4, 0x00, 0xb5, 0x11, 0x00,
+    0x02, 0x01, 0x02, 0x04, 0x04, 0x03, 0x04, 0x07, 0x05, 0x04, 0x04, 0x00, 0x01, 0x02, 0x77, 0x00,
+    0x01, 0x02, 0x03, 0x11, 0x04, 0x05, 0x21, 0x31, 0x06, 0x12, 0x41, 0x51, 0x07, 0x61, 0x71, 0x13,
+    0x22, 0x32, 0x81, 0x08, 0x14, 0x42, 0x91, 0xa1, 0xb1, 0xc1, 0x09, 0x23, 0x33, 0x52, 0xf0, 0x15,
+    0x62, 0x72, 0xd1, 0x0a, 0x16, 0x24, 0x34, 0xe1, 0x25, 0xf1, 0x17, 0x18, 0x19, 0x1a, 0x26, 0x27,
+    0x28, 0x29, 0x2a, 0x35, 0x36, 0x37, 0x38, 0x39, 0x3a, 0x43, 0x44, 0x45, 0x46, 0x47, 0x48, 0x49,
+    0x4a, 0x53, 0x54, 0x55, 0x56, 0x57, 0x58, 0x59, 0x5a, 0x63, 0x64, 0x65, 0x66, 0x67, 0x68, 0x69,
+    0x6a, 0x73, 0x74, 0x75, 0x76, 0x77, 0x78, 0x79, 0x7a, 0x82, 0x83, 0x84, 0x85, 0x86, 0x87, 0x88,
+    0x89, 0x8a, 0x92, 0x93, 0x94, 0x95, 0x96, 0x97, 0x98, 0x99, 0x9a, 0xa2, 0xa3, 0xa4, 0xa5, 0xa6,
+    0xa7, 0xa8, 0xa9, 0xaa, 0xb2, 0xb3, 0xb4, 0xb5, 0xb6, 0xb7, 0xb8, 0xb9, 0xba, 0xc2, 0xc3, 0xc4,
+    0xc5, 0xc6, 0xc7, 0xc8, 0xc9, 0xca, 0xd2, 0xd3, 0xd4, 0xd5, 0xd6, 0xd7, 0xd8, 0xd9, 0xda, 0xe2,
+    0xe3, 0xe4, 0xe5, 0xe6, 0xe7, 0xe8, 0xe9, 0xea, 0xf2, 0xf3, 0xf4, 0xf5, 0xf6, 0xf7, 0xf8, 0xf9,
+    0xfa, 0xff, 0xda, 0x00, 0x0c, 0x03, 0x01, 0x00, 0x02, 0x11, 0x03, 0x11, 0x00, 0x3f, 0x00, 0xf0,
+    0x0b, 0x1d, 0x1f, 0xa7, 0xcb, 0x5d, 0x05, 0x8e, 0x8f, 0xd3, 0xe5, 0xae, 0x96, 0xcb, 0x47, 0xe9,
+    0xf2, 0xd6, 0xfd, 0x8e, 0x91, 0xd3, 0xe5, 0xab, 0xa3, 0x50, 0xe6, 0xcb, 0x33, 0x8d, 0xb5, 0x39,
+    0xab, 0x1d, 0x23, 0xa7, 0xcb, 0x5d, 0x05, 0x8e, 0x8f, 0xd3, 0xe5, 0xae, 0x96, 0xc7, 0x48, 0xe9,
+    0xf2, 0xd7, 0x41, 0x65, 0xa3, 0xf4, 0xf9, 0x6b, 0xd5, 0xa3, 0x50, 0xfd, 0x0b, 0x2c, 0xce, 0x36,
+    0xd4, 0xc5, 0xb1, 0xd1, 0xfa, 0x7c, 0xb5, 0xbf, 0x63, 0xa4, 0x74, 0xf9, 0x68, 0xa2, 0xbe, 0x76,
+    0x8c, 0x99, 0xfc, 0xed, 0x96, 0x62, 0xaa, 0x69, 0xa9, 0xd0, 0x59, 0x69, 0x1d, 0x3e, 0x5a, 0xdc,
+    0x83, 0x4d, 0x48, 0x63, 0xdf, 0x20, 0xc0, 0x1f, 0xad, 0x14, 0x56, 0xf8, 0xec, 0x5d, 0x4c, 0x26,
+    0x0e, 0xad, 0x7a, 0x7f, 0x14, 0x62, 0xda, 0xbf, 0x91, 0xfa, 0x2e, 0x53, 0x88, 0xa9, 0x29, 0x45,
+    0x36, 0x7f, 0xff, 0xd9,
+};
+
+// Records the libgphoto2 calls the backend makes (Options::on_gp_call), in order, and lets a
+// test act when a given call is about to happen.
+struct CallLog {
+  std::mutex mu;
+  std::vector<std::string> calls;
+  std::map<std::string, std::function<void()>> on;  // run (once) before the named call
+
+  tb::hal::gphoto2_backend::Options options() {
+    tb::hal::gphoto2_backend::Options o;
+    o.on_gp_call = [this](std::string_view call) {
+      std::function<void()> act;
+      {
+        std::lock_guard lock(mu);
+        calls.emplace_back(call);
+        auto it = on.find(std::string(call));
+        if (it != on.end()) {
+          act = std::move(it->second);
+          on.erase(it);
+        }
+      }
+      if (act) act();
+    };
+    return o;
+  }
+  void when(const std::string& call, std::function<void()> act) {
+    std::lock_guard lock(mu);
+    on[call] = std::move(act);
+  }
+  size_t count(const std::string& call) {
+    std::lock_guard lock(mu);
+    return static_cast<size_t>(std::count(calls.begin(), calls.end(), call));
+  }
+  size_t size() {
+    std::lock_guard lock(mu);
+    return calls.size();
+  }
+  std::vector<std::string> since(size_t from) {
+    std::lock_guard lock(mu);
+    return {calls.begin() + static_cast<std::ptrdiff_t>(std::min(from, calls.size())), calls.end()};
+  }
+};
+
+ptrdiff_t index_of(const std::vector<std::string>& v, const std::string& x, size_t from = 0) {
+  for (size_t i = from; i < v.size(); ++i)
+    if (v[i] == x) return static_cast<ptrdiff_t>(i);
+  return -1;
+}
 
 std::string env_or(const char* name, const std::string& fallback) {
   const char* v = std::getenv(name);
@@ -155,6 +266,16 @@ class VCamera : public ::testing::Test {
     for (const auto& f : {unplug_, busy_, slow_}) fs::remove(f);
   }
 
+  // Replaces the card image by the small JPEG (plus the trailer); call before open_camera().
+  void use_small_card() {
+    {
+      std::ofstream out(seed_, std::ios::trunc | std::ios::binary);
+      out.write(reinterpret_cast<const char*>(kSmallJpeg), sizeof kSmallJpeg);
+      out << marker_for(0);
+    }
+    seed_size_ = fs::file_size(seed_);
+  }
+
   void set_marker(uint64_t id) {
     std::fstream f(seed_, std::ios::in | std::ios::out | std::ios::binary);
     f.seekp(static_cast<std::streamoff>(seed_size_ - kTrailer));
@@ -262,16 +383,16 @@ TEST_F(VCamera, SyncClockReturnsMeasuredOffset) {
   auto r = cam->sync_clock(std::chrono::system_clock::now() + 1h);
   ASSERT_TRUE(r.ok()) << r.error().message;
   ASSERT_TRUE(r->has_value());
-  EXPECT_LE(std::abs(**r), 2.0);
+  EXPECT_LT(std::abs(**r), 600.0);  // the body's own time, far from the hour asked for
 }
 
 TEST_F(VCamera, FiftyCapturesBoundToTheirRequests) {
+  use_small_card();  // binding is the point, not the link speed
   auto cam = open_camera();
   ASSERT_TRUE(cam);
   ASSERT_TRUE(cam->lock_automatics().ok());
   ASSERT_TRUE(cam->drain().ok());
   std::set<std::string> names, hashes;
-  auto t0 = std::chrono::steady_clock::now();
   for (uint64_t id = 1001; id <= 1050; ++id) {
     set_marker(id);
     auto r = cam->capture(id);
@@ -280,12 +401,7 @@ TEST_F(VCamera, FiftyCapturesBoundToTheirRequests) {
     names.insert(r->files[0].camera_name);
     hashes.insert(sha256_hex(r->files[0].data));
     EXPECT_GE(r->trigger_uncertainty_s, 0.0);
-    EXPECT_LT(r->trigger_uncertainty_s, 1.0);
   }
-  double per_frame =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() / 50;
-  std::printf("vcamera: capture+download %.1f ms per frame (12 MB JPEG, one open session)\n",
-              per_frame * 1000);
   EXPECT_EQ(names.size(), 50u);
   EXPECT_EQ(hashes.size(), 50u);
   EXPECT_TRUE(names.count("DSC_0001.JPG"));
@@ -318,7 +434,8 @@ TEST_F(VCamera, CardFullIsNoSpace) {
 }
 
 TEST_F(VCamera, UnplugBetweenFramesThenReconnect) {
-  gp::Options opts;
+  CallLog log;
+  gp::Options opts = log.options();
   opts.reappear_timeout = 300ms;
   auto cam = open_camera(opts);
   ASSERT_TRUE(cam);
@@ -336,15 +453,26 @@ TEST_F(VCamera, UnplugBetweenFramesThenReconnect) {
   auto cut = cam->capture(id);
   ASSERT_FALSE(cut.ok());
   EXPECT_EQ(cut.error().code, Errc::disconnected) << cut.error().message;
-  // Still unplugged: reconnect gives up after its budget, with a clear error.
-  auto t0 = std::chrono::steady_clock::now();
+  // Still unplugged: reconnect climbs its ladder once (look for the body, reset the port, look
+  // again; no power-cycle hook here) and gives up with a clear error.
+  const size_t mark = log.size();
   auto rc = cam->reconnect();
   ASSERT_FALSE(rc.ok());
   EXPECT_EQ(rc.error().code, Errc::disconnected);
-  EXPECT_LT(std::chrono::steady_clock::now() - t0, 2s);
+  EXPECT_NE(rc.error().message.find("reconnect failed"), std::string::npos) << rc.error().message;
+  const auto ladder = log.since(mark);
+  const auto first_look = index_of(ladder, "detect");
+  const auto reset = index_of(ladder, "gp_port_reset");
+  ASSERT_GE(first_look, 0);
+  ASSERT_GT(reset, first_look) << "the port is reset only after looking for the body";
+  EXPECT_EQ(std::count(ladder.begin(), ladder.end(), "gp_port_reset"), 1);
+  EXPECT_EQ(std::count(ladder.begin(), ladder.end(), "gp_camera_capture"), 0);
+  // A dead session answers at once, without a word to the body.
+  const size_t before_dead = log.size();
   auto dead = cam->capture(id);
   ASSERT_FALSE(dead.ok());
   EXPECT_EQ(dead.error().code, Errc::disconnected);
+  EXPECT_EQ(log.size(), before_dead);
 
   fs::remove(unplug_);
   auto st = cam->reconnect();
@@ -367,24 +495,21 @@ TEST_F(VCamera, UnplugBetweenFramesThenReconnect) {
 }
 
 TEST_F(VCamera, UnplugDuringSlowDownloadCompletesRequestOnce) {
-  auto cam = open_camera();
+  CallLog log;
+  auto cam = open_camera(log.options());
   ASSERT_TRUE(cam);
   ASSERT_TRUE(cam->lock_automatics().ok());
   set_marker(1);
   expect_bound(cam->capture(1), 1);
 
-  touch(slow_, "100");  // ~2.9 s for the 12 MB file
+  touch(slow_, "20");
   set_marker(2);
-  std::thread pull([&] {
-    std::this_thread::sleep_for(1200ms);  // after the shot (2N..7N), inside the download
-    touch(unplug_);
-  });
-  auto t0 = std::chrono::steady_clock::now();
+  // The shot is on the card; the cable goes as the download starts.
+  log.when("gp_camera_file_get", [&] { touch(unplug_); });
   auto cut = cam->capture(2);
-  pull.join();
   ASSERT_FALSE(cut.ok());
   EXPECT_EQ(cut.error().code, Errc::disconnected) << cut.error().message;
-  EXPECT_LT(std::chrono::steady_clock::now() - t0, 3000ms);  // cut short, not the full transfer
+  EXPECT_EQ(log.count("gp_camera_capture"), 2u);
 
   fs::remove(unplug_);
   fs::remove(slow_);
@@ -412,18 +537,24 @@ TEST_F(VCamera, UnplugDuringSlowDownloadCompletesRequestOnce) {
 // The unplug lands inside gp_camera_capture: whether the body had already stored the picture
 // depends on the moment, and either way the request must end with exactly one file.
 TEST_F(VCamera, UnplugDuringShotCompletesRequestOnce) {
-  auto cam = open_camera();
+  CallLog log;
+  auto cam = open_camera(log.options());
   ASSERT_TRUE(cam);
   ASSERT_TRUE(cam->lock_automatics().ok());
-  touch(slow_, "100");  // a capture costs 200..700 ms at this link speed
+  touch(slow_, "100");  // a capture costs 200..700 ms, the download ~3 s at this link speed
   set_marker(1);
-  std::thread pull([&] {
-    std::this_thread::sleep_for(
-        std::chrono::milliseconds(std::atoi(env_or("TB_VCAM_UNPLUG_AFTER_MS", "350").c_str())));
-    touch(unplug_);
+  // The cable goes while the shot is in progress (or, on a slow machine, a little later, in
+  // the download): either way the request is cut short and must end with exactly one file.
+  std::thread pull;
+  log.when("gp_camera_capture", [&] {
+    pull = std::thread([&] {
+      std::this_thread::sleep_for(
+          std::chrono::milliseconds(std::atoi(env_or("TB_VCAM_UNPLUG_AFTER_MS", "350").c_str())));
+      touch(unplug_);
+    });
   });
   auto cut = cam->capture(1);
-  pull.join();
+  if (pull.joinable()) pull.join();
   ASSERT_FALSE(cut.ok());
   EXPECT_EQ(cut.error().code, Errc::disconnected) << cut.error().message;
   fs::remove(unplug_);
@@ -453,7 +584,7 @@ TEST_F(VCamera, PowerCycleHookRevivesCamera) {
   int cycles = 0;
   gp::Options opts;
   opts.reappear_timeout = 300ms;
-  opts.power_cycle_boot_timeout = 3s;
+  opts.power_cycle_boot_timeout = 120s;  // a hang guard: it returns once the body answers
   opts.power_cycle = [&]() -> tb::Status {
     ++cycles;  // the relay: the body comes back once power returns
     fs::remove(unplug_);
@@ -522,8 +653,11 @@ TEST_F(VCamera, DeleteFromCardAfterDownload) {
   EXPECT_TRUE(raw.captured_files().empty());
 }
 
+// A body that stays busy: every capture() answers Errc::busy after a bounded number of
+// libgphoto2 calls (one short retry), so the runner's retry policy is the only one.
 TEST_F(VCamera, BusyIsRetriedThenReported) {
-  gp::Options opts;
+  CallLog log;
+  gp::Options opts = log.options();
   opts.busy_budget = 800ms;
   auto cam = open_camera(opts);
   ASSERT_TRUE(cam);
@@ -533,13 +667,16 @@ TEST_F(VCamera, BusyIsRetriedThenReported) {
   ASSERT_TRUE(cam->set_exposure(e).ok());
 
   touch(busy_);
-  auto t0 = std::chrono::steady_clock::now();
-  auto r = cam->capture(1);
-  auto took = std::chrono::steady_clock::now() - t0;
-  ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.error().code, Errc::busy) << r.error().message;
-  EXPECT_GE(took, 500ms);  // it did retry
-  EXPECT_LT(took, 3s);     // bounded
+  for (uint64_t attempt = 0; attempt < 5; ++attempt) {
+    const size_t mark = log.size();
+    auto r = cam->capture(1);
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.error().code, Errc::busy) << r.error().message;
+    const auto calls = log.since(mark);
+    EXPECT_EQ(std::count(calls.begin(), calls.end(), "gp_camera_capture"), opts.busy_attempts)
+        << "tried, retried once, reported";
+    EXPECT_LE(calls.size(), static_cast<size_t>(opts.busy_attempts) + 2);
+  }
   // A property write while busy is refused as busy too, and nothing changed.
   auto e2 = e;
   e2.aperture = 11;
@@ -559,33 +696,46 @@ TEST_F(VCamera, BusyIsRetriedThenReported) {
 }
 
 TEST_F(VCamera, SecondThreadIsRefusedWhileCaptureInFlight) {
-  auto cam = open_camera();
-  ASSERT_TRUE(cam);
-  touch(slow_, "40");  // ~1.2 s capture + download
-  set_marker(1);
-  std::atomic<bool> started{false};
-  tb::Result<tb::hal::CaptureResult> first = tb::make_error(Errc::internal, "not run");
-  std::thread owner([&] {
-    started = true;
-    first = cam->capture(1);
+  CallLog log;
+  // The owner's capture stops just before its download until the other thread has been
+  // refused: "in flight" is a fact here, not a guess made with a timer.
+  std::mutex mu;
+  std::condition_variable cv;
+  bool in_download = false, refused = false;
+  log.when("gp_camera_file_get", [&] {
+    std::unique_lock lock(mu);
+    in_download = true;
+    cv.notify_all();
+    cv.wait(lock, [&] { return refused; });
   });
-  while (!started) std::this_thread::yield();
-  std::this_thread::sleep_for(200ms);
-  auto t0 = std::chrono::steady_clock::now();
+  auto cam = open_camera(log.options());
+  ASSERT_TRUE(cam);
+  set_marker(1);
+  tb::Result<tb::hal::CaptureResult> first = tb::make_error(Errc::internal, "not run");
+  std::thread owner([&] { first = cam->capture(1); });
+  {
+    std::unique_lock lock(mu);
+    cv.wait(lock, [&] { return in_download; });
+  }
+  const size_t mark = log.size();
   auto second = cam->capture(2);
-  auto took = std::chrono::steady_clock::now() - t0;
+  auto other = cam->read_exposure();
+  const size_t calls_by_refused = log.size() - mark;
+  {
+    std::lock_guard lock(mu);
+    refused = true;
+  }
+  cv.notify_all();
+  owner.join();
   ASSERT_FALSE(second.ok());
   EXPECT_EQ(second.error().code, Errc::busy);
   EXPECT_NE(second.error().message.find("request 1 in flight"), std::string::npos)
       << second.error().message;
-  EXPECT_LT(took, 50ms);  // refused at once, not queued behind the transfer
-  auto other = cam->read_exposure();
   ASSERT_FALSE(other.ok());
   EXPECT_EQ(other.error().code, Errc::busy);
-  owner.join();
+  EXPECT_EQ(calls_by_refused, 0u) << "refused without touching the body";
   expect_bound(first, 1);
 
-  fs::remove(slow_);
   set_marker(2);
   auto r2 = cam->capture(2);
   expect_bound(r2, 2);

@@ -1,6 +1,7 @@
 // The other sim devices: turntable timing, lights, buttons, GPS windows, ambient dropouts.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <thread>
 
 #include "sim_test_support.hpp"
@@ -115,16 +116,22 @@ TEST(SimButtons, WorksOnTheSystemClock) {
 TEST(SimGps, FixWindowsAndNoFixWindowsAlternate) {
   auto cfg = small_config();
   cfg.gps.sim.fix_period_s = 1.0;
-  cfg.gps.sim.nofix_s = 0.4;
-  auto gps = make_gps(cfg, std::make_shared<SystemClock>());
+  cfg.gps.sim.nofix_s = 0.5;  // samples at .0 .2 .4 have a fix, .6 .8 none: no sample on an edge
+  auto clock = make_clock(cfg);
+  auto gps = make_gps(cfg, clock);
   EXPECT_FALSE(gps->latest().has_value()) << "nothing before start";
   gps->start();
+  // The sampler runs at 5 Hz of virtual time: every 200 ms step lands on exactly one sample,
+  // taken at that instant, so each window is seen for what it is.
   int fixes = 0, gaps = 0;
-  for (int i = 0; i < 120; ++i) {
-    std::this_thread::sleep_for(20ms);
+  for (int i = 1; i <= 50; ++i) {
+    clock->sleep_for(200ms);
     auto r = gps->latest();
-    if (!r) continue;
+    ASSERT_TRUE(r.has_value());
     EXPECT_EQ(r->source, "sim");
+    EXPECT_EQ(r->received, clock->now_steady()) << "the reading of this instant, not an older one";
+    const bool gap = i % 5 >= 3;
+    EXPECT_EQ(r->has_fix(), !gap) << "at t=" << 0.2 * i;
     if (r->has_fix()) {
       ++fixes;
       EXPECT_EQ(r->mode, FixMode::fix3d);
@@ -140,43 +147,54 @@ TEST(SimGps, FixWindowsAndNoFixWindowsAlternate) {
     }
   }
   gps->stop();
-  EXPECT_GT(fixes, 20);
-  EXPECT_GT(gaps, 10);
+  EXPECT_EQ(fixes, 30);
+  EXPECT_EQ(gaps, 20);
+}
+
+TEST(SimGps, WorksOnTheSystemClock) {
+  auto cfg = small_config();
+  auto gps = make_gps(cfg, std::make_shared<SystemClock>());
+  gps->start();
+  // Hang guard only: the first sample is taken as the loop starts.
+  for (int i = 0; i < 60000 && !gps->latest(); ++i) std::this_thread::sleep_for(1ms);
+  gps->stop();
+  ASSERT_TRUE(gps->latest().has_value());
+  EXPECT_EQ(gps->latest()->source, "sim");
 }
 
 TEST(SimGps, WalksAwayFromTheStart) {
   auto cfg = small_config();
   cfg.gps.sim.speed_m_s = 5.0;
-  auto clock = std::make_shared<FakeClock>();
+  cfg.gps.sim.nofix_s = 0;
+  auto clock = make_clock(cfg);
+  const UtcTime utc0 = clock->now_utc();
   auto gps = make_gps(cfg, clock);
   gps->start();
-  // Virtual time runs as fast as the sampler sleeps; wait until it has covered some metres.
-  for (int i = 0; i < 500; ++i) {
-    std::this_thread::sleep_for(2ms);
-    if (clock->elapsed_s() > 4.0) break;
-  }
-  gps->stop();
+  clock->sleep_for(4s);
   auto r = gps->latest();
+  gps->stop();
   ASSERT_TRUE(r.has_value());
   ASSERT_TRUE(r->has_fix());
   const double north_m = (r->lat_deg - cfg.gps.sim.lat_deg) * 111320.0;
   const double east_m =
       (r->lon_deg - cfg.gps.sim.lon_deg) * 111320.0 * std::cos(cfg.gps.sim.lat_deg * M_PI / 180.0);
-  EXPECT_GT(std::hypot(north_m, east_m), 5.0);
-  EXPECT_TRUE(r->fix_time_utc > UtcTime(std::chrono::seconds(1'900'000'000)));
+  // 4 s at 5 m/s along a 40 m circle: a 20 m arc, chord 2 * 40 * sin(0.25).
+  EXPECT_NEAR(std::hypot(north_m, east_m), 80.0 * std::sin(0.25), 0.01);
+  EXPECT_EQ(r->fix_time_utc, utc0 + 4s);
 }
 
 TEST(SimAmbient, DropoutsKeepTheLastGoodReadingAndSayWhy) {
   auto cfg = small_config();
   cfg.ambient.period_ms = 10;
   cfg.ambient.sim.dropout_probability = 0.5;
-  auto amb = make_ambient(cfg, std::make_shared<SystemClock>());
+  auto clock = make_clock(cfg);
+  auto amb = make_ambient(cfg, clock);
   EXPECT_FALSE(amb->latest().has_value());
   amb->start();
   int errors = 0, good = 0, errors_with_old_reading = 0;
   std::optional<AmbientReading> prev;
-  for (int i = 0; i < 200 && (errors < 5 || good < 5); ++i) {
-    std::this_thread::sleep_for(7ms);
+  for (int i = 0; i < 200; ++i) {
+    clock->sleep_for(10ms);  // one read per step
     const auto err = amb->last_error();
     const auto r = amb->latest();
     if (!err.empty()) {
@@ -185,6 +203,7 @@ TEST(SimAmbient, DropoutsKeepTheLastGoodReadingAndSayWhy) {
       if (r && prev && r->read_steady == prev->read_steady) ++errors_with_old_reading;
     } else if (r) {
       ++good;
+      EXPECT_EQ(r->read_steady, clock->now_steady());
       EXPECT_EQ(r->sensor_id, "sim");
       EXPECT_NEAR(*r->temperature_c, cfg.ambient.sim.temperature_c, 0.5);
       EXPECT_NEAR(*r->humidity_pct, cfg.ambient.sim.humidity_pct, 0.5);
@@ -193,8 +212,9 @@ TEST(SimAmbient, DropoutsKeepTheLastGoodReadingAndSayWhy) {
     prev = r;
   }
   amb->stop();
-  EXPECT_GE(errors, 5);
-  EXPECT_GE(good, 5);
+  EXPECT_EQ(errors + good, 200);
+  EXPECT_GE(errors, 50);
+  EXPECT_GE(good, 50);
   EXPECT_GE(errors_with_old_reading, 1);
 }
 
@@ -202,19 +222,16 @@ TEST(SimAmbient, DriftsSlowlyAtTheConfiguredRate) {
   auto cfg = small_config();
   cfg.ambient.period_ms = 1000;
   cfg.ambient.sim.drift_per_min = 0.5;
-  auto clock = std::make_shared<FakeClock>();
+  auto clock = make_clock(cfg);
   const SteadyTime t0 = clock->now_steady();
   auto amb = make_ambient(cfg, clock);
   amb->start();
-  for (int i = 0; i < 500; ++i) {
-    std::this_thread::sleep_for(2ms);
-    if (clock->elapsed_s() > 300) break;
-  }
+  clock->sleep_for(300s);
   amb->stop();
   auto r = amb->latest();
   ASSERT_TRUE(r.has_value());
-  const double minutes = seconds_between(t0, r->read_steady) / 60.0;
-  ASSERT_GT(minutes, 2.0) << "virtual time should have advanced";
+  EXPECT_EQ(r->read_steady, t0 + 300s);
+  const double minutes = 5.0;
   EXPECT_NEAR(*r->temperature_c, cfg.ambient.sim.temperature_c + 0.5 * minutes, 0.02);
   EXPECT_NEAR(*r->humidity_pct, cfg.ambient.sim.humidity_pct - 0.5 * minutes, 0.02);
 }

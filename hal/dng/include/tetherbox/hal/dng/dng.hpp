@@ -40,6 +40,14 @@ struct DngMeta {
 // dcraw, libraw and exiftool.
 Result<std::vector<uint8_t>> encode_dng(const BayerImage& img, const DngMeta& meta);
 
+// A JPEG Exif APP1 segment (marker and length included) with meta's Make, Model,
+// BodySerialNumber, ExposureTime, FNumber, ISO, FocalLength and DateTimeOriginal (+ subsec and
+// offset): what a camera writes into its JPEG, for the frame's own exposure.
+Result<std::vector<uint8_t>> exif_app1_segment(const DngMeta& meta);
+// `jpeg` with `app1` inserted after SOI (after the JFIF APP0 when present).
+Result<std::vector<uint8_t>> insert_app1(std::span<const uint8_t> jpeg,
+                                         std::span<const uint8_t> app1);
+
 // An 8-bit interleaved RGB image (row-major, 3 bytes per pixel).
 struct RgbImage {
   int width = 0, height = 0;

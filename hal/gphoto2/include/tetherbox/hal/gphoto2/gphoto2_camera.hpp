@@ -1,8 +1,9 @@
 #pragma once
 // A tb::hal::Camera on libgphoto2 (2.5.30): one GPContext and one open session per camera,
-// vendor widget aliases, request-bound captures and a recovery ladder (busy → retry with
-// backoff; I/O → retry once; unplug → disconnected, then reconnect() re-finds the body,
-// re-applies its settings and completes the capture the unplug cut short exactly once).
+// vendor widget aliases, request-bound captures and a recovery ladder (busy → one short retry,
+// then Errc::busy: the caller's retry policy governs; I/O → retry once; unplug → disconnected,
+// then reconnect() re-finds the body, re-applies its settings and completes the capture the
+// unplug cut short exactly once).
 //
 // Threading: one thread owns the device. Every call takes the device lock without waiting;
 // a call made while another thread's call is in flight (e.g. a second capture) is refused at
@@ -11,6 +12,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "tetherbox/common/result.hpp"
@@ -23,8 +25,19 @@ struct Options {
   // Called by reconnect() when the camera does not come back by itself (e.g. a GPIO relay
   // that cuts the camera's power for a moment). Empty: no power cycling.
   std::function<Status()> power_cycle;
-  // Busy bodies (writing to card) are retried with backoff for this long, then Errc::busy.
+  // Property writes to a busy body (writing to card) are retried with backoff for this long,
+  // then Errc::busy.
   std::chrono::milliseconds busy_budget{2000};
+  // capture() on a busy body: gp_camera_capture is tried at most this many times, `busy_pause`
+  // apart, then capture() returns Errc::busy at once. One owner of the retry policy: the
+  // session runner, with its per-shot budget; the backend never loops on its own.
+  int busy_attempts = 2;
+  std::chrono::milliseconds busy_pause{50};
+  // Called before each libgphoto2 call that talks to the body ("gp_camera_capture",
+  // "gp_camera_file_get", "gp_camera_wait_for_event", "gp_camera_init", "gp_port_reset",
+  // "detect", ...). Lets tests count calls and act at an exact point of a capture (pull the
+  // cable as the download starts) instead of guessing with timers. Empty: nothing.
+  std::function<void(std::string_view call)> on_gp_call;
   // After a capture, events are drained with waits of this length until one times out (ptp2
   // waits about twice as long when idle).
   std::chrono::milliseconds event_wait{10};

@@ -26,7 +26,11 @@ std::shared_ptr<SimWorld> make_world();
 
 // The sim board's clock: virtual time (sleep_for advances it without waiting), so sim sessions
 // run faster than real time and without wall-clock flakiness. UTC starts at the host's now.
+// Background samplers run each tick at its virtual instant; a sleep never waits on the host.
 std::shared_ptr<Clock> make_clock(const config::Config& cfg);
+// True for a clock made by make_clock (devices idle on the host clock where nothing virtual can
+// happen any more, so an endless wait loop does not spin).
+bool is_virtual_clock(const Clock& clock);
 
 // Every sim device draws its pseudo-random choices from cfg.camera.sim.seed, so one seed fixes
 // the whole board (images, faults, GPS track, ambient dropouts).
@@ -68,6 +72,18 @@ struct RenderRequest {
   bool clip = true;  // false: keep values above 1 (to measure exposure scaling)
 };
 
+// The largest image the sim camera renders (a 100 MP body); beyond it, allocation alone would
+// take gigabytes.
+constexpr int64_t kMaxSimPixels = 100'000'000;
+// JPEG (and TurboJPEG) cannot describe a side longer than this.
+constexpr int kMaxJpegSide = 65500;
+
+// Whether the renderer can draw this config: image size within kMaxSimPixels (and JPEG limits
+// when a JPEG is written), finite subject distance and radius with the camera outside the
+// subject. Errc::invalid naming the setting and the limit otherwise. make_camera's open()
+// returns this error; a Renderer built from such a config renders nothing.
+Status check_renderable(const config::Config& cfg);
+
 // Ray-casts the turntable scene of a config (object, disc, backdrop, lights, lens, sensor size).
 // Building it generates the textures for cfg.camera.sim.seed (shared between renderers).
 class Renderer {
@@ -76,6 +92,7 @@ class Renderer {
   ~Renderer();
   Renderer(const Renderer&) = delete;
   Renderer& operator=(const Renderer&) = delete;
+  // Empty (0x0) when the config is not renderable (see check_renderable).
   LinearImage render(const RenderRequest& req) const;
 
  private:
