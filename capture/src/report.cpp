@@ -122,7 +122,8 @@ json make_report(const std::vector<FrameRecord>& frames, const ReportContext& ct
     }
     if (f.attempts > 1) ++retaken;
     for (const auto& file : f.files) bytes += file.size;
-    per_light[clean_utf8(f.position.light)]++;
+    // "" would read as a preset named nothing; a frame with no preset says so.
+    per_light[f.position.light.empty() ? "(no lighting preset)" : clean_utf8(f.position.light)]++;
     per_ev[f.position.ev_offset]++;
     for (const auto& fault : f.faults)
       faults.push_back({{"frame", clean_utf8(f.name)}, {"fault", clean_utf8(fault)}});

@@ -124,11 +124,19 @@ void add_camera_and_exposure(Writer& w, const FrameRecord& rec, const SidecarCon
   w.text_if("Xmp.tiff.Model", ctx.camera_model);
   w.text_if("Xmp.exifEX.BodySerialNumber", ctx.camera_serial);
   w.text_if("Xmp.exifEX.LensModel", ctx.lens);
-  if (ctx.focal_length_mm > 0)
+  if (ctx.focal_length_mm > 0) {
     w.text_if("Xmp.exif.FocalLength", xmpfmt::rational(ctx.focal_length_mm, 100));
+    // The body does not tell us (a zoom may sit elsewhere): the value is the configured one.
+    w.text(kTb + "FocalLengthSource", "config lens.focal_length_mm");
+  }
 
   // EXIF describes the image as exposed: the camera's report when it has one.
+  // When the camera reported none, the commanded one is written and the sidecar says so:
+  // a reader must not take it for the camera's own report.
   const hal::ExposureSettings& e = rec.reported_valid ? rec.reported : rec.commanded;
+  w.text(kTb + "ExposureSource",
+         rec.reported_valid ? "reported by the camera for this frame"
+                            : "commanded (the camera reported no exposure for this frame)");
   if (e.shutter_s > 0) w.text_if("Xmp.exif.ExposureTime", xmpfmt::exposure_time(e.shutter_s));
   if (e.aperture > 0) w.text_if("Xmp.exif.FNumber", xmpfmt::rational(e.aperture, 100));
   if (e.iso > 0) {

@@ -121,6 +121,8 @@ TEST(Report, NoFixAndNoAmbientAreReasonsNotZeros) {
   EXPECT_EQ(r["ambient"]["humidity_pct"]["not_measured"], "no frame had an ambient reading");
   EXPECT_EQ(r["ambient"]["unavailable_reasons"]["sensor timeout"], 1);
   EXPECT_TRUE(r["camera"]["serial"].is_null());  // unknown, not ""
+  frames[0].position.light.clear();
+  EXPECT_EQ(make_report(frames, ReportContext{})["frames_per_light"]["(no lighting preset)"], 1);
 }
 
 // Strings from YAML and cameras reach the report: a strict dump (as the runner does) must not

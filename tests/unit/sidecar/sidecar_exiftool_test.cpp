@@ -164,6 +164,8 @@ TEST(SidecarExiftool, NorthernEasternFrameReadsBack) {
   EXPECT_EQ(j.at("XMP-exifEX:LensModel"), "AF-S NIKKOR 50mm f/1.8G");
   EXPECT_NEAR(j.at("XMP-exif:ExposureTime").get<double>(), 0.008, 1e-12);
   EXPECT_NEAR(j.at("XMP-exif:FNumber").get<double>(), 5.6, 1e-9);  // reported, not commanded
+  EXPECT_EQ(j.at("XMP-tetherbox:ExposureSource"), "reported by the camera for this frame");
+  EXPECT_EQ(j.at("XMP-tetherbox:FocalLengthSource"), "config lens.focal_length_mm");
   EXPECT_EQ(j.at("XMP-exif:ISO").get<int>(), 200);
   EXPECT_NEAR(j.at("XMP-exif:FocalLength").get<double>(), 50.0, 1e-9);
   EXPECT_EQ(j.at("XMP-dc:Creator"), "A. Photographer");
@@ -397,4 +399,17 @@ TEST(SidecarExiftool, RefusesToDescribeAnotherFramesOriginal) {
   auto s = render_sidecar(base_record(), c);
   ASSERT_FALSE(s.ok());
   EXPECT_NE(s.error().message.find("orbit_00018.dng"), std::string::npos) << s.error().message;
+}
+
+// A camera that reports no exposure: EXIF gets the commanded one, and the sidecar says so.
+TEST(SidecarExiftool, CommandedExposureIsNamedAsSuch) {
+  TempDir dir;
+  FrameRecord r = base_record();
+  r.reported_valid = false;
+  r.exposure_verified = false;
+  const json j = exiftool(dir.path(), "unreported.xmp", make_sidecar(r, base_context()).value());
+  EXPECT_NEAR(j.at("XMP-exif:FNumber").get<double>(), 8.0, 1e-9);
+  EXPECT_EQ(j.at("XMP-tetherbox:ExposureSource"),
+            "commanded (the camera reported no exposure for this frame)");
+  EXPECT_EQ(j.at("XMP-tetherbox:ReportedValid"), false);
 }
