@@ -106,7 +106,8 @@ nlohmann::json nerfstudio_transforms(const std::vector<FrameRecord>& frames,
                        {"azimuth_deg", f.position.azimuth_deg},
                        {"elevation_deg", f.position.elevation_deg},
                        {"light", f.position.light},
-                       {"ev_offset", f.position.ev_offset}};
+                       {"ev_offset", f.position.ev_offset},
+                       {"exposure_verified", f.exposure_verified}};
     list.push_back(std::move(fr));
   }
   j["frames"] = std::move(list);

@@ -23,6 +23,14 @@ std::string safe_name(const std::string& s) {
   return out.empty() ? "_" : out;
 }
 
+// Why a frame is left out, for the README and the JSON.
+std::string excluded_line(const FrameRecord& f) {
+  return fmt::format(
+      "{} (seq {}): the camera reported an exposure that does not match the "
+      "commanded one",
+      f.name, f.seq);
+}
+
 const char* source_name(ImageSource s) {
   switch (s) {
     case ImageSource::jpeg_original:
@@ -77,13 +85,33 @@ std::string readme_no_poses(const std::string& why) {
       why);
 }
 
+struct PresetExport {
+  std::string name;
+  std::string file;  // transforms_<part>.json, or "" when there is one preset
+  size_t frames = 0;
+};
+
 std::string readme(const ExportCamera& cam, const Intrinsics& k, ImageSource source, double ev,
-                   const std::vector<std::pair<std::string, size_t>>& per_preset,
-                   const std::vector<std::string>& left_out) {
+                   const std::vector<PresetExport>& per_preset,
+                   const std::vector<std::string>& left_out, const PoseProvenance& poses,
+                   const std::vector<std::string>& excluded,
+                   const std::vector<std::string>& unverifiable) {
   std::string presets;
   for (size_t i = 0; i < per_preset.size(); ++i)
-    presets += fmt::format("  - {} ({} frames){}\n", per_preset[i].first, per_preset[i].second,
-                           i == 0 ? "  -> transforms.json and colmap/" : "");
+    presets += fmt::format("  - {} ({} frames){}{}\n", per_preset[i].name, per_preset[i].frames,
+                           per_preset[i].file.empty() ? "" : "  -> " + per_preset[i].file,
+                           i == 0 ? ", transforms.json and colmap/" : "");
+  std::string exposure;
+  if (!excluded.empty()) {
+    exposure += "\nLeft out (exposure verification failed; not in transforms*.json nor colmap/):\n";
+    for (const auto& s : excluded) exposure += "  - " + s + "\n";
+  }
+  if (!unverifiable.empty()) {
+    exposure +=
+        "\nIncluded but not verified (the camera reported no exposure for them; flagged\n"
+        "\"exposure_verified\": false in transforms*.json):\n";
+    for (const auto& s : unverifiable) exposure += "  - " + s + "\n";
+  }
   std::string files = "  transforms.json            Nerfstudio, first lighting preset\n";
   if (per_preset.size() > 1)
     files += "  transforms_<preset>.json   Nerfstudio, one per lighting preset\n";
@@ -96,16 +124,23 @@ std::string readme(const ExportCamera& cam, const Intrinsics& k, ImageSource sou
     dropped = "\nLeft out (image size differs from the first exported image, or unreadable):\n";
     for (const auto& s : left_out) dropped += "  - " + s + "\n";
   }
+  const std::string warning =
+      poses.usable ? ""
+                   : "WARNING: THESE POSES DO NOT DESCRIBE THE IMAGES. Every export is flagged\n"
+                     "(\"poses_usable\": false); do not train on them as they are.\n";
   return fmt::format(
       "tetherbox exports\n"
       "=================\n\n"
-      "Camera poses for 3D reconstruction (NeRF, Gaussian splatting, SfM), known exactly from\n"
-      "the turntable rig rather than estimated.\n\n"
+      "Camera poses for 3D reconstruction (NeRF, Gaussian splatting, SfM) from the turntable\n"
+      "rig, not estimated from the images.\n"
+      "Poses: {}\n{}\n"
       "Files\n{}\n"
       "Frames\n"
       "  Only the base exposure of each bracket ({:+.2f} EV) is exported: one image per pose\n"
       "  and lighting. Images: {}.\n"
-      "  Lighting presets:\n{}{}\n"
+      "  A frame whose camera reported an exposure other than the commanded one is left out\n"
+      "  (listed below); one whose camera reported none is kept, flagged as not verified.\n"
+      "  Lighting presets:\n{}{}{}\n"
       "World frame (the subject's own frame, metres)\n"
       "  y up along the turntable axis; origin at the centre of the turntable top; at\n"
       "  azimuth 0 the camera is on +z looking towards -z. The turntable turns the subject by\n"
@@ -121,9 +156,9 @@ std::string readme(const ExportCamera& cam, const Intrinsics& k, ImageSource sou
       "  whole image: {} x {} px, fx {:.3f}, fy {:.3f}, cx {:.1f}, cy {:.1f} (pixel centres at\n"
       "  +0.5), no distortion modelled. A cropped JPEG or a real lens's distortion makes these\n"
       "  a starting point to refine (e.g. COLMAP bundle_adjuster), not ground truth.\n",
-      files, ev, source_name(source), presets, dropped, cam.look_at_height_m, cam.distance_m,
-      cam.focal_length_mm, cam.sensor_width_mm, cam.sensor_height_mm, cam.width, cam.height, k.fx,
-      k.fy, k.cx, k.cy);
+      poses.text, warning, files, ev, source_name(source), presets, dropped, exposure,
+      cam.look_at_height_m, cam.distance_m, cam.focal_length_mm, cam.sensor_width_mm,
+      cam.sensor_height_mm, cam.width, cam.height, k.fx, k.fy, k.cx, k.cy);
 }
 
 uint16_t be16(const unsigned char* p) {
@@ -131,6 +166,56 @@ uint16_t be16(const unsigned char* p) {
 }
 
 }  // namespace
+
+PoseProvenance pose_provenance(const config::Config& cfg) {
+  const std::string& table = cfg.turntable.backend;
+  const std::string& camera = cfg.camera.backend;
+  if (table == "sim" && camera == "sim")
+    return {"sim_rendered",
+            "rendered by the sim camera at exactly these poses (a simulation: exact by "
+            "construction)",
+            true};
+  if (table == "sim")
+    return {"commanded_to_simulated_turntable",
+            fmt::format("commanded to a SIMULATED turntable, not measured: the camera is real "
+                        "({}) and the subject never turned, so every image shows the same view",
+                        camera),
+            false};
+  if (table == "none" || table.empty())
+    return {"no_turntable",
+            "the plan's positions with no turntable to turn the subject: not commanded to any "
+            "device, not measured",
+            false};
+  return {"commanded",
+          fmt::format("commanded to the turntable ({}), not measured: it reports no position, so "
+                      "a slipped or stalled subject is not seen here",
+                      table),
+          true};
+}
+
+std::vector<std::string> preset_file_parts(const std::vector<std::string>& presets) {
+  std::vector<std::string> natural;
+  natural.reserve(presets.size());
+  for (const auto& p : presets) natural.push_back(safe_name(p));
+  // A suffix must not take a name that another preset has as its own.
+  std::set<std::string> taken(natural.begin(), natural.end());
+  std::set<std::string> used;
+  std::vector<std::string> out;
+  for (const auto& n : natural) {
+    std::string name = n;
+    for (int k = 2; used.contains(name); ++k) {
+      name = fmt::format("{}_{}", n, k);
+      if (taken.contains(name) && name != n) name = n;  // skip a preset's own name, try k + 1
+    }
+    used.insert(name);
+    out.push_back(name);
+  }
+  return out;
+}
+
+bool excluded_for_exposure(const FrameRecord& f) {
+  return f.reported_valid && !f.exposure_verified;
+}
 
 Result<std::pair<int, int>> jpeg_size(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);
@@ -189,10 +274,28 @@ Result<ExportSummary> write_exports(Bag& bag, const std::vector<FrameRecord>& fr
     return sum;
   }
 
+  sum.poses = pose_provenance(cfg);
+  if (!sum.poses.usable) spdlog::warn("exports: poses flagged unusable: {}", sum.poses.text);
+
   const double ev = base_ev(frames);
   std::vector<FrameRecord> base;
-  for (const auto& f : frames)
-    if (std::fabs(f.position.ev_offset - ev) <= 1e-6) base.push_back(f);
+  std::vector<std::string> unverifiable;
+  for (const auto& f : frames) {
+    if (std::fabs(f.position.ev_offset - ev) > 1e-6) continue;
+    if (excluded_for_exposure(f)) {
+      sum.excluded.push_back(excluded_line(f));
+      continue;
+    }
+    if (!f.exposure_verified) unverifiable.push_back(fmt::format("{} (seq {})", f.name, f.seq));
+    base.push_back(f);
+  }
+  if (base.empty()) {
+    sum.skipped_reason = "every frame at the base exposure failed exposure verification";
+    std::string why = sum.skipped_reason + ":\n";
+    for (const auto& e : sum.excluded) why += "  - " + e + "\n";
+    TB_TRY(put("README.txt", readme_no_poses(why)));
+    return sum;
+  }
   // One source for every exported image, so one set of intrinsics fits them all.
   auto all_have = [&](ImageSource s) {
     return std::all_of(base.begin(), base.end(),
@@ -231,21 +334,51 @@ Result<ExportSummary> write_exports(Bag& bag, const std::vector<FrameRecord>& fr
 
   const ExportCamera cam = export_camera_from(cfg, width, height);
   const auto presets = presets_in(usable, cfg);
-  std::vector<std::pair<std::string, size_t>> per_preset;
+  const auto parts = preset_file_parts(presets);
+  // Said in every file a tool reads, so the flag travels with the poses.
+  const nlohmann::json excluded_json = sum.excluded;
+  auto annotate = [&](nlohmann::json& j) {
+    j["tetherbox"]["poses"] = sum.poses.text;
+    j["tetherbox"]["pose_source"] = sum.poses.kind;
+    j["tetherbox"]["poses_usable"] = sum.poses.usable;
+    j["tetherbox"]["excluded_frames"] = excluded_json;
+  };
+  std::vector<PresetExport> per_preset;
   for (size_t i = 0; i < presets.size(); ++i) {
-    const auto j = nerfstudio_transforms(usable, cam, presets[i], ev, source);
-    const std::string text = j.dump(2) + "\n";
-    per_preset.emplace_back(presets[i], j["frames"].size());
+    auto j = nerfstudio_transforms(usable, cam, presets[i], ev, source);
+    annotate(j);
+    // Preset names and frame names come from YAML: never let a bad byte throw here.
+    const std::string text = j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+    PresetExport pe{presets[i], "", j["frames"].size()};
     if (i == 0) {
       TB_TRY(put("transforms.json", text));
       sum.frames_exported = j["frames"].size();
     }
-    if (presets.size() > 1) TB_TRY(put("transforms_" + safe_name(presets[i]) + ".json", text));
+    if (presets.size() > 1) {
+      pe.file = "transforms_" + parts[i] + ".json";
+      if (parts[i] != safe_name(presets[i]))
+        spdlog::warn(
+            "exports: preset '{}' written as {}: its file name collides with another "
+            "preset's",
+            presets[i], pe.file);
+      TB_TRY(put(pe.file, text));
+    }
+    per_preset.push_back(std::move(pe));
   }
   TB_TRY(put("colmap/cameras.txt", colmap_cameras_txt(cam)));
-  TB_TRY(put("colmap/images.txt", colmap_images_txt(usable, cam, presets.front(), ev, source)));
+  std::string images = colmap_images_txt(usable, cam, presets.front(), ev, source);
+  // COLMAP skips '#' lines: the provenance rides along without changing the model.
+  images.insert(0, fmt::format("# tetherbox poses: {}\n# tetherbox poses_usable: {}\n{}",
+                               sum.poses.text, sum.poses.usable ? "true" : "false",
+                               sum.excluded.empty()
+                                   ? std::string()
+                                   : fmt::format("# tetherbox excluded (exposure verification "
+                                                 "failed): {} frame(s), listed in README.txt\n",
+                                                 sum.excluded.size())));
+  TB_TRY(put("colmap/images.txt", images));
   TB_TRY(put("colmap/points3D.txt", colmap_points3d_txt()));
-  TB_TRY(put("README.txt", readme(cam, intrinsics(cam), source, ev, per_preset, left_out)));
+  TB_TRY(put("README.txt", readme(cam, intrinsics(cam), source, ev, per_preset, left_out, sum.poses,
+                                  sum.excluded, unverifiable)));
   spdlog::info("exports: {} poses ({} presets, {:+.1f} EV) in data/exports/", sum.frames_exported,
                presets.size(), ev);
   return sum;

@@ -3,8 +3,11 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
 #include <limits>
 #include <map>
+
+#include "text_utf8.hpp"
 
 namespace tb::capture {
 namespace {
@@ -20,21 +23,46 @@ struct Range {
     hi = std::max(hi, v);
     ++n;
   }
-  json to_json() const {
-    if (n == 0) return nullptr;
-    return {{"min", lo}, {"max", hi}, {"count", n}};
-  }
 };
+
+// A range with no sample is not {min: 0, max: 0}: it is said to be unmeasured, and why.
+void put_range(json& into, const char* key, const Range& r, const std::string& why_absent) {
+  if (r.n == 0)
+    into[key] = {{"not_measured", why_absent}};
+  else
+    into[key] = {{"min", r.lo}, {"max", r.hi}, {"count", r.n}};
+}
+
+bool has_image_to_measure(const FrameRecord& f) {
+  for (const auto& file : f.files) {
+    if (file.role == "preview") return true;
+    const auto dot = file.path.find_last_of('.');
+    if (file.role != "original" || dot == std::string::npos) continue;
+    std::string ext = file.path.substr(dot + 1);
+    for (auto& c : ext) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (ext == "jpg" || ext == "jpeg") return true;
+  }
+  return false;
+}
 
 std::string html_escape(const std::string& s) {
   std::string o;
   for (char c : s) {
     switch (c) {
-      case '<': o += "&lt;"; break;
-      case '>': o += "&gt;"; break;
-      case '&': o += "&amp;"; break;
-      case '"': o += "&quot;"; break;
-      default: o += c;
+      case '<':
+        o += "&lt;";
+        break;
+      case '>':
+        o += "&gt;";
+        break;
+      case '&':
+        o += "&amp;";
+        break;
+      case '"':
+        o += "&quot;";
+        break;
+      default:
+        o += c;
     }
   }
   return o;
@@ -43,11 +71,15 @@ std::string html_escape(const std::string& s) {
 }  // namespace
 
 json make_report(const std::vector<FrameRecord>& frames, const ReportContext& ctx) {
+  using text::clean_utf8;
   Range lat, lon, alt, temp, rh, pres, clip_hi, clip_lo, mean;
-  size_t with_fix = 0, with_ambient = 0, verified = 0, retaken = 0;
+  size_t with_fix = 0, with_ambient = 0, verified = 0, retaken = 0, clipped_frames = 0;
+  size_t measured = 0, unmeasured_with_image = 0, not_reported = 0;
   uint64_t bytes = 0;
   std::map<std::string, size_t> per_light;
   std::map<double, size_t> per_ev;
+  std::map<std::string, size_t> no_fix_reasons, no_ambient_reasons;
+  json unverified = json::array();
   json faults = json::array();
   std::optional<UtcTime> first, last;
   for (const auto& f : frames) {
@@ -56,63 +88,157 @@ json make_report(const std::vector<FrameRecord>& frames, const ReportContext& ct
       lat.add(f.gps.lat_deg);
       lon.add(f.gps.lon_deg);
       if (f.gps.alt_msl_m) alt.add(*f.gps.alt_msl_m);
+    } else {
+      no_fix_reasons[clean_utf8(f.gps.reason.empty() ? "no data" : f.gps.reason)]++;
     }
     if (f.ambient.available) {
       ++with_ambient;
       if (f.ambient.temperature_c) temp.add(*f.ambient.temperature_c);
       if (f.ambient.humidity_pct) rh.add(*f.ambient.humidity_pct);
       if (f.ambient.pressure_hpa) pres.add(*f.ambient.pressure_hpa);
+    } else {
+      no_ambient_reasons[clean_utf8(f.ambient.reason.empty() ? "no data" : f.ambient.reason)]++;
     }
-    clip_hi.add(f.histogram.clipped_high);
-    clip_lo.add(f.histogram.clipped_low);
-    mean.add(f.histogram.mean);
-    if (f.exposure_verified) ++verified;
+    // A histogram exists only once the frame's preview was made (from a JPEG): an unmeasured
+    // frame adds nothing, where it used to add 0.0 and make "clipping max 0.0" of a RAW shoot.
+    if (f.histogram.measured) {
+      ++measured;
+      clip_hi.add(f.histogram.clipped_high);
+      clip_lo.add(f.histogram.clipped_low);
+      mean.add(f.histogram.mean);
+      if (f.histogram.clipped_high > 0.01) ++clipped_frames;
+    } else if (has_image_to_measure(f)) {
+      ++unmeasured_with_image;
+    }
+    if (f.exposure_verified) {
+      ++verified;
+    } else {
+      if (!f.reported_valid) ++not_reported;
+      unverified.push_back(
+          {{"frame", clean_utf8(f.name)},
+           {"seq", f.seq},
+           {"why", f.reported_valid ? "the reported exposure did not match the commanded one"
+                                    : "the camera reported no exposure for this frame"}});
+    }
     if (f.attempts > 1) ++retaken;
     for (const auto& file : f.files) bytes += file.size;
-    per_light[f.position.light]++;
+    // "" would read as a preset named nothing; a frame with no preset says so.
+    per_light[f.position.light.empty() ? "(no lighting preset)" : clean_utf8(f.position.light)]++;
     per_ev[f.position.ev_offset]++;
-    for (const auto& fault : f.faults) faults.push_back({{"frame", f.name}, {"fault", fault}});
+    for (const auto& fault : f.faults)
+      faults.push_back({{"frame", clean_utf8(f.name)}, {"fault", clean_utf8(fault)}});
     if (!first || f.trigger_utc < *first) first = f.trigger_utc;
     if (!last || f.trigger_utc > *last) last = f.trigger_utc;
   }
-  for (const auto& s : ctx.session_faults) faults.push_back({{"frame", nullptr}, {"fault", s}});
+  for (const auto& s : ctx.session_faults)
+    faults.push_back({{"frame", nullptr}, {"fault", clean_utf8(s)}});
   json lights = json::object();
   for (auto& [k, v] : per_light) lights[k] = v;
   json evs = json::object();
   for (auto& [k, v] : per_ev) evs[fmt::format("{:+.1f}", k)] = v;
-  size_t clipped_frames = static_cast<size_t>(std::count_if(
-      frames.begin(), frames.end(), [](const FrameRecord& f) { return f.histogram.clipped_high > 0.01; }));
+
+  json gps = {{"frames_with_fix", with_fix}, {"frames_without_fix", frames.size() - with_fix}};
+  put_range(gps, "lat_deg", lat, "no frame had a GPS fix");
+  put_range(gps, "lon_deg", lon, "no frame had a GPS fix");
+  put_range(gps, "alt_msl_m", alt,
+            with_fix ? "no fix carried an altitude" : "no frame had a GPS fix");
+  if (!no_fix_reasons.empty()) gps["no_fix_reasons"] = no_fix_reasons;
+
+  json ambient = {{"frames_with_reading", with_ambient}};
+  const char* no_ambient =
+      with_ambient ? "no reading carried it" : "no frame had an ambient reading";
+  put_range(ambient, "temperature_c", temp, no_ambient);
+  put_range(ambient, "humidity_pct", rh, no_ambient);
+  put_range(ambient, "pressure_hpa", pres, no_ambient);
+  if (!no_ambient_reasons.empty()) ambient["unavailable_reasons"] = no_ambient_reasons;
+
+  json clipping = {{"frames_measured", measured},
+                   {"frames_not_measured", frames.size() - measured}};
+  if (measured < frames.size())
+    clipping["not_measured_reason"] =
+        unmeasured_with_image == 0
+            ? "not measured: no JPEG/preview (clipping is measured on the preview, made from a "
+              "JPEG; a RAW-only session has none)"
+            : fmt::format("not measured: {} frame(s) have a JPEG but no preview was made",
+                          unmeasured_with_image);
+  const char* why_clip = "not measured: no JPEG/preview";
+  put_range(clipping, "clipped_high", clip_hi, why_clip);
+  put_range(clipping, "clipped_low", clip_lo, why_clip);
+  put_range(clipping, "mean_luminance", mean, why_clip);
+  if (measured > 0)
+    clipping["frames_over_1pct_highlights"] = clipped_frames;
+  else
+    clipping["frames_over_1pct_highlights"] = {{"not_measured", why_clip}};
+
+  auto text_or_null = [](const std::string& s) {
+    return s.empty() ? json(nullptr) : json(clean_utf8(s));
+  };
+  auto time_or_null = [](UtcTime t) {
+    return t == UtcTime{} ? json(nullptr) : json(format_utc_iso(t));
+  };
   return {
-      {"session", ctx.session},
-      {"bag", ctx.bag_name},
-      {"camera", {{"model", ctx.camera_model}, {"serial", ctx.camera_serial}, {"backend", ctx.camera_backend}}},
-      {"started_utc", format_utc_iso(ctx.started)},
-      {"ended_utc", format_utc_iso(ctx.ended)},
+      {"session", clean_utf8(ctx.session)},
+      {"bag", clean_utf8(ctx.bag_name)},
+      {"camera",
+       {{"model", text_or_null(ctx.camera_model)},
+        {"serial", text_or_null(ctx.camera_serial)},
+        {"backend", text_or_null(ctx.camera_backend)}}},
+      {"started_utc", time_or_null(ctx.started)},
+      {"ended_utc", time_or_null(ctx.ended)},
       {"first_frame_utc", first ? json(format_utc_iso(*first)) : json(nullptr)},
       {"last_frame_utc", last ? json(format_utc_iso(*last)) : json(nullptr)},
       {"planned", ctx.planned},
       {"frames", frames.size()},
       {"complete", ctx.complete},
-      {"stopped_by", ctx.stopped_by.empty() ? json(nullptr) : json(ctx.stopped_by)},
+      {"stopped_by", text_or_null(ctx.stopped_by)},
       {"bytes", bytes},
-      {"exposure", {{"verified", verified}, {"retaken", retaken}}},
-      {"gps", {{"frames_with_fix", with_fix}, {"lat_deg", lat.to_json()}, {"lon_deg", lon.to_json()},
-               {"alt_msl_m", alt.to_json()}}},
-      {"ambient", {{"frames_with_reading", with_ambient}, {"temperature_c", temp.to_json()},
-                   {"humidity_pct", rh.to_json()}, {"pressure_hpa", pres.to_json()}}},
-      {"clipping", {{"clipped_high", clip_hi.to_json()}, {"clipped_low", clip_lo.to_json()},
-                    {"frames_over_1pct_highlights", clipped_frames}, {"mean_luminance", mean.to_json()}}},
+      {"exposure",
+       {{"verified", verified},
+        {"not_verified", frames.size() - verified},
+        {"not_reported_by_camera", not_reported},
+        {"retaken", retaken},
+        {"unverified_frames", unverified}}},
+      {"gps", gps},
+      {"ambient", ambient},
+      {"clipping", clipping},
       {"frames_per_light", lights},
       {"frames_per_ev", evs},
       {"faults", faults},
   };
 }
 
+namespace {
+
+// A value as a person reads it: an unmeasured one shows its reason ("not measured: no
+// JPEG/preview"), never a number or a bare null that could pass for one.
+std::string readable(const json& v) {
+  if (v.is_string()) return v.get<std::string>();
+  if (v.is_null()) return "none";
+  if (v.is_object()) {
+    if (v.size() == 1 && v.contains("not_measured")) {
+      const std::string why = v.at("not_measured").get<std::string>();
+      return why.rfind("not measured", 0) == 0 ? why : "not measured: " + why;
+    }
+    std::string out;
+    for (const auto& [k, item] : v.items())
+      out += (out.empty() ? "" : "; ") + k + " " + readable(item);
+    return "{" + out + "}";
+  }
+  if (v.is_array()) {
+    std::string out;
+    for (const auto& item : v) out += (out.empty() ? "" : ", ") + readable(item);
+    return "[" + out + "]";
+  }
+  return v.dump();
+}
+
+}  // namespace
+
 std::string report_html(const json& r) {
   std::string rows;
   auto row = [&](const std::string& k, const json& v) {
-    rows += fmt::format("<tr><th>{}</th><td>{}</td></tr>\n", html_escape(k),
-                        html_escape(v.is_string() ? v.get<std::string>() : v.dump()));
+    rows +=
+        fmt::format("<tr><th>{}</th><td>{}</td></tr>\n", html_escape(k), html_escape(readable(v)));
   };
   for (const char* k : {"session", "bag", "camera", "started_utc", "ended_utc", "planned", "frames",
                         "complete", "stopped_by", "bytes", "exposure", "gps", "ambient", "clipping",
@@ -120,9 +246,10 @@ std::string report_html(const json& r) {
     if (r.contains(k)) row(k, r.at(k));
   std::string faults;
   for (const auto& f : r.value("faults", json::array()))
-    faults += fmt::format("<li>{}: {}</li>\n",
-                          html_escape(f.at("frame").is_null() ? "session" : f.at("frame").get<std::string>()),
-                          html_escape(f.at("fault").get<std::string>()));
+    faults += fmt::format(
+        "<li>{}: {}</li>\n",
+        html_escape(f.at("frame").is_null() ? "session" : f.at("frame").get<std::string>()),
+        html_escape(f.at("fault").get<std::string>()));
   return fmt::format(
       "<!doctype html>\n<html><head><meta charset=\"utf-8\"><title>tetherbox report {}</title>"
       "<style>body{{font-family:sans-serif}}th{{text-align:left;padding-right:1em}}"

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 #include <exiv2/exiv2.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <mutex>
@@ -10,6 +11,7 @@
 #include <vector>
 
 #include "sidecar_format.hpp"
+#include "text_utf8.hpp"
 
 namespace tb::capture {
 namespace {
@@ -59,11 +61,15 @@ const char* parser_rc_text(int rc) {
   }
 }
 
+// Every string goes through here: text that is not clean UTF-8 (YAML, a camera's model or
+// serial, a preset name) is repaired before the XMP toolkit sees it, because the toolkit throws
+// on it and the whole sidecar was lost. Each repaired property is remembered so the sidecar
+// and the caller can say so.
 class Writer {
  public:
   explicit Writer(Exiv2::XmpData& d) : d_(d) {}
   void text(const std::string& key, const std::string& v) {
-    Exiv2::XmpTextValue val(v);
+    Exiv2::XmpTextValue val(clean(key, v));
     d_.add(Exiv2::XmpKey(key), &val);
   }
   void text_if(const std::string& key, const std::string& v) {
@@ -71,18 +77,31 @@ class Writer {
   }
   void array(const std::string& key, Exiv2::TypeId type, const std::vector<std::string>& items) {
     Exiv2::XmpArrayValue val(type);
-    for (const auto& i : items) val.read(i);
+    for (const auto& i : items) val.read(clean(key, i));
     d_.add(Exiv2::XmpKey(key), &val);
   }
   void lang_alt(const std::string& key, const std::string& v) {
     Exiv2::LangAltValue val;
-    val.read(v);  // no lang= prefix: becomes x-default
+    // LangAltValue::read takes a leading lang="..." as the language: quote-proof it.
+    val.read("lang=\"x-default\" " + clean(key, v));
     d_.add(Exiv2::XmpKey(key), &val);
   }
   void boolean(const std::string& key, bool b) { text(key, b ? "True" : "False"); }
+  const std::vector<std::string>& repaired() const { return repaired_; }
 
  private:
+  std::string clean(const std::string& key, const std::string& v) {
+    if (text::is_clean_utf8(v)) return v;
+    // "Xmp.dc.creator" -> "dc:creator", as a reader of the sidecar names it.
+    std::string name = key.substr(4);
+    name[name.find('.')] = ':';
+    if (std::find(repaired_.begin(), repaired_.end(), name) == repaired_.end())
+      repaired_.push_back(name);
+    return text::clean_utf8(v);
+  }
+
   Exiv2::XmpData& d_;
+  std::vector<std::string> repaired_;
 };
 
 const std::string kTb = std::string("Xmp.") + kTetherboxXmpPrefix + ".";
@@ -105,18 +124,26 @@ void add_camera_and_exposure(Writer& w, const FrameRecord& rec, const SidecarCon
   w.text_if("Xmp.tiff.Model", ctx.camera_model);
   w.text_if("Xmp.exifEX.BodySerialNumber", ctx.camera_serial);
   w.text_if("Xmp.exifEX.LensModel", ctx.lens);
-  if (ctx.focal_length_mm > 0)
-    w.text("Xmp.exif.FocalLength", xmpfmt::rational(ctx.focal_length_mm, 100));
+  if (ctx.focal_length_mm > 0) {
+    w.text_if("Xmp.exif.FocalLength", xmpfmt::rational(ctx.focal_length_mm, 100));
+    // The body does not tell us (a zoom may sit elsewhere): the value is the configured one.
+    w.text(kTb + "FocalLengthSource", "config lens.focal_length_mm");
+  }
 
   // EXIF describes the image as exposed: the camera's report when it has one.
+  // When the camera reported none, the commanded one is written and the sidecar says so:
+  // a reader must not take it for the camera's own report.
   const hal::ExposureSettings& e = rec.reported_valid ? rec.reported : rec.commanded;
-  if (e.shutter_s > 0) w.text("Xmp.exif.ExposureTime", xmpfmt::exposure_time(e.shutter_s));
-  if (e.aperture > 0) w.text("Xmp.exif.FNumber", xmpfmt::rational(e.aperture, 100));
+  w.text(kTb + "ExposureSource",
+         rec.reported_valid ? "reported by the camera for this frame"
+                            : "commanded (the camera reported no exposure for this frame)");
+  if (e.shutter_s > 0) w.text_if("Xmp.exif.ExposureTime", xmpfmt::exposure_time(e.shutter_s));
+  if (e.aperture > 0) w.text_if("Xmp.exif.FNumber", xmpfmt::rational(e.aperture, 100));
   if (e.iso > 0) {
     w.array("Xmp.exif.ISOSpeedRatings", Exiv2::xmpSeq, {std::to_string(e.iso)});
     w.text("Xmp.exifEX.PhotographicSensitivity", std::to_string(e.iso));
   }
-  w.text("Xmp.exif.ExposureBiasValue", xmpfmt::rational(e.ev_comp, 100));
+  w.text_if("Xmp.exif.ExposureBiasValue", xmpfmt::rational(e.ev_comp, 100));
 
   const std::string when = xmpfmt::xmp_date_ms(rec.trigger_utc);
   w.text("Xmp.exif.DateTimeOriginal", when);
@@ -127,31 +154,49 @@ void add_camera_and_exposure(Writer& w, const FrameRecord& rec, const SidecarCon
   if (!ctx.copyright.empty()) w.lang_alt("Xmp.dc.rights", ctx.copyright);
 }
 
+// "no fix", "stale (12.3 s)", "no gps configured": said once, never "no fix: no fix".
+std::string no_fix_text(const std::string& reason) {
+  if (reason.empty()) return "no fix: no data";
+  if (reason.rfind("no fix", 0) == 0) return reason;
+  return "no fix: " + reason;
+}
+
 void add_gps(Writer& w, const FrameRecord& rec) {
   const GpsRecord& g = rec.gps;
+  w.text_if(kTb + "GpsSource", g.source);
   if (!g.fix) {
-    w.text(kTb + "GpsStatus", "no fix: " + (g.reason.empty() ? std::string("no data") : g.reason));
+    // EXIF GPSStatus V: "measurement void". No position, time or DOP is written.
+    w.text("Xmp.exif.GPSStatus", "V");
+    w.text(kTb + "GpsStatus", no_fix_text(g.reason));
     return;
   }
   w.text(kTb + "GpsStatus", "fix");
   w.text("Xmp.exif.GPSVersionID", "2.3.0.0");
-  w.text("Xmp.exif.GPSLatitude", xmpfmt::gps_coordinate(g.lat_deg, true));
-  w.text("Xmp.exif.GPSLongitude", xmpfmt::gps_coordinate(g.lon_deg, false));
+  w.text("Xmp.exif.GPSStatus", "A");  // measurement active
+  w.text_if("Xmp.exif.GPSLatitude", xmpfmt::gps_coordinate(g.lat_deg, true));
+  w.text_if("Xmp.exif.GPSLongitude", xmpfmt::gps_coordinate(g.lon_deg, false));
   if (g.alt_msl_m) {
     w.text("Xmp.exif.GPSAltitudeRef", *g.alt_msl_m < 0 ? "1" : "0");
-    w.text("Xmp.exif.GPSAltitude", xmpfmt::rational(std::fabs(*g.alt_msl_m), 1000));
+    w.text_if("Xmp.exif.GPSAltitude", xmpfmt::rational(std::fabs(*g.alt_msl_m), 1000));
   }
   // Time of the fix, in UTC with its zone written out (exiv2's EXIF->XMP converter drops it).
   const auto fix_time =
       rec.trigger_utc - std::chrono::duration_cast<UtcTime::duration>(
                             std::chrono::duration<double>(std::max(0.0, g.fix_age_s)));
   w.text("Xmp.exif.GPSTimeStamp", xmpfmt::xmp_date_ms(fix_time));
-  if (g.mode == 2 || g.mode == 3) w.text("Xmp.exif.GPSMeasureMode", std::to_string(g.mode));
-  if (g.hdop) w.text("Xmp.exif.GPSDOP", xmpfmt::rational(*g.hdop, 100));
+  // EXIF 2.3 GPSDOP: "HDOP during two-dimensional measurement, PDOP during three-dimensional".
+  // The DOP written is the one the measure mode names; when that one is unknown, GPSDOP is
+  // left out rather than filled with the other kind. Both stay in the tetherbox namespace.
+  if (g.mode == 2 || g.mode == 3) {
+    w.text("Xmp.exif.GPSMeasureMode", std::to_string(g.mode));
+    const std::optional<double>& dop = g.mode == 3 ? g.pdop : g.hdop;
+    if (dop && std::isfinite(*dop) && *dop >= 0)
+      w.text_if("Xmp.exif.GPSDOP", xmpfmt::rational(*dop, 100));
+  }
   w.text("Xmp.exif.GPSMapDatum", "WGS-84");
-  w.text(kTb + "GpsFixAgeS", xmpfmt::real(g.fix_age_s));
-  if (g.pdop) w.text(kTb + "GpsPdop", xmpfmt::real(*g.pdop));
-  w.text_if(kTb + "GpsSource", g.source);
+  w.text_if(kTb + "GpsFixAgeS", xmpfmt::real(g.fix_age_s));
+  if (g.hdop) w.text_if(kTb + "GpsHdop", xmpfmt::real(*g.hdop));
+  if (g.pdop) w.text_if(kTb + "GpsPdop", xmpfmt::real(*g.pdop));
 }
 
 void add_ambient(Writer& w, const FrameRecord& rec) {
@@ -163,11 +208,12 @@ void add_ambient(Writer& w, const FrameRecord& rec) {
     return;
   }
   // CIPA Exif 2.31: Temperature in degC (signed), Humidity in %, Pressure in hPa.
-  if (a.temperature_c) w.text("Xmp.exifEX.Temperature", xmpfmt::rational(*a.temperature_c, 1000));
-  if (a.humidity_pct) w.text("Xmp.exifEX.Humidity", xmpfmt::rational(*a.humidity_pct, 1000));
-  if (a.pressure_hpa) w.text("Xmp.exifEX.Pressure", xmpfmt::rational(*a.pressure_hpa, 1000));
+  if (a.temperature_c)
+    w.text_if("Xmp.exifEX.Temperature", xmpfmt::rational(*a.temperature_c, 1000));
+  if (a.humidity_pct) w.text_if("Xmp.exifEX.Humidity", xmpfmt::rational(*a.humidity_pct, 1000));
+  if (a.pressure_hpa) w.text_if("Xmp.exifEX.Pressure", xmpfmt::rational(*a.pressure_hpa, 1000));
   w.text_if(kTb + "AmbientSensor", a.sensor_id);
-  w.text(kTb + "AmbientAgeS", xmpfmt::real(a.reading_age_s));
+  w.text_if(kTb + "AmbientAgeS", xmpfmt::real(a.reading_age_s));
 }
 
 void add_sequence(Writer& w, const FrameRecord& rec, const SidecarContext& ctx) {
@@ -177,22 +223,25 @@ void add_sequence(Writer& w, const FrameRecord& rec, const SidecarContext& ctx) 
   w.text_if(kTb + "Session", ctx.session);
   w.text(kTb + "Ring", std::to_string(rec.position.ring));
   w.text(kTb + "IndexInRing", std::to_string(rec.position.index_in_ring));
-  w.text(kTb + "Azimuth", xmpfmt::real(rec.position.azimuth_deg));
-  w.text(kTb + "Elevation", xmpfmt::real(rec.position.elevation_deg));
+  w.text_if(kTb + "Azimuth", xmpfmt::real(rec.position.azimuth_deg));
+  w.text_if(kTb + "Elevation", xmpfmt::real(rec.position.elevation_deg));
   w.text_if(kTb + "LightPreset", rec.position.light);
   w.text(kTb + "BracketStep", std::to_string(rec.position.bracket_step));
-  w.text(kTb + "EvOffset", xmpfmt::real(rec.position.ev_offset));
+  w.text_if(kTb + "EvOffset", xmpfmt::real(rec.position.ev_offset));
 
-  w.text(kTb + "CommandedShutter", xmpfmt::exposure_time(rec.commanded.shutter_s));
-  w.text(kTb + "CommandedAperture", xmpfmt::rational(rec.commanded.aperture, 100));
-  w.text(kTb + "CommandedIso", std::to_string(rec.commanded.iso));
+  // 0 is how a record says "not commanded" (e.g. auto ISO): left out, not written as 0.
+  if (rec.commanded.shutter_s > 0)
+    w.text_if(kTb + "CommandedShutter", xmpfmt::exposure_time(rec.commanded.shutter_s));
+  if (rec.commanded.aperture > 0)
+    w.text_if(kTb + "CommandedAperture", xmpfmt::rational(rec.commanded.aperture, 100));
+  if (rec.commanded.iso > 0) w.text(kTb + "CommandedIso", std::to_string(rec.commanded.iso));
   w.boolean(kTb + "ReportedValid", rec.reported_valid);
   w.boolean(kTb + "ExposureVerified", rec.exposure_verified);
   w.text(kTb + "Attempts", std::to_string(rec.attempts));
   w.text(kTb + "TriggerUtc", format_utc_iso(rec.trigger_utc));
-  w.text(kTb + "TriggerUncertaintyS", xmpfmt::real(rec.trigger_uncertainty_s));
+  w.text_if(kTb + "TriggerUncertaintyS", xmpfmt::real(rec.trigger_uncertainty_s));
   if (rec.camera_clock_offset_s)
-    w.text(kTb + "CameraClockOffsetS", xmpfmt::real(*rec.camera_clock_offset_s));
+    w.text_if(kTb + "CameraClockOffsetS", xmpfmt::real(*rec.camera_clock_offset_s));
 
   // Pairing: this sidecar names its original; a RAW+JPEG frame lists every original so a
   // reader holding either file finds its sibling.
@@ -211,11 +260,10 @@ void add_sequence(Writer& w, const FrameRecord& rec, const SidecarContext& ctx) 
   // Measured on the preview, which is made after the frame is durable: an unmeasured
   // histogram is left out rather than written as zeros that look like a black frame.
   if (rec.histogram.measured) {
-    w.text(kTb + "ClippedHigh", xmpfmt::real(rec.histogram.clipped_high));
-    w.text(kTb + "ClippedLow", xmpfmt::real(rec.histogram.clipped_low));
-    w.text(kTb + "MeanLuminance", xmpfmt::real(rec.histogram.mean));
+    w.text_if(kTb + "ClippedHigh", xmpfmt::real(rec.histogram.clipped_high));
+    w.text_if(kTb + "ClippedLow", xmpfmt::real(rec.histogram.clipped_low));
+    w.text_if(kTb + "MeanLuminance", xmpfmt::real(rec.histogram.mean));
   }
-  w.array(kTb + "Faults", Exiv2::xmpBag, rec.faults);
 }
 
 Result<std::string> encode_packet(const Exiv2::XmpData& data) {
@@ -226,15 +274,68 @@ Result<std::string> encode_packet(const Exiv2::XmpData& data) {
     rc = Exiv2::XmpParser::encode(packet, data, Exiv2::XmpParser::omitPacketWrapper);
   }
   if (rc != 0) return make_error(Errc::internal, "XMP encode failed: {}", parser_rc_text(rc));
-  // A stand-alone .xmp file: an XML declaration and no <?xpacket?> wrapper, as exiv2 and
-  // darktable write sidecars.
-  return "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n" + packet;
+  // A stand-alone .xmp file that starts at <x:xmpmeta>: no XML declaration, because exiftool
+  // refuses a file that starts with one as the source of "-xmp<=NAME.xmp" (it reads it as
+  // plain XML, not as an XMP packet), and no <?xpacket?> wrapper (a sidecar has no padding).
+  return packet;
+}
+
+Result<Exiv2::XmpData> decode_packet(const std::string& packet) {
+  Exiv2::XmpData data;
+  int rc = 0;
+  {
+    std::lock_guard lk(g_toolkit_mutex);
+    rc = Exiv2::XmpParser::decode(data, packet);
+  }
+  if (rc != 0 || (data.empty() && !packet.empty()))
+    return make_error(Errc::invalid, "not a readable XMP packet ({})",
+                      rc != 0 ? parser_rc_text(rc) : "no properties found");
+  return data;
+}
+
+std::string value_of(const Exiv2::XmpData& data, const std::string& key) {
+  auto it = data.findKey(Exiv2::XmpKey(key));
+  return it == data.end() ? std::string("(absent)") : it->toString();
+}
+
+// The sidecar is read back and must name the record it was made from: a sidecar that names
+// another frame (a name collision, a record mixed up between threads) is an error here rather
+// than a file that quietly describes the wrong image.
+Status check_binding(const std::string& packet, const FrameRecord& rec,
+                     const std::string& original) {
+  auto data = decode_packet(packet);
+  if (!data)
+    return make_error(Errc::internal, "the sidecar just written is {}", data.error().message);
+  const std::pair<const char*, std::string> expected[] = {
+      {"RequestId", std::to_string(rec.request_id)},
+      {"Seq", std::to_string(rec.seq)},
+      {"Name", text::clean_utf8(rec.name)},
+      {"OriginalFile", text::clean_utf8(original)}};
+  for (const auto& [field, want] : expected) {
+    if (want.empty()) continue;
+    const std::string got = value_of(*data, kTb + field);
+    if (got != want)
+      return make_error(
+          Errc::internal,
+          "sidecar of frame {} (request {}) reads back tetherbox:{} '{}', expected '{}'", rec.seq,
+          rec.request_id, field, got, want);
+  }
+  return ok_status();
 }
 
 }  // namespace
 
-Result<std::string> make_sidecar(const FrameRecord& rec, const SidecarContext& ctx) {
+Result<Sidecar> render_sidecar(const FrameRecord& rec, const SidecarContext& ctx) {
   TB_TRY(ensure_xmp_ready());
+  // The original this sidecar describes must be one of the record's own originals.
+  std::vector<std::string> originals;
+  for (const auto& f : rec.files)
+    if (f.role == "original") originals.push_back(basename_of(f.path));
+  if (!ctx.original_file.empty() && !originals.empty() &&
+      std::find(originals.begin(), originals.end(), ctx.original_file) == originals.end())
+    return make_error(Errc::invalid,
+                      "sidecar of frame {} would describe '{}', which is not one of its originals",
+                      rec.seq, ctx.original_file);
   try {
     Exiv2::XmpData data;
     Writer w(data);
@@ -242,27 +343,42 @@ Result<std::string> make_sidecar(const FrameRecord& rec, const SidecarContext& c
     add_gps(w, rec);
     add_ambient(w, rec);
     add_sequence(w, rec, ctx);
-    return encode_packet(data);
+    Sidecar out;
+    for (const auto& key : w.repaired())
+      out.repairs.push_back(
+          fmt::format("sidecar: {} was not valid UTF-8 text; bad bytes replaced with U+FFFD", key));
+    std::vector<std::string> faults = rec.faults;
+    faults.insert(faults.end(), out.repairs.begin(), out.repairs.end());
+    w.array(kTb + "Faults", Exiv2::xmpBag, faults);
+    auto packet = encode_packet(data);
+    if (!packet) return packet.error();
+    out.packet = std::move(*packet);
+    const std::string original = !ctx.original_file.empty()
+                                     ? ctx.original_file
+                                     : (originals.empty() ? std::string() : originals.front());
+    TB_TRY(check_binding(out.packet, rec, original));
+    for (const auto& r : out.repairs) spdlog::warn("frame {}: {}", rec.seq, r);
+    return out;
   } catch (const Exiv2::AnyError& e) {
     return make_error(Errc::internal, "building the XMP sidecar for frame {} failed: {}", rec.seq,
                       e.what());
   }
 }
 
+Result<std::string> make_sidecar(const FrameRecord& rec, const SidecarContext& ctx) {
+  auto s = render_sidecar(rec, ctx);
+  if (!s) return s.error();
+  return std::move(s->packet);
+}
+
 Result<std::string> strip_gps(const std::string& xmp_packet) {
   TB_TRY(ensure_xmp_ready());
   try {
-    Exiv2::XmpData data;
-    int rc = 0;
-    {
-      std::lock_guard lk(g_toolkit_mutex);
-      rc = Exiv2::XmpParser::decode(data, xmp_packet);
-    }
-    if (rc != 0 || (data.empty() && !xmp_packet.empty()))
-      return make_error(Errc::invalid,
-                        "cannot strip GPS: the sidecar is not a readable XMP packet"
-                        " ({})",
-                        rc != 0 ? parser_rc_text(rc) : "no properties found");
+    auto decoded = decode_packet(xmp_packet);
+    if (!decoded)
+      return make_error(Errc::invalid, "cannot strip GPS: the sidecar is {}",
+                        decoded.error().message);
+    Exiv2::XmpData& data = *decoded;
     const std::string tb_gps = kTb + "Gps";
     size_t removed = 0;
     for (auto it = data.begin(); it != data.end();) {

@@ -1,6 +1,8 @@
 #pragma once
 // Text forms the XMP sidecar needs that exiv2 does not produce for us: EXIF rationals,
 // XMP GPS coordinates and dates with subseconds and an explicit zone. Private to capture/src.
+// A value that has no text form (NaN, infinity, a latitude past 90) gives "": the writer
+// leaves such a property out rather than write "0/1" or "nan" that would read as measured.
 #include <string>
 
 #include "tetherbox/common/time_utc.hpp"
@@ -9,6 +11,7 @@ namespace tb::capture::xmpfmt {
 
 // "1/125" for a shutter speed that is a whole fraction of a second, else the closest
 // fraction with a denominator <= max_den ("56/10" style values come out reduced: "28/5").
+// Defined for every double: |v| >= 2^53 prints whole ("-9223372036854775808/1").
 std::string rational(double v, long max_den = 10000);
 // Exposure time: "1/125", "1/3", "13/10", "30/1" (photographers' reciprocal form when < 1 s).
 std::string exposure_time(double seconds);

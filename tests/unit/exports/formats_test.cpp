@@ -25,6 +25,7 @@ FrameRecord frame(uint64_t seq, double az, double el, const std::string& light, 
   f.position.elevation_deg = el;
   f.position.light = light;
   f.position.ev_offset = ev;
+  f.exposure_verified = true;
   f.files.push_back({"original", "data/frames/" + f.name + ".dng", "DSC.NEF", 10, ""});
   if (jpeg) f.files.push_back({"original", "data/frames/" + f.name + ".jpg", "DSC.JPG", 10, ""});
   f.files.push_back({"sidecar", "data/frames/" + f.name + ".xmp", "", 10, ""});
@@ -291,6 +292,127 @@ TEST_F(BagExports, ButtonsSessionGetsOnlyAReadme) {
   EXPECT_NE(r->skipped_reason.find("buttons"), std::string::npos);
   EXPECT_EQ(r->written, std::vector<std::string>{"exports/README.txt"});
   EXPECT_FALSE(bag_->has("exports/transforms.json"));
+}
+
+TEST(Formats, PresetFilePartsAreDistinctAndDeterministic) {
+  EXPECT_EQ(preset_file_parts({"a.b", "a_b"}), (std::vector<std::string>{"a_b", "a_b_2"}));
+  EXPECT_EQ(preset_file_parts({"a_b", "a.b"}), (std::vector<std::string>{"a_b", "a_b_2"}));
+  // A suffix never takes another preset's own name.
+  EXPECT_EQ(preset_file_parts({"a.b", "a b", "a_b_2"}),
+            (std::vector<std::string>{"a_b", "a_b_3", "a_b_2"}));
+  EXPECT_EQ(preset_file_parts({"key", "fill"}), (std::vector<std::string>{"key", "fill"}));
+  EXPECT_EQ(preset_file_parts({"", "."}), (std::vector<std::string>{"_", "__2"}));
+}
+
+// Issue 8 item 12: two presets "a.b" and "a_b" wrote one export file (the second replaced the
+// first). Each preset now has its own file, with its own frames.
+TEST_F(BagExports, PresetsWhoseSafeNamesCollideGetTheirOwnFiles) {
+  config::Config cfg;
+  cfg.lighting.presets = {{"a.b", {}, 0}, {"a_b", {}, 0}};
+  std::vector<FrameRecord> fs;
+  uint64_t seq = 0;
+  for (int i = 0; i < 3; ++i)
+    for (const char* light : {"a.b", "a_b"}) fs.push_back(frame(seq++, i * 120.0, 0, light, 0));
+  for (const auto& f : fs) put_images(f, 32, 32);
+  auto r = write_exports(*bag_, fs, cfg);
+  ASSERT_TRUE(r) << r.error().message;
+  ASSERT_TRUE(bag_->has("exports/transforms_a_b.json"));
+  ASSERT_TRUE(bag_->has("exports/transforms_a_b_2.json"));
+  const auto first = nlohmann::json::parse(read("exports/transforms_a_b.json"));
+  const auto second = nlohmann::json::parse(read("exports/transforms_a_b_2.json"));
+  EXPECT_EQ(first["tetherbox"]["light"], "a.b");
+  EXPECT_EQ(second["tetherbox"]["light"], "a_b");
+  ASSERT_EQ(second["frames"].size(), 3u);
+  for (const auto& f : second["frames"]) EXPECT_EQ(f["tetherbox"]["light"], "a_b");
+  EXPECT_NE(read("exports/README.txt").find("a_b (3 frames)  -> transforms_a_b_2.json"),
+            std::string::npos)
+      << read("exports/README.txt");
+}
+
+// Issue 8 item 10: frames that failed exposure verification went into transforms.json and the
+// COLMAP model unflagged. A reported mismatch is left out and listed; a frame whose exposure
+// the camera did not report stays in, flagged.
+TEST_F(BagExports, FramesThatFailedExposureVerificationAreLeftOutAndListed) {
+  config::Config cfg;
+  std::vector<FrameRecord> fs;
+  for (int i = 0; i < 4; ++i) fs.push_back(frame(i, i * 90.0, 0, "key", 0));
+  fs[1].exposure_verified = false;  // camera reported another exposure
+  fs[2].exposure_verified = false;
+  fs[2].reported_valid = false;  // camera reported nothing: cannot be verified
+  for (const auto& f : fs) put_images(f, 32, 32);
+  auto r = write_exports(*bag_, fs, cfg);
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r->frames_exported, 3u);
+  ASSERT_EQ(r->excluded.size(), 1u);
+  EXPECT_NE(r->excluded[0].find("s_1"), std::string::npos);
+  const auto j = nlohmann::json::parse(read("exports/transforms.json"));
+  ASSERT_EQ(j["frames"].size(), 3u);
+  for (const auto& f : j["frames"]) {
+    EXPECT_NE(f["tetherbox"]["name"], "s_1");
+    EXPECT_EQ(f["tetherbox"]["exposure_verified"], f["tetherbox"]["name"] != "s_2");
+  }
+  EXPECT_EQ(j["tetherbox"]["excluded_frames"].size(), 1u);
+  const std::string images = read("exports/colmap/images.txt");
+  EXPECT_EQ(images.find("frames/s_1.jpg"), std::string::npos);
+  EXPECT_NE(images.find("frames/s_2.jpg"), std::string::npos);
+  EXPECT_NE(images.find("Number of images: 3"), std::string::npos);
+  const std::string readme = read("exports/README.txt");
+  EXPECT_NE(readme.find("Left out (exposure verification failed"), std::string::npos) << readme;
+  EXPECT_NE(readme.find("Included but not verified"), std::string::npos) << readme;
+}
+
+TEST_F(BagExports, EveryFrameFailedVerificationGivesAReadmeOnly) {
+  config::Config cfg;
+  std::vector<FrameRecord> fs = {frame(0, 0, 0, "key", 0)};
+  fs[0].exposure_verified = false;
+  put_images(fs[0], 32, 32);
+  auto r = write_exports(*bag_, fs, cfg);
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_FALSE(bag_->has("exports/transforms.json"));
+  EXPECT_NE(read("exports/README.txt").find("s_0 (seq 0)"), std::string::npos);
+}
+
+// Issue 8 item 10: a real camera with the sim turntable exported "exact" poses of a subject
+// that never turned. Every export now says where its poses come from, and flags these.
+TEST_F(BagExports, RealCameraWithTheSimTurntableIsFlagged) {
+  config::Config cfg;
+  cfg.camera.backend = "gphoto2";
+  cfg.turntable.backend = "sim";
+  std::vector<FrameRecord> fs;
+  for (int i = 0; i < 2; ++i) fs.push_back(frame(i, i * 180.0, 0, "key", 0));
+  for (const auto& f : fs) put_images(f, 32, 32);
+  auto r = write_exports(*bag_, fs, cfg);
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_FALSE(r->poses.usable);
+  const auto j = nlohmann::json::parse(read("exports/transforms.json"));
+  EXPECT_EQ(j["tetherbox"]["poses_usable"], false);
+  EXPECT_EQ(j["tetherbox"]["pose_source"], "commanded_to_simulated_turntable");
+  EXPECT_NE(j["tetherbox"]["poses"].get<std::string>().find("SIMULATED turntable, not measured"),
+            std::string::npos);
+  EXPECT_NE(read("exports/colmap/images.txt").find("# tetherbox poses_usable: false"),
+            std::string::npos);
+  const std::string readme = read("exports/README.txt");
+  EXPECT_NE(readme.find("WARNING: THESE POSES DO NOT DESCRIBE THE IMAGES"), std::string::npos);
+  EXPECT_EQ(readme.find("exactly"), std::string::npos) << readme;
+}
+
+TEST(Formats, PoseProvenanceNamesTheDevices) {
+  config::Config cfg;
+  cfg.camera.backend = "sim";
+  cfg.turntable.backend = "sim";
+  EXPECT_EQ(pose_provenance(cfg).kind, "sim_rendered");
+  EXPECT_TRUE(pose_provenance(cfg).usable);
+  cfg.camera.backend = "libcamera";
+  EXPECT_EQ(pose_provenance(cfg).kind, "commanded_to_simulated_turntable");
+  EXPECT_FALSE(pose_provenance(cfg).usable);
+  cfg.turntable.backend = "none";
+  EXPECT_EQ(pose_provenance(cfg).kind, "no_turntable");
+  EXPECT_FALSE(pose_provenance(cfg).usable);
+  cfg.turntable.backend = "gcode";
+  const auto p = pose_provenance(cfg);
+  EXPECT_EQ(p.kind, "commanded");
+  EXPECT_TRUE(p.usable);
+  EXPECT_NE(p.text.find("commanded to the turntable (gcode), not measured"), std::string::npos);
 }
 
 }  // namespace

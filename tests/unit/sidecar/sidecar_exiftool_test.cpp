@@ -119,9 +119,10 @@ json exiftool(const fs::path& dir, const std::string& name, const std::string& p
   return j[0];
 }
 
+// Any GPS tag that carries a measurement (GPSStatus "V" says there is none).
 bool has_gps_tag(const json& j) {
   for (const auto& [k, v] : j.items())
-    if (k.find(":GPS") != std::string::npos) return true;
+    if (k.find(":GPS") != std::string::npos && k != "XMP-exif:GPSStatus") return true;
   return false;
 }
 
@@ -140,7 +141,11 @@ TEST(SidecarExiftool, NorthernEasternFrameReadsBack) {
   EXPECT_NEAR(j.at("XMP-exif:GPSAltitude").get<double>(), 35.5, 1e-9);
   EXPECT_EQ(j.at("XMP-exif:GPSAltitudeRef").get<int>(), 0);
   EXPECT_EQ(j.at("XMP-exif:GPSMeasureMode").get<int>(), 3);
-  EXPECT_NEAR(j.at("XMP-exif:GPSDOP").get<double>(), 0.9, 1e-9);
+  // 3D fix: GPSDOP is the PDOP (EXIF 2.3); the HDOP stays in the tetherbox namespace.
+  EXPECT_NEAR(j.at("XMP-exif:GPSDOP").get<double>(), 1.6, 1e-9);
+  EXPECT_NEAR(j.at("XMP-tetherbox:GpsHdop").get<double>(), 0.9, 1e-9);
+  EXPECT_NEAR(j.at("XMP-tetherbox:GpsPdop").get<double>(), 1.6, 1e-9);
+  EXPECT_EQ(j.at("XMP-exif:GPSStatus"), "A");
   EXPECT_EQ(j.at("XMP-exif:GPSMapDatum"), "WGS-84");
   EXPECT_EQ(j.at("XMP-exif:GPSVersionID"), "2.3.0.0");
   // Fix time = trigger - fix age, with its zone.
@@ -159,6 +164,8 @@ TEST(SidecarExiftool, NorthernEasternFrameReadsBack) {
   EXPECT_EQ(j.at("XMP-exifEX:LensModel"), "AF-S NIKKOR 50mm f/1.8G");
   EXPECT_NEAR(j.at("XMP-exif:ExposureTime").get<double>(), 0.008, 1e-12);
   EXPECT_NEAR(j.at("XMP-exif:FNumber").get<double>(), 5.6, 1e-9);  // reported, not commanded
+  EXPECT_EQ(j.at("XMP-tetherbox:ExposureSource"), "reported by the camera for this frame");
+  EXPECT_EQ(j.at("XMP-tetherbox:FocalLengthSource"), "config lens.focal_length_mm");
   EXPECT_EQ(j.at("XMP-exif:ISO").get<int>(), 200);
   EXPECT_NEAR(j.at("XMP-exif:FocalLength").get<double>(), 50.0, 1e-9);
   EXPECT_EQ(j.at("XMP-dc:Creator"), "A. Photographer");
@@ -230,6 +237,7 @@ TEST(SidecarExiftool, NoFixAndNoAmbientAreExplicit) {
   const json j = exiftool(dir.path(), "nofix.xmp", make_sidecar(r, c).value());
   SCOPED_TRACE(j.dump(2));
   EXPECT_FALSE(has_gps_tag(j));
+  EXPECT_EQ(j.at("XMP-exif:GPSStatus"), "V");  // measurement void
   EXPECT_EQ(j.at("XMP-tetherbox:GpsStatus"), "no fix: stale (12.3 s)");
   EXPECT_EQ(j.at("XMP-tetherbox:AmbientStatus"), "unavailable: sensor timeout");
   EXPECT_FALSE(j.contains("XMP-exifEX:AmbientTemperature"));
@@ -253,6 +261,7 @@ TEST(SidecarExiftool, StripGpsKeepsTimeAndSequence) {
   const json j = exiftool(dir.path(), "after.xmp", *stripped);
   SCOPED_TRACE(j.dump(2));
   EXPECT_FALSE(has_gps_tag(j));
+  EXPECT_FALSE(j.contains("XMP-exif:GPSStatus"));
   EXPECT_FALSE(j.contains("XMP-tetherbox:GpsSource"));
   EXPECT_EQ(j.at("XMP-tetherbox:GpsStatus"), "stripped");
   EXPECT_EQ(j.at("XMP-exif:DateTimeOriginal"), "2026:11:25 16:35:52.123+00:00");
@@ -282,4 +291,125 @@ TEST(SidecarExiftool, ConcurrentWritersProduceIdenticalPackets) {
     });
   for (auto& th : threads) th.join();
   EXPECT_EQ(mismatches.load(), 0);
+}
+
+TEST(SidecarExiftool, NoFixReasonIsSaidOnce) {
+  TempDir dir;
+  FrameRecord r = base_record();
+  r.gps = {};
+  r.gps.reason = "no fix";  // what the GPS sampler reports for mode 0/1
+  r.gps.source = "gpsd";
+  const json j = exiftool(dir.path(), "nofix.xmp", make_sidecar(r, base_context()).value());
+  SCOPED_TRACE(j.dump(2));
+  EXPECT_EQ(j.at("XMP-exif:GPSStatus"), "V");
+  EXPECT_EQ(j.at("XMP-tetherbox:GpsStatus"), "no fix");
+  EXPECT_EQ(j.at("XMP-tetherbox:GpsSource"), "gpsd");
+  r.gps.reason.clear();
+  const json k = exiftool(dir.path(), "nodata.xmp", make_sidecar(r, base_context()).value());
+  EXPECT_EQ(k.at("XMP-tetherbox:GpsStatus"), "no fix: no data");
+}
+
+TEST(SidecarExiftool, GpsDopIsTheOneTheMeasureModeNames) {
+  TempDir dir;
+  FrameRecord r = base_record();
+  r.gps.pdop.reset();  // a 3D fix whose PDOP is unknown: HDOP must not pose as PDOP
+  json j = exiftool(dir.path(), "3d_hdop_only.xmp", make_sidecar(r, base_context()).value());
+  EXPECT_EQ(j.at("XMP-exif:GPSMeasureMode").get<int>(), 3);
+  EXPECT_FALSE(j.contains("XMP-exif:GPSDOP")) << j.dump(2);
+  EXPECT_NEAR(j.at("XMP-tetherbox:GpsHdop").get<double>(), 0.9, 1e-9);
+  EXPECT_FALSE(j.contains("XMP-tetherbox:GpsPdop"));
+
+  r = base_record();
+  r.gps.mode = 2;  // 2D: the HDOP
+  j = exiftool(dir.path(), "2d.xmp", make_sidecar(r, base_context()).value());
+  EXPECT_NEAR(j.at("XMP-exif:GPSDOP").get<double>(), 0.9, 1e-9) << j.dump(2);
+
+  r.gps.mode = 0;  // a fix whose mode is unknown: no mode, so no DOP of either kind in exif:
+  j = exiftool(dir.path(), "nomode.xmp", make_sidecar(r, base_context()).value());
+  EXPECT_FALSE(j.contains("XMP-exif:GPSMeasureMode")) << j.dump(2);
+  EXPECT_FALSE(j.contains("XMP-exif:GPSDOP")) << j.dump(2);
+  EXPECT_EQ(j.at("XMP-exif:GPSStatus"), "A");
+}
+
+// Issue 8 item 6: invalid UTF-8 in metadata.creator (or any string from YAML or a camera) made
+// the XMP toolkit throw and every sidecar was dropped. Now each is repaired and said.
+TEST(SidecarExiftool, InvalidUtf8IsRepairedAndReportedNeverDropsTheSidecar) {
+  TempDir dir;
+  FrameRecord r = base_record();
+  r.position.light = "key\xC3";             // truncated sequence
+  r.gps.source = "gps\x01";                 // a C0 control: XML cannot carry it
+  r.ambient.sensor_id = "bme\xED\xA0\x80";  // an encoded surrogate
+  r.faults = {"camera said \xFF"};
+  r.files[0].camera_name = "DSC\xC0\xAF.DNG";  // overlong '/'
+  SidecarContext c = base_context();
+  c.creator = "Jos\xE9 Photographer";  // Latin-1 é
+  c.copyright = "lang=\"de\" (c) \xA9";
+  c.camera_model = "Nikon \xFE";
+  c.camera_serial = "30\x80";
+  c.lens = "50mm \xF5";
+  c.session = "orbit \xF8";
+  auto s = render_sidecar(r, c);
+  ASSERT_TRUE(s.ok()) << s.error().message;
+  // One repair line per property (the record's own faults are repaired, not listed again).
+  EXPECT_EQ(s->repairs.size(), 10u) << json(s->repairs).dump(2);
+  const json j = exiftool(dir.path(), "bad_utf8.xmp", s->packet);
+  SCOPED_TRACE(j.dump(2));
+  EXPECT_EQ(j.at("XMP-dc:Creator"), "Jos\uFFFD Photographer");
+  EXPECT_EQ(j.at("XMP-dc:Rights"), "lang=\"de\" (c) \uFFFD");
+  EXPECT_EQ(j.at("XMP-tiff:Model"), "Nikon \uFFFD");
+  EXPECT_EQ(j.at("XMP-exifEX:SerialNumber"), "30\uFFFD");
+  EXPECT_EQ(j.at("XMP-exifEX:LensModel"), "50mm \uFFFD");
+  EXPECT_EQ(j.at("XMP-tetherbox:Session"), "orbit \uFFFD");
+  EXPECT_EQ(j.at("XMP-tetherbox:LightPreset"), "key\uFFFD");
+  EXPECT_EQ(j.at("XMP-tetherbox:GpsSource"), "gps\uFFFD");
+  EXPECT_EQ(j.at("XMP-tetherbox:AmbientSensor"), "bme\uFFFD\uFFFD\uFFFD");
+  EXPECT_EQ(j.at("XMP-tetherbox:CameraFileName"), "DSC\uFFFD\uFFFD.DNG");
+  const auto faults = j.at("XMP-tetherbox:Faults");
+  ASSERT_EQ(faults.size(), 11u);  // the record's one fault + 10 repairs
+  EXPECT_EQ(faults[0], "camera said \uFFFD");
+  bool creator_said = false;
+  for (const auto& f : faults)
+    creator_said = creator_said || f.get<std::string>().find("dc:creator") != std::string::npos;
+  EXPECT_TRUE(creator_said) << faults.dump(2);
+  EXPECT_EQ(j.at("XMP-tetherbox:Seq").get<int>(), 17);
+}
+
+TEST(SidecarExiftool, CleanTextIsNotReportedAsRepaired) {
+  auto s = render_sidecar(base_record(), base_context());
+  ASSERT_TRUE(s.ok()) << s.error().message;
+  EXPECT_TRUE(s->repairs.empty());
+  SidecarContext c = base_context();
+  c.creator = "Zoë Ångström 写真 📷\ttab";
+  s = render_sidecar(base_record(), c);
+  ASSERT_TRUE(s.ok()) << s.error().message;
+  EXPECT_TRUE(s->repairs.empty()) << json(s->repairs).dump();
+}
+
+// exiftool "-xmp<=NAME.xmp" refuses a file that starts with an XML declaration.
+TEST(SidecarExiftool, PacketStartsAtXmpmeta) {
+  const auto p = make_sidecar(base_record(), base_context()).value();
+  EXPECT_EQ(p.rfind("<x:xmpmeta", 0), 0u) << p.substr(0, 80);
+}
+
+// A sidecar names the record it was made from: asked to describe another frame's original,
+// the writer refuses instead of binding this record to that file.
+TEST(SidecarExiftool, RefusesToDescribeAnotherFramesOriginal) {
+  SidecarContext c = base_context();
+  c.original_file = "orbit_00018.dng";
+  auto s = render_sidecar(base_record(), c);
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.error().message.find("orbit_00018.dng"), std::string::npos) << s.error().message;
+}
+
+// A camera that reports no exposure: EXIF gets the commanded one, and the sidecar says so.
+TEST(SidecarExiftool, CommandedExposureIsNamedAsSuch) {
+  TempDir dir;
+  FrameRecord r = base_record();
+  r.reported_valid = false;
+  r.exposure_verified = false;
+  const json j = exiftool(dir.path(), "unreported.xmp", make_sidecar(r, base_context()).value());
+  EXPECT_NEAR(j.at("XMP-exif:FNumber").get<double>(), 8.0, 1e-9);
+  EXPECT_EQ(j.at("XMP-tetherbox:ExposureSource"),
+            "commanded (the camera reported no exposure for this frame)");
+  EXPECT_EQ(j.at("XMP-tetherbox:ReportedValid"), false);
 }

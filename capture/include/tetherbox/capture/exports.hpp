@@ -1,6 +1,8 @@
 #pragma once
-// Camera poses for 3D reconstruction, known exactly from the rig: Nerfstudio transforms.json and
-// a COLMAP text model under data/exports/.
+// Camera poses for 3D reconstruction, from the rig: Nerfstudio transforms.json and a COLMAP text
+// model under data/exports/. Every export says where its poses come from (PoseProvenance):
+// commanded to a turntable is not measured, and a simulated turntable in front of a real
+// camera turned nothing.
 //
 // World frame (the OBJECT frame, fixed to the subject): y up along the turntable axis, origin
 // at the centre of the turntable top, and at azimuth 0 the camera sits on +z looking towards -z
@@ -84,10 +86,34 @@ std::string colmap_points3d_txt();
 // Width and height from a JPEG's SOF marker, reading only the headers.
 Result<std::pair<int, int>> jpeg_size(const fs::path& path);
 
+// Where the poses come from, said in every export (transforms*.json "tetherbox.poses", a
+// comment in colmap/images.txt, the README): a real camera in front of the sim turntable
+// shot a subject that never turned, and its "poses" are only what was commanded.
+struct PoseProvenance {
+  std::string kind;     // sim_rendered | commanded | commanded_to_simulated_turntable |
+                        // no_turntable
+  std::string text;     // one sentence for a person
+  bool usable = false;  // false: the images were not taken at these poses (flagged)
+};
+PoseProvenance pose_provenance(const config::Config& cfg);
+
+// File-name part of each preset's transforms_<part>.json, in the order given: the preset's
+// name made file-system safe ([A-Za-z0-9_-]); presets whose safe names collide ("a.b" and
+// "a_b") get "_2", "_3", ... in that order, never a name another preset has. Deterministic.
+std::vector<std::string> preset_file_parts(const std::vector<std::string>& presets);
+
+// Frames left out of the pose exports: the camera reported an exposure for them that did not
+// match the commanded one (exposure_verified false with reported_valid true) — their
+// brightness is not the set's. Frames whose exposure the camera did not report cannot be
+// verified: they stay in, flagged "exposure_verified": false, and the README lists them.
+bool excluded_for_exposure(const FrameRecord& f);
+
 struct ExportSummary {
-  std::vector<std::string> written;  // paths under data/ ("exports/transforms.json", ...)
-  size_t frames_exported = 0;        // frames in transforms.json
-  std::string skipped_reason;        // why no poses were written (not an orbit session, ...)
+  std::vector<std::string> written;   // paths under data/ ("exports/transforms.json", ...)
+  size_t frames_exported = 0;         // frames in transforms.json
+  std::string skipped_reason;         // why no poses were written (not an orbit session, ...)
+  std::vector<std::string> excluded;  // "name: why" of frames left out (exposure mismatch)
+  PoseProvenance poses;
 };
 
 // Writes data/exports/{transforms.json, transforms_<preset>.json, colmap/*.txt, README.txt}

@@ -3,6 +3,7 @@
 // subseconds, GPS in exif: (or an explicit no-fix), exifEX Temperature/Humidity/Pressure,
 // and the sequence position in the tetherbox namespace.
 #include <string>
+#include <vector>
 
 #include "tetherbox/capture/record.hpp"
 #include "tetherbox/common/result.hpp"
@@ -23,7 +24,21 @@ struct SidecarContext {
   std::string original_file;  // file name of the original this sidecar describes
 };
 
-// Returns the XMP packet text (UTF-8). Thread-safe (registers the namespace once).
+struct Sidecar {
+  std::string packet;  // the .xmp file's text: starts at <x:xmpmeta>, UTF-8
+  // Text that was not clean UTF-8 and was repaired (U+FFFD) on its way into the sidecar, one
+  // line per property ("sidecar: dc:creator was not valid UTF-8 text; ..."). The sidecar's
+  // tetherbox:Faults already lists them; the caller adds them to the frame record's faults.
+  std::vector<std::string> repairs;
+};
+
+// Renders the sidecar of one frame. Never fails because of the text it is given (bad UTF-8 is
+// repaired and reported in `repairs`); an error means the XMP toolkit itself failed or the
+// packet does not read back bound to `rec` (RequestId, Seq, Name, OriginalFile), and the frame
+// has no sidecar: callers must treat it as a failed frame, not a fault to note.
+// Thread-safe (registers the namespace once).
+Result<Sidecar> render_sidecar(const FrameRecord& rec, const SidecarContext& ctx);
+// render_sidecar's packet alone.
 Result<std::string> make_sidecar(const FrameRecord& rec, const SidecarContext& ctx);
 // The same packet with every GPS tag removed (time kept): used on delivery for privacy.
 Result<std::string> strip_gps(const std::string& xmp_packet);
