@@ -304,7 +304,8 @@ Result<Config> load_text(const std::string& text, const std::string& name,
   // A box config is a few kB; parsing megabytes of YAML (a million bracket steps) would only
   // take long to reach the same refusal.
   if (text.size() > kMaxConfigBytes) {
-    return make_error(Errc::invalid, "{}: the config is larger than {} bytes; expected a YAML file of a few kB",
+    return make_error(Errc::invalid,
+                      "{}: the config is larger than {} bytes; expected a YAML file of a few kB",
                       name, kMaxConfigBytes);
   }
   Reader r(name);
@@ -408,7 +409,9 @@ Result<Config> load_string_impl(const std::string& yaml_text, const std::string&
 
 }  // namespace
 
-Result<Config> load_file(const std::string& path) { return load_file_impl(path, {}); }
+Result<Config> load_file(const std::string& path) {
+  return load_file_impl(path, {});
+}
 Result<Config> load_file(const std::string& path, const LoadOptions& opts) {
   return load_file_impl(path, opts);
 }
