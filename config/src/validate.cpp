@@ -83,7 +83,7 @@ class Checker {
 // exhaust memory further down (the sim renders width x height, timeouts become sleeps, ...).
 constexpr long long kMaxSimSide = 16384;
 constexpr long long kMaxSimPixels = 100'000'000;
-constexpr size_t kMaxListItems = 10000;
+constexpr size_t kMaxListItems = 1000;
 constexpr long long kMaxCaptureIndex = 10'000'000;
 constexpr long long kMaxMs = 600'000;           // 10 minutes: any longer wait is a typo
 constexpr size_t kMaxNamed = 64;                // lights, presets, buttons, rings, brackets

@@ -31,6 +31,41 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr size_t kMaxConfigBytes = 1 << 20;
+constexpr int kMaxFlowDepth = 32;
+
+// yaml-cpp parses flow collections recursively: "[[[[..." a few thousand deep overflows the
+// stack. No config nests more than a handful of levels, so deeper text is refused first.
+// Quotes and comments are skipped so brackets inside text do not count.
+std::optional<std::pair<int, int>> too_deep(const std::string& text) {
+  int depth = 0, line = 0, col = 0;
+  char quote = 0;
+  bool comment = false;
+  for (size_t i = 0; i < text.size(); ++i, ++col) {
+    const char c = text[i];
+    if (c == '\n') {
+      ++line;
+      col = -1;
+      comment = false;
+      quote = 0;  // an apostrophe in plain text must not hide the lines after it
+      continue;
+    }
+    if (comment) continue;
+    if (quote) {
+      if (c == quote) quote = 0;
+      continue;
+    }
+    if (c == '"' || c == '\'') {
+      quote = c;
+    } else if (c == '#' && (i == 0 || std::isspace(static_cast<unsigned char>(text[i - 1])))) {
+      comment = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > kMaxFlowDepth) return std::make_pair(line, col);
+    } else if ((c == ']' || c == '}') && depth > 0) {
+      --depth;
+    }
+  }
+  return std::nullopt;
+}
 
 struct Located {
   int line = -1;  // 0-based as yaml-cpp gives it; -1: not located
@@ -216,7 +251,7 @@ void read(Reader& r, const YAML::Node& n, const std::string& path, std::vector<T
     return;
   }
   // No list in the schema needs more; reading a million entries would only slow the error.
-  constexpr size_t kMaxListEntries = 10000;
+  constexpr size_t kMaxListEntries = 1000;
   if (n.size() > kMaxListEntries) {
     r.error(n.Mark(), path,
             fmt::format("has {} entries; expected at most {}", n.size(), kMaxListEntries));
@@ -310,6 +345,13 @@ Result<Config> load_text(const std::string& text, const std::string& name,
   }
   Reader r(name);
   Config cfg;
+  if (auto at = too_deep(text)) {
+    r.errors.push_back({at->first, at->second,
+                        fmt::format("nested more than {} levels deep; expected a config of maps "
+                                    "and lists a few levels deep",
+                                    kMaxFlowDepth)});
+    return Error{Errc::invalid, r.format(r.errors.front())};
+  }
   try {
     const YAML::Node root = YAML::Load(text);
     if (!root.IsNull() && !root.IsMap()) {
