@@ -15,7 +15,6 @@ CC_BIN=$(command -v clang || command -v clang-14)
 cmake -S "$ROOT" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Debug \
   -DCMAKE_C_COMPILER="$CC_BIN" -DCMAKE_CXX_COMPILER="$CXX_BIN" \
   -DTETHERBOX_SANITIZE=ON -DTETHERBOX_BENCH=OFF \
-  -DTETHERBOX_GPHOTO2=OFF -DTETHERBOX_LIBCAMERA=OFF -DTETHERBOX_GPSD=OFF -DTETHERBOX_GPIOD=OFF \
   -DCMAKE_CXX_FLAGS="-fsanitize=fuzzer-no-link" >"$BUILD.configure.log" 2>&1 \
   || { cat "$BUILD.configure.log"; exit 1; }
 cmake --build "$BUILD" --target fuzz_config -j2

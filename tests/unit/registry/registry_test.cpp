@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <map>
 #include <set>
 
@@ -135,6 +136,33 @@ TEST(Registry, PreflightMarksSimulatedDevices) {
   EXPECT_TRUE(sim["turntable"]);
   EXPECT_FALSE(sim["buttons"]);
   EXPECT_FALSE(sim["gps"]);
+}
+
+// The shipped examples load and pass preflight against this build's registry, as `tetherbox
+// plan` runs them (a real-camera example only where its backend is built).
+TEST(Registry, ExamplesPlanWithThisBuild) {
+  int n = 0;
+  for (const auto& e : std::filesystem::directory_iterator(TB_CONFIG_EXAMPLES)) {
+    if (e.path().extension() != ".yaml") continue;
+    ++n;
+    capture::Preflight pf;
+    config::LoadOptions opts;
+    opts.built = &backend_table();
+    opts.more_checks = [&](const config::Config& c) {
+      return capture::preflight_issues(c, &backend_table(), &pf);
+    };
+    auto cfg = config::load_file(e.path().string(), opts);
+    const auto* cam =
+        cfg.ok() ? nullptr : config::find_backend(backend_table(), "camera", "gphoto2");
+    if (!cfg.ok() && cam && !cam->built) {
+      EXPECT_THAT(cfg.error().message, HasSubstr("is not built")) << e.path();
+      continue;
+    }
+    ASSERT_TRUE(cfg.ok()) << e.path() << ": " << cfg.error().message;
+    EXPECT_GT(pf.names_checked, 0u) << e.path();
+    EXPECT_EQ(pf.devices.size(), 6u) << e.path();
+  }
+  EXPECT_GE(n, 4);
 }
 
 }  // namespace
