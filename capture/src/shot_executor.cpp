@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <chrono>
 #include <cmath>
 
 #include "tetherbox/capture/exposure.hpp"
@@ -108,7 +110,12 @@ Status ShotExecutor::reconnect(ShotRetry& retry, uint64_t seq, uint64_t req, Tak
 Result<TakenShot> ShotExecutor::take(uint64_t seq, const hal::ExposureSettings& commanded) {
   TB_TRY(set_exposure(commanded));
   TakenShot out;
-  ShotRetry retry(*s_.clock, s_.limits, seq);
+  // A long exposure must not eat the budget of the retries around it.
+  RetryLimits limits = s_.limits;
+  const auto exposure_time = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::duration<double>(std::clamp(commanded.shutter_s * 4, 0.0, 3600.0)));
+  limits.max_time = std::max(limits.max_time, exposure_time);
+  ShotRetry retry(*s_.clock, limits, seq);
   int mismatches = 0;
   uint64_t req = next_request_id_();
   for (;;) {
