@@ -88,21 +88,19 @@ Status ShotExecutor::reconnect(ShotRetry& retry, uint64_t seq, uint64_t req, Tak
     s_.clock->sleep_for(d.wait);
     auto st = s_.camera->reconnect();
     if (!st.ok()) {
-      fault(retry, fmt::format("reconnect attempt {} failed: {}", retry.reconnects(),
-                               st.error().message),
+      fault(retry,
+            fmt::format("reconnect attempt {} failed: {}", retry.reconnects(), st.error().message),
             seq, req, out);
       continue;
     }
     current_.reset();
     auto se = set_exposure(target_);
     if (!se.ok()) {
-      fault(retry, "exposure not re-applied after reconnect: " + se.error().message, seq, req,
-            out);
+      fault(retry, "exposure not re-applied after reconnect: " + se.error().message, seq, req, out);
       continue;
     }
     retry.reconnected();
-    fault(retry, fmt::format("camera reconnected (attempt {})", retry.reconnects()), seq, req,
-          out);
+    fault(retry, fmt::format("camera reconnected (attempt {})", retry.reconnects()), seq, req, out);
     return {};
   }
 }
@@ -131,9 +129,9 @@ Result<TakenShot> ShotExecutor::take(uint64_t seq, const hal::ExposureSettings& 
         return d.reason;
       }
       fault(retry,
-            e.code == Errc::busy ? "camera busy: " + e.message
-                                 : fmt::format("capture failed ({}): {}", errc_name(e.code),
-                                               e.message),
+            e.code == Errc::busy
+                ? "camera busy: " + e.message
+                : fmt::format("capture failed ({}): {}", errc_name(e.code), e.message),
             seq, req, out);
       if (d.action == RetryAction::retry) {
         s_.clock->sleep_for(d.wait);
@@ -144,8 +142,8 @@ Result<TakenShot> ShotExecutor::take(uint64_t seq, const hal::ExposureSettings& 
     }
     hal::CaptureResult cap = std::move(*res);
     if (cap.request_id != req)
-      return make_error(Errc::internal, "frame {}: camera answered request {} for request {}",
-                        seq, cap.request_id, req);
+      return make_error(Errc::internal, "frame {}: camera answered request {} for request {}", seq,
+                        cap.request_id, req);
     auto rep = reported_exposure(cap);
     FrameRecord& r = out.record;
     r.reported_source = rep.source;

@@ -23,7 +23,9 @@ struct Fixture {
   }
 };
 
-hal::ExposureSettings commanded() { return hal::ExposureSettings{1.0 / 125, 8.0, 100, 0}; }
+hal::ExposureSettings commanded() {
+  return hal::ExposureSettings{1.0 / 125, 8.0, 100, 0};
+}
 
 TEST(ShotExecutor, ACameraBusyForeverEndsInABoundedResumableStop) {
   Fixture f;
@@ -58,7 +60,8 @@ TEST(ShotExecutor, ACameraThatNeverComesBackStopsAfterTheReconnectBudget) {
 
 TEST(ShotExecutor, BusyThenAFrameKeepsTheRequestAndCountsAttempts) {
   Fixture f;
-  f.cam.script = {{Error{Errc::busy, "b"}, {}, true}, {Error{Errc::busy, "b"}, {}, true},
+  f.cam.script = {{Error{Errc::busy, "b"}, {}, true},
+                  {Error{Errc::busy, "b"}, {}, true},
                   {std::nullopt, commanded(), true}};
   auto ex = f.make();
   auto r = ex.take(0, commanded());
@@ -141,7 +144,8 @@ TEST(ShotExecutor, GpsAndAmbientAreSampledAtTheTriggerNotAfterTheDownload) {
   s.gps = &gps;
   s.ambient = &amb;
   uint64_t req = 1;
-  ShotExecutor ex(s, {}, [] { return false; }, [&] { return req++; });
+  ShotExecutor ex(
+      s, {}, [] { return false; }, [&] { return req++; });
   auto r = ex.take(0, commanded());
   ASSERT_TRUE(r.ok());
   // The frame came from the second capture() call; the readings were taken just before it.
