@@ -206,7 +206,7 @@ class SimCamera final : public Camera {
       if (!bytes.ok())
         return make_error(Errc::io, "sim camera: writing the JPEG failed: {}",
                           bytes.error().message);
-      auto app1 = dng::exif_app1_segment(meta);
+      auto app1 = dng::exif_app1_segment(meta, img.width, img.height);
       if (!app1.ok())
         return make_error(Errc::io, "sim camera: writing the JPEG's Exif failed: {}",
                           app1.error().message);
