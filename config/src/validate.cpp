@@ -413,6 +413,10 @@ void check_session(Checker& c, const Config& cfg) {
 // Every string of the config, wherever it sits: text from YAML goes into directory names,
 // JSON and XMP, where a stray byte is fatal or silently drops a sidecar.
 void check_strings(Checker& c, const std::string& path, const std::string& v) {
+  // File paths are bytes to Linux, and they are resolved against the config's own folder, which
+  // may be any byte string: a Latin-1 folder name must not make a config unusable. What is
+  // written from them (journal, session.yaml) replaces invalid bytes instead.
+  if (path == "storage.root" || path.rfind("metadata.releases", 0) == 0) return;
   if (const size_t at = first_invalid_utf8(v); at != std::string_view::npos)
     c.add(path, fmt::format("is not valid UTF-8 at byte {}; expected UTF-8 text", at));
 }

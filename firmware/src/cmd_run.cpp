@@ -7,9 +7,11 @@
 #include <mutex>
 
 #include "commands.hpp"
+#include "tetherbox/capture/preflight.hpp"
 #include "tetherbox/capture/runner.hpp"
 #include "tetherbox/common/console.hpp"
 #include "tetherbox/config/load.hpp"
+#include "tetherbox/firmware/backends.hpp"
 #include "tetherbox/firmware/wiring.hpp"
 
 namespace tb::cli {
@@ -64,7 +66,13 @@ int report(const RunArgs& a, const capture::RunSummary& sum) {
 }
 
 int run(const RunArgs& a) {
-  auto cfg = config::load_file(a.config);
+  // The same load as `tetherbox plan`: backends this build can make, and the preflight
+  // (names, caps, releases, rig) placed at the key's file:line:col. Run refuses what plan refuses.
+  const auto& built = firmware::backend_table();
+  config::LoadOptions lo;
+  lo.built = &built;
+  lo.more_checks = [&](const config::Config& c) { return capture::preflight_issues(c, &built); };
+  auto cfg = config::load_file(a.config, lo);
   if (!cfg) {
     console::err(fmt::format("error: {}\n", cfg.error().message));
     return 2;
