@@ -25,6 +25,8 @@ TB_CONFIG_RECORD(Camera);
 TB_CONFIG_RECORD(Lens);
 TB_CONFIG_RECORD(Ring);
 TB_CONFIG_RECORD(Orbit);
+TB_CONFIG_RECORD(GcodeTurntable);
+TB_CONFIG_RECORD(StepdirTurntable);
 TB_CONFIG_RECORD(Turntable);
 TB_CONFIG_RECORD(Light);
 TB_CONFIG_RECORD(LightingPreset);
@@ -121,6 +123,35 @@ void for_each_field(Turntable& x, F&& f) {
   f("speed_deg_s", x.speed_deg_s);
   f("settle_ms", x.settle_ms);
   f("step_deg", x.step_deg);
+  f("gcode", x.gcode);
+  f("stepdir", x.stepdir);
+}
+
+template <class F>
+void for_each_field(GcodeTurntable& x, F&& f) {
+  f("port", x.port);
+  f("baud", x.baud);
+  f("dialect", x.dialect);
+  f("axis", x.axis);
+  f("units_per_rev", x.units_per_rev);
+  f("gear_ratio", x.gear_ratio);
+  f("feed", x.feed);
+  f("timeout_ms", x.timeout_ms);
+  f("home_on_start", x.home_on_start);
+}
+
+template <class F>
+void for_each_field(StepdirTurntable& x, F&& f) {
+  f("chip", x.chip);
+  f("step_line", x.step_line);
+  f("dir_line", x.dir_line);
+  f("enable_line", x.enable_line);
+  f("home_line", x.home_line);
+  f("steps_per_rev", x.steps_per_rev);
+  f("microsteps", x.microsteps);
+  f("gear_ratio", x.gear_ratio);
+  f("max_speed_deg_s", x.max_speed_deg_s);
+  f("accel_deg_s2", x.accel_deg_s2);
 }
 
 template <class F>

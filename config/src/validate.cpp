@@ -161,6 +161,45 @@ void check_camera(Checker& c, const Camera& cam) {
                 " ms");
 }
 
+// Ranges hold whichever backend is chosen (a snapshot stays loadable); the port and the lines
+// are required only when their backend is.
+void check_gcode_turntable(Checker& c, const GcodeTurntable& g, bool chosen) {
+  const std::string p = "turntable.gcode";
+  if (chosen) c.non_empty(p + ".port", g.port, "the controller's serial device, e.g. /dev/ttyUSB0");
+  std::vector<std::string> bauds = {"9600",   "19200",  "38400",  "57600", "115200",
+                                    "230400", "460800", "500000", "921600"};
+  c.one_of(p + ".baud", std::to_string(g.baud), bauds);
+  c.one_of(p + ".dialect", g.dialect, {"grbl", "marlin"});
+  c.one_of(p + ".axis", g.axis, {"X", "Y", "Z", "A", "B", "C", "E"});
+  c.in_range(p + ".units_per_rev", g.units_per_rev, 0.001, 1e6, " axis units");
+  c.in_range(p + ".gear_ratio", g.gear_ratio, 0.01, 1000, "");
+  c.in_range(p + ".feed", g.feed, 0.001, 1e6, " axis units per minute");
+  c.int_range(p + ".timeout_ms", g.timeout_ms, 50, kMaxMs, " ms");
+}
+
+void check_stepdir_turntable(Checker& c, const StepdirTurntable& s, bool chosen) {
+  const std::string p = "turntable.stepdir";
+  if (chosen) {
+    c.non_empty(p + ".chip", s.chip, "a gpiod chip name such as gpiochip0");
+    if (s.step_line < 0)
+      c.add(p + ".step_line",
+            fmt::format("{} is not a line offset; expected 0 or more", s.step_line));
+    if (s.dir_line < 0)
+      c.add(p + ".dir_line",
+            fmt::format("{} is not a line offset; expected 0 or more", s.dir_line));
+  }
+  c.int_range(p + ".step_line", s.step_line, -1, 1023);
+  c.int_range(p + ".dir_line", s.dir_line, -1, 1023);
+  c.int_range(p + ".enable_line", s.enable_line, -1, 1023, " (-1: none)");
+  c.int_range(p + ".home_line", s.home_line, -1, 1023, " (-1: none)");
+  c.int_range(p + ".steps_per_rev", s.steps_per_rev, 1, 100000, " full steps");
+  c.one_of(p + ".microsteps", std::to_string(s.microsteps),
+           {"1", "2", "4", "8", "16", "32", "64", "128", "256"});
+  c.in_range(p + ".gear_ratio", s.gear_ratio, 0.01, 1000, "");
+  c.in_range(p + ".max_speed_deg_s", s.max_speed_deg_s, 0.1, 720, " degrees per second");
+  c.in_range(p + ".accel_deg_s2", s.accel_deg_s2, 0.1, 10000, " degrees per second squared");
+}
+
 void check_orbit(Checker& c, const Config& cfg) {
   const auto& lens = cfg.lens;
   c.in_range("lens.focal_length_mm", lens.focal_length_mm, 1, 2000, " mm");
@@ -210,7 +249,7 @@ void check_orbit(Checker& c, const Config& cfg) {
   }
 
   const auto& t = cfg.turntable;
-  c.one_of("turntable.backend", t.backend, {"sim", "none"});
+  c.one_of("turntable.backend", t.backend, {"sim", "gcode", "stepdir", "none"});
   c.in_range("turntable.speed_deg_s", t.speed_deg_s, 0.1, 3600, " degrees per second");
   if (t.settle_ms < 0) {
     c.add("turntable.settle_ms",
@@ -219,6 +258,8 @@ void check_orbit(Checker& c, const Config& cfg) {
     c.int_range("turntable.settle_ms", t.settle_ms, 0, kMaxMs, " ms");
   }
   c.in_range("turntable.step_deg", t.step_deg, 0.001, 10, " degrees");
+  check_gcode_turntable(c, t.gcode, t.backend == "gcode");
+  check_stepdir_turntable(c, t.stepdir, t.backend == "stepdir");
 }
 
 void check_lighting(Checker& c, const Lighting& l) {

@@ -9,6 +9,9 @@
 #ifdef TB_HAVE_LIBCAMERA
 #include "tetherbox/hal/libcamera/libcamera_camera.hpp"
 #endif
+#ifdef TB_HAVE_TURNTABLE
+#include "tetherbox/hal/turntable/from_config.hpp"
+#endif
 
 namespace tb::firmware {
 namespace detail {
@@ -62,6 +65,26 @@ std::vector<Backend> make_registry() {
                  c.devices.turntable = hal::sim::make_turntable(c.world, c.cfg, c.devices.clock);
                  return ok_status();
                }});
+#ifdef TB_HAVE_TURNTABLE
+  r.push_back({row("turntable", "gcode", true, false), [](Ctx& c) -> Status {
+                 auto t = hal::turntable::make_gcode_turntable(c.cfg);
+                 if (!t) return t.error();
+                 c.devices.turntable = std::move(*t);
+                 return ok_status();
+               }});
+#else
+  r.push_back({row("turntable", "gcode", false, false, kNotImplemented), {}});
+#endif
+#ifdef TB_HAVE_TURNTABLE_GPIOD
+  r.push_back({row("turntable", "stepdir", true, false), [](Ctx& c) -> Status {
+                 auto t = hal::turntable::make_stepdir_turntable(c.cfg);
+                 if (!t) return t.error();
+                 c.devices.turntable = std::move(*t);
+                 return ok_status();
+               }});
+#else
+  r.push_back({row("turntable", "stepdir", false, false, kNoLibrary), {}});
+#endif
   r.push_back({row("turntable", "none", true, false), {}});
 
   r.push_back({row("lighting", "sim", true, true), [](Ctx& c) {

@@ -86,11 +86,42 @@ struct Orbit {
   bool operator==(const Orbit&) const = default;
 };
 
+// A serial G-code controller (OpenScan-style board running GRBL or Marlin).
+struct GcodeTurntable {
+  std::string port;               // /dev/ttyUSB0, /dev/serial/by-id/...
+  int baud = 115200;
+  std::string dialect = "grbl";   // grbl ($H, G4 P0) | marlin (G28, M400)
+  std::string axis = "X";         // the axis letter the turntable motor is wired to
+  double units_per_rev = 360.0;   // axis units per motor revolution, as the firmware counts them
+  double gear_ratio = 1.0;        // motor revolutions per turntable revolution
+  double feed = 3600.0;           // axis units per minute (turntable.speed_deg_s is the sim's)
+  int timeout_ms = 2000;          // no reply within this (plus the move's own time): a fault
+  bool home_on_start = false;     // run the homing cycle at session start; else start is 0
+  bool operator==(const GcodeTurntable&) const = default;
+};
+
+// A stepper through a step/dir/enable driver on gpiod lines.
+struct StepdirTurntable {
+  std::string chip;               // gpiochip0, /dev/gpiochip4 or a label such as pinctrl-rp1
+  int step_line = -1;
+  int dir_line = -1;
+  int enable_line = -1;           // -1: the driver is always enabled
+  int home_line = -1;             // -1: no homing switch (the start position is 0)
+  int steps_per_rev = 200;        // full steps per motor revolution
+  int microsteps = 16;
+  double gear_ratio = 1.0;        // motor revolutions per turntable revolution
+  double max_speed_deg_s = 30.0;  // turntable degrees per second at cruise
+  double accel_deg_s2 = 60.0;
+  bool operator==(const StepdirTurntable&) const = default;
+};
+
 struct Turntable {
-  std::string backend = "sim";  // sim | none | (later: serial drivers)
+  std::string backend = "sim";  // sim | gcode | stepdir | none
   double speed_deg_s = 60.0;
   int settle_ms = 200;
   double step_deg = 0.1;        // mechanical resolution
+  GcodeTurntable gcode;
+  StepdirTurntable stepdir;
   bool operator==(const Turntable&) const = default;
 };
 
