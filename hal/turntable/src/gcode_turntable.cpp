@@ -234,6 +234,10 @@ Result<std::unique_ptr<Turntable>> make_gcode_turntable(const GcodeOptions& opt)
     return make_error(Errc::invalid,
                       "gcode turntable on {}: units_per_rev, gear_ratio and feed must be > 0",
                       opt.port);
+  if (opt.port.empty())
+    return make_error(Errc::invalid,
+                      "gcode turntable: no serial port configured; set turntable.gcode.port "
+                      "(e.g. /dev/ttyUSB0)");
   auto port = SerialPort::open(opt.port, opt.baud);
   if (!port) return port.error();
   auto t = std::make_unique<GcodeTurntable>(opt, std::move(*port));

@@ -48,7 +48,29 @@ Config everything_changed() {
              .coverage_deg = 180,
              .start_azimuth_deg = -15.5,
              .rings = {Ring{-10, 8}, Ring{20, std::nullopt}, Ring{45.25, 3}}};
-  c.turntable = {.backend = "sim", .speed_deg_s = 30, .settle_ms = 0, .step_deg = 0.05};
+  c.turntable = {.backend = "sim",
+                 .speed_deg_s = 30,
+                 .settle_ms = 0,
+                 .step_deg = 0.05,
+                 .gcode = {.port = "/dev/serial/by-id/usb-OpenScan",
+                           .baud = 57600,
+                           .dialect = "marlin",
+                           .axis = "A",
+                           .units_per_rev = 3200,
+                           .gear_ratio = 2.5,
+                           .feed = 1200.5,
+                           .timeout_ms = 750,
+                           .home_on_start = true},
+                 .stepdir = {.chip = "pinctrl-rp1",
+                             .step_line = 20,
+                             .dir_line = 21,
+                             .enable_line = -1,
+                             .home_line = 26,
+                             .steps_per_rev = 400,
+                             .microsteps = 32,
+                             .gear_ratio = 4.5,
+                             .max_speed_deg_s = 22.5,
+                             .accel_deg_s2 = 90}};
   c.lighting.backend = "gpiod";
   c.lighting.lights = {
       Light{"key", 5000, 45, 30, 0.75, "gpiochip0", 17, true},

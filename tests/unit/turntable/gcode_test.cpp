@@ -263,6 +263,10 @@ TEST(GcodeTurntable, AlarmNamesItsMeaning) {
 
 TEST(GcodeTurntable, MissingPortNotATtyAndBusyAreClearErrors) {
   GcodeOptions o;
+  auto unset = make_gcode_turntable(o);
+  ASSERT_FALSE(unset);
+  EXPECT_TRUE(contains(unset.error().message, "turntable.gcode.port")) << unset.error().message;
+
   o.port = "/dev/ttyTB-does-not-exist";
   auto missing = make_gcode_turntable(o);
   ASSERT_FALSE(missing);
