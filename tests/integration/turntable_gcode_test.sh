@@ -58,6 +58,25 @@ grep -q "backend: gcode" gcode.yaml || fail "config variant not applied"
 "$TB" plan gcode.yaml >plan.txt 2>&1 || { cat plan.txt; fail "plan refused the gcode config"; }
 expect_contains plan.txt "gcode"
 
+# Bad input: no port is a config error at its file:line:col; a port that is not a tty or does
+# not exist stops `run` before any bag is made (exit 2), naming the device.
+config_variant gcode.yaml noport.yaml "s|port: $WORK/ttyTB, ||"
+set +e
+"$TB" plan noport.yaml >noport.txt 2>&1; rc_noport=$?
+config_variant gcode.yaml devnull.yaml "s|port: $WORK/ttyTB|port: /dev/null|"
+"$TB" run devnull.yaml --out "$WORK/out-bad" >devnull.txt 2>&1; rc_devnull=$?
+config_variant gcode.yaml missing.yaml "s|port: $WORK/ttyTB|port: $WORK/ttyNONE|"
+"$TB" run missing.yaml --out "$WORK/out-bad" >missing.txt 2>&1; rc_missing=$?
+set -e
+[ "$rc_noport" -eq 2 ] || { cat noport.txt; fail "no port: expected exit 2, got $rc_noport"; }
+expect_contains noport.txt "noport.yaml:16:"
+expect_contains noport.txt "turntable.gcode.port: is empty"
+[ "$rc_devnull" -eq 2 ] || { cat devnull.txt; fail "/dev/null: expected exit 2, got $rc_devnull"; }
+expect_contains devnull.txt "/dev/null is not a serial port (not a tty)"
+[ "$rc_missing" -eq 2 ] || { cat missing.txt; fail "missing port: expected exit 2, got $rc_missing"; }
+expect_contains missing.txt "serial port $WORK/ttyNONE does not exist"
+[ ! -e "$WORK/out-bad" ] || [ -z "$(ls -A "$WORK/out-bad")" ] || fail "a bag was made for a bad port"
+
 # 1. A whole session against a controller that answers.
 start_emulator ok ok.log
 "$TB" run gcode.yaml --out "$WORK/out" >stdout.txt 2>stderr.txt || { cat stderr.txt; fail "run failed"; }

@@ -3,6 +3,7 @@
 
 #include <functional>
 
+#include "tetherbox/hal/turntable/from_config.hpp"
 #include "tetherbox/hal/turntable/stepdir_turntable.hpp"
 
 namespace tb::hal::turntable {
@@ -137,6 +138,38 @@ TEST(StepdirTurntable, SwitchStuckClosedIsAnError) {
   ASSERT_FALSE(s);
   EXPECT_NE(s.error().message.find("stays closed"), std::string::npos) << s.error().message;
 }
+
+TEST(StepdirTurntable, OptionsFromConfig) {
+  config::Turntable t;
+  t.settle_ms = 120;
+  t.stepdir.steps_per_rev = 400;
+  t.stepdir.microsteps = 32;
+  t.stepdir.gear_ratio = 4.5;
+  t.stepdir.max_speed_deg_s = 22.5;
+  t.stepdir.accel_deg_s2 = 90;
+  auto o = stepdir_options(t);
+  EXPECT_DOUBLE_EQ(steps_per_degree(o), 400.0 * 32 * 4.5 / 360.0);
+  EXPECT_DOUBLE_EQ(o.max_speed_deg_s, 22.5);
+  EXPECT_EQ(o.settle_ms, 120);
+  EXPECT_FALSE(o.home_on_start);  // no switch wired: the start position is 0
+  t.stepdir.home_line = 26;
+  EXPECT_TRUE(stepdir_options(t).home_on_start);
+}
+
+#ifdef TB_HAVE_TURNTABLE_GPIOD
+// This machine has no gpio-sim: the real libgpiod path is exercised as far as a missing chip.
+TEST(GpiodStepOutput, MissingChipNamesIt) {
+  GpiodStepPins pins;
+  pins.chip = "tetherbox-no-such-chip";
+  pins.step_line = 20;
+  pins.dir_line = 21;
+  auto out = make_gpiod_step_output(pins);
+  ASSERT_FALSE(out);
+  EXPECT_EQ(out.error().code, Errc::not_found);
+  EXPECT_NE(out.error().message.find("tetherbox-no-such-chip"), std::string::npos)
+      << out.error().message;
+}
+#endif
 
 }  // namespace
 }  // namespace tb::hal::turntable
