@@ -90,6 +90,12 @@ class GcodeTurntable final : public Turntable {
       TB_TRY(command(opt_.dialect == "marlin" ? fmt::format("G28 {}", opt_.axis) : "$H", budget,
                      false));
     }
+    if (!opt_.home_on_start)
+      spdlog::warn(
+          "gcode turntable on {}: no homing cycle (turntable.gcode.home_on_start: false); the "
+          "table's current angle is azimuth 0, so after a stop put it back at its start mark "
+          "before resuming",
+          port_.path());
     // Whatever the axis reads now is azimuth 0 from here on.
     TB_TRY(command(fmt::format("G92 {}0", opt_.axis), opt_.timeout_ms, false));
     axis_deg_ = 0.0;
