@@ -73,11 +73,19 @@ class GcodeTurntable final : public Turntable {
       reset_seen_ = false;
       r = command(wait_command(), opt_.timeout_ms, false);
     }
+    // GRBL with homing enabled starts locked (error:9) until $H: alive, but home() must run.
+    if (!r && r.error().code == Errc::refused &&
+        r.error().message.find("error:9") != std::string::npos) {
+      spdlog::warn(
+          "gcode turntable on {}: controller is locked in alarm state; the homing "
+          "cycle (turntable.gcode.home_on_start) unlocks it",
+          port_.path());
+      return ok_status();
+    }
     if (!r)
       return Error{r.error().code, fmt::format("{} (is a GRBL/Marlin controller connected "
                                                "there at {} baud?)",
                                                r.error().message, opt_.baud)};
-    TB_TRY(command("G90", opt_.timeout_ms, false));  // absolute coordinates
     return ok_status();
   }
 
@@ -96,6 +104,7 @@ class GcodeTurntable final : public Turntable {
           "table's current angle is azimuth 0, so after a stop put it back at its start mark "
           "before resuming",
           port_.path());
+    TB_TRY(command("G90", opt_.timeout_ms, false));  // absolute coordinates
     // Whatever the axis reads now is azimuth 0 from here on.
     TB_TRY(command(fmt::format("G92 {}0", opt_.axis), opt_.timeout_ms, false));
     axis_deg_ = 0.0;

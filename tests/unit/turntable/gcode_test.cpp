@@ -78,7 +78,7 @@ TEST(GcodeTurntable, HomingCycleDependsOnDialect) {
     ASSERT_TRUE((*t)->home());
     ASSERT_TRUE((*t)->move_to({36.0, 0.0}));
     EXPECT_EQ(pty.received(),
-              (Lines{"G4 P0", "G90", "$H", "G92 X0", "G1 X10.0000 F1000.0", "G4 P0"}));
+              (Lines{"G4 P0", "$H", "G90", "G92 X0", "G1 X10.0000 F1000.0", "G4 P0"}));
   }
   {
     PtyController pty(reply_ok);
@@ -90,7 +90,7 @@ TEST(GcodeTurntable, HomingCycleDependsOnDialect) {
     ASSERT_TRUE((*t)->home());
     ASSERT_TRUE((*t)->move_to({36.0, 0.0}));
     EXPECT_EQ(pty.received(),
-              (Lines{"M400", "G90", "G28 X", "G92 X0", "G1 X10.0000 F1000.0", "M400"}));
+              (Lines{"M400", "G28 X", "G90", "G92 X0", "G1 X10.0000 F1000.0", "M400"}));
   }
 }
 
@@ -195,7 +195,7 @@ TEST(GcodeTurntable, ResetMidMoveMakesPositionUnknownUntilHomed) {
   ASSERT_TRUE((*t)->move_to({72.0, 0.0}));
   auto lines = pty.received();
   EXPECT_EQ(Lines(lines.begin() + static_cast<long>(sent), lines.end()),
-            (Lines{"G92 X0", "G1 X20.0000 F1000.0", "G4 P0"}));
+            (Lines{"G90", "G92 X0", "G1 X20.0000 F1000.0", "G4 P0"}));
 }
 
 TEST(GcodeTurntable, BannerOnOpenIsAStartNotAFault) {
@@ -207,7 +207,7 @@ TEST(GcodeTurntable, BannerOnOpenIsAStartNotAFault) {
   });
   auto t = make_gcode_turntable(options(pty));
   ASSERT_TRUE(t) << t.error().message;
-  EXPECT_EQ(pty.received(), (Lines{"G4 P0", "G4 P0", "G90"}));
+  EXPECT_EQ(pty.received(), (Lines{"G4 P0", "G4 P0"}));
 }
 
 TEST(GcodeTurntable, SlowOkAfterALongMoveIsWaitedFor) {
@@ -245,6 +245,33 @@ TEST(GcodeTurntable, MarlinBusyKeepAliveExtendsTheWait) {
   ASSERT_TRUE((*t)->home());
   auto s = (*t)->move_to({1.0, 0.0});
   EXPECT_TRUE(s) << s.error().message;
+}
+
+TEST(GcodeTurntable, LockedAtStartIsUnlockedByTheHomingCycle) {
+  std::atomic<bool> locked{true};
+  PtyController pty([&](const std::string& l, PtyController& c) {
+    if (l == "$H") locked = false;
+    c.send(locked ? "error:9\r\n" : "ok\r\n");
+  });
+  auto o = options(pty);
+  o.home_on_start = true;
+  auto t = make_gcode_turntable(o);
+  ASSERT_TRUE(t) << t.error().message;
+  ASSERT_TRUE((*t)->home());
+  ASSERT_TRUE((*t)->move_to({36.0, 0.0}));
+  EXPECT_EQ(pty.received(),
+            (Lines{"G4 P0", "$H", "G90", "G92 X0", "G1 X10.0000 F1000.0", "G4 P0"}));
+}
+
+TEST(GcodeTurntable, LockedWithoutHomingSaysWhy) {
+  PtyController pty([](const std::string& l, PtyController& c) {
+    c.send(l == "G4 P0" || l == "G90" ? "error:9\r\n" : "ok\r\n");
+  });
+  auto t = make_gcode_turntable(options(pty));
+  ASSERT_TRUE(t) << t.error().message;
+  auto s = (*t)->home();
+  ASSERT_FALSE(s);
+  EXPECT_TRUE(contains(s.error().message, "locked out during alarm")) << s.error().message;
 }
 
 TEST(GcodeTurntable, AlarmNamesItsMeaning) {
