@@ -86,6 +86,7 @@ std::string FuseTree::mount() {
   char* argv[] = {arg0, nullptr};
   fuse_args args = FUSE_ARGS_INIT(1, argv);
   fuse_ = fuse_new(&args, &ops, sizeof ops, this);
+  fuse_opt_free_args(&args);  // fuse_new may have grown the argument list
   if (fuse_ == nullptr) return "fuse_new failed";
   if (fuse_mount(fuse_, mountpoint_.c_str()) != 0) {
     fuse_destroy(fuse_);
