@@ -10,14 +10,17 @@
 #include <vector>
 
 namespace tb::capture {
-namespace {
 
 // One piece of a template: literal text, or a field with its optional fmt spec.
-struct Piece {
+struct NameTemplate::Piece {
   bool is_field = false;
   std::string text;  // literal text, or the field name
   std::string spec;  // without the ':'
 };
+
+namespace {
+
+using Piece = NameTemplate::Piece;
 
 // A width or precision this large is a typo (or an attack: {seq:>2000000000} asks fmt for a
 // 2 GB string); no file name needs more, and the whole name is capped anyway.
@@ -263,17 +266,18 @@ Result<NameTemplate> NameTemplate::parse(const std::string& text) {
   }
   NameTemplate t;
   t.text_ = text;
+  // Parsed once: preflight renders every name of a plan (up to the shot cap) through these.
+  t.pieces_ = std::make_shared<const std::vector<Piece>>(std::move(*pieces));
   return t;
 }
 
 std::string NameTemplate::render(const std::string& session, const FrameRecord& rec) const {
-  auto pieces = split(text_);
-  if (!pieces || text_.empty()) {  // only a NameTemplate not made by parse() gets here
-    spdlog::error("name template \"{}\" cannot render: {}", text_, pieces.error().message);
+  if (!pieces_ || pieces_->empty()) {  // only a NameTemplate not made by parse() gets here
+    spdlog::error("name template \"{}\" was not made by parse(); naming by seq", text_);
     return sanitize_name(fmt::format("{}_{:05}", session, rec.seq));
   }
   std::string out;
-  for (const auto& p : *pieces) {
+  for (const auto& p : *pieces_) {
     if (!p.is_field) {
       out += p.text;
       continue;

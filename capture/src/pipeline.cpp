@@ -379,7 +379,10 @@ Result<FrameRecord> Pipeline::process(PipelineJob job) {
     originals_bytes += f.data.size();
     if (!jpeg && is_jpeg_ext(f.extension)) jpeg = &f;
   }
-  if (auto st = guard.check(originals_bytes); !st) return fail(st.error());
+  // The frame's other writes (sidecar, manifest rewrite, journal line) are counted in with a
+  // margin, so a frame that does not fit is refused here, before a byte of it is written.
+  constexpr uint64_t kFrameOverhead = 1u << 20;
+  if (auto st = guard.check(originals_bytes + kFrameOverhead); !st) return fail(st.error());
 
   // The manifest describes the bytes handed to write(2): the same buffers, hashed here while
   // they are being written.

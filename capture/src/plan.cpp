@@ -414,8 +414,8 @@ Result<Plan> make_plan(const config::Config& cfg) {
   // Counted before anything that size is allocated: each factor is bounded, the product is not.
   uint64_t total = 0;
   for (const auto& rp : plan.rings) total += static_cast<uint64_t>(rp.positions);
-  for (const uint64_t factor : {static_cast<uint64_t>(presets->size()),
-                                static_cast<uint64_t>(plan.brackets_ev.size())}) {
+  for (const uint64_t factor :
+       {static_cast<uint64_t>(presets->size()), static_cast<uint64_t>(plan.brackets_ev.size())}) {
     if (factor != 0 && total > kPlanCaps.shots / factor) {
       total = kPlanCaps.shots + 1;
       break;
@@ -427,8 +427,8 @@ Result<Plan> make_plan(const config::Config& cfg) {
                       "the plan has more than {} shots ({} rings, {} lighting presets x {} "
                       "brackets); expected at most {}: use fewer rings, positions, presets or "
                       "brackets",
-                      kPlanCaps.shots, plan.rings.size(), presets->size(),
-                      plan.brackets_ev.size(), kPlanCaps.shots);
+                      kPlanCaps.shots, plan.rings.size(), presets->size(), plan.brackets_ev.size(),
+                      kPlanCaps.shots);
   }
   plan.shots.reserve(static_cast<size_t>(total));
 

@@ -60,9 +60,10 @@ std::string collision_hint(const std::string& tmpl, const Position& a, const Pos
   if (std::fabs(a.elevation_deg - b.elevation_deg) > 1e-9)
     return "{el} is written in whole degrees: use {el:+05.1f}, or add {seq}";
   if (std::fabs(a.ev_offset - b.ev_offset) > 1e-9)
-    return fmt::format("the EV offsets {:+g} and {:+g} look the same as written: use {{ev:+.2f}}, "
-                       "or add {{seq}}",
-                       a.ev_offset, b.ev_offset);
+    return fmt::format(
+        "the EV offsets {:+g} and {:+g} look the same as written: use {{ev:+.2f}}, "
+        "or add {{seq}}",
+        a.ev_offset, b.ev_offset);
   if (a.ring != b.ring || a.index_in_ring != b.index_in_ring)
     return "add {ring} and {idx}, or {seq}";
   return "no field of the template differs between these frames (each trigger press repeats "
@@ -214,13 +215,12 @@ Step check_release(const std::string& key, const std::string& path, ReleaseFile&
                                      path, std::strerror(errno))};
   }
   if (!S_ISREG(st.st_mode)) {
-    return KeyIssue{key, fmt::format("'{}' is {}; expected a regular file (PDF, JPEG or PNG)",
-                                     path,
-                                     S_ISDIR(st.st_mode)    ? "a directory"
-                                     : S_ISFIFO(st.st_mode) ? "a FIFO"
-                                     : S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)
-                                         ? "a device"
-                                         : "not a regular file")};
+    return KeyIssue{
+        key, fmt::format("'{}' is {}; expected a regular file (PDF, JPEG or PNG)", path,
+                         S_ISDIR(st.st_mode)                          ? "a directory"
+                         : S_ISFIFO(st.st_mode)                       ? "a FIFO"
+                         : S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode) ? "a device"
+                                                                      : "not a regular file")};
   }
   const int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
   if (fd < 0) {
@@ -242,8 +242,8 @@ Step check_release(const std::string& key, const std::string& path, ReleaseFile&
   }
   const auto size = static_cast<uint64_t>(fst.st_size);
   if (size > kMaxReleaseBytes) {
-    return KeyIssue{key, fmt::format("'{}' is {} bytes; expected a release of at most {} MB",
-                                     path, size, kMaxReleaseBytes >> 20)};
+    return KeyIssue{key, fmt::format("'{}' is {} bytes; expected a release of at most {} MB", path,
+                                     size, kMaxReleaseBytes >> 20)};
   }
   const std::string type = release_type(head, static_cast<size_t>(got));
   if (type.empty()) {
@@ -320,7 +320,8 @@ KeyIssue keyed(const std::string& message) {
 std::optional<KeyIssue> run(const config::Config& cfg, const config::BackendTable* built,
                             Preflight& pf) {
   if (built) {
-    if (auto st = config::check_backends(cfg, *built); !st.ok()) return KeyIssue{"", st.error().message};
+    if (auto st = config::check_backends(cfg, *built); !st.ok())
+      return KeyIssue{"", st.error().message};
     for (const auto& kind : config::backend_kinds()) {
       if (kind == "board") continue;
       const std::string name = config::chosen_backend(cfg, kind);
@@ -359,7 +360,9 @@ Result<Preflight> finish(const config::Config& cfg, const config::BackendTable* 
 
 }  // namespace
 
-Result<Preflight> preflight(const config::Config& cfg) { return finish(cfg, nullptr); }
+Result<Preflight> preflight(const config::Config& cfg) {
+  return finish(cfg, nullptr);
+}
 
 Result<Preflight> preflight(const config::Config& cfg, const config::BackendTable& built) {
   return finish(cfg, &built);

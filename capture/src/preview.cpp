@@ -102,6 +102,14 @@ Result<Preview> make_preview_from_jpeg(std::span<const uint8_t> jpeg, int max_si
     if (static_cast<long>(f.num) * best.denom < static_cast<long>(best.num) * f.denom) best = f;
   }
   const int dw = TJSCALED(width, best), dh = TJSCALED(height, best);
+  // A JPEG may declare up to 65535 x 65535: refuse a decode that would not fit a small board
+  // rather than die of bad_alloc (the frame itself is already durable; only its preview is lost).
+  constexpr size_t kMaxDecodePixels = size_t{64} << 20;
+  if (static_cast<size_t>(dw) * static_cast<size_t>(dh) > kMaxDecodePixels)
+    return make_error(Errc::invalid,
+                      "preview: a {}x{} JPEG would decode to {}x{} pixels, more than the {} MP "
+                      "a preview may use; no preview for this frame",
+                      width, height, dw, dh, kMaxDecodePixels >> 20);
   // Reused per thread (the pipeline decodes on the same pool threads frame after frame): a
   // fresh 4.5 MB buffer per frame costs page faults and zeroing, not just an allocation.
   thread_local std::vector<uint8_t> rgb;

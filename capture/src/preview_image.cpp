@@ -94,6 +94,7 @@ Histogram measure(std::span<const uint8_t> rgb, int width, int height) {
   h.clipped_high = static_cast<double>(high) / n;
   h.clipped_low = static_cast<double>(low) / n;
   h.mean = luma / (255.0 * n);
+  h.measured = true;  // an empty image above stays unmeasured, never "0 % clipped"
   return h;
 }
 

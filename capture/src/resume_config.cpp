@@ -32,9 +32,9 @@ std::vector<std::string> data_differences(const config::Config& bag, const confi
   d.check("session.mode", bag.session.mode, given.session.mode);
   d.check("session.max_brackets", bag.session.max_brackets, given.session.max_brackets);
   d.check("camera.backend", bag.camera.backend, given.camera.backend);
-  d.check("camera.exposure.shutter", bag.camera.exposure.shutter_s, given.camera.exposure.shutter_s);
-  d.check("camera.exposure.aperture", bag.camera.exposure.aperture,
-          given.camera.exposure.aperture);
+  d.check("camera.exposure.shutter", bag.camera.exposure.shutter_s,
+          given.camera.exposure.shutter_s);
+  d.check("camera.exposure.aperture", bag.camera.exposure.aperture, given.camera.exposure.aperture);
   d.check("camera.exposure.iso", bag.camera.exposure.iso, given.camera.exposure.iso);
   d.check("camera.format", bag.camera.format, given.camera.format);
   d.check("camera.sim.width", bag.camera.sim.width, given.camera.sim.width);
@@ -44,7 +44,8 @@ std::vector<std::string> data_differences(const config::Config& bag, const confi
   d.check("lens", bag.lens, given.lens);
   d.check("orbit", bag.orbit, given.orbit);
   d.check("turntable.step_deg", bag.turntable.step_deg, given.turntable.step_deg);
-  if (!same_lights(bag.lighting.lights, given.lighting.lights)) d.keys.emplace_back("lighting.lights");
+  if (!same_lights(bag.lighting.lights, given.lighting.lights))
+    d.keys.emplace_back("lighting.lights");
   d.check("lighting.presets", bag.lighting.presets, given.lighting.presets);
   d.check("brackets.ev", bag.brackets.ev, given.brackets.ev);
   d.check("storage.name_template", bag.storage.name_template, given.storage.name_template);

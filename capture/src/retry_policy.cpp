@@ -7,7 +7,9 @@ namespace tb::capture {
 ShotRetry::ShotRetry(hal::Clock& clock, RetryLimits limits, uint64_t seq)
     : clock_(clock), limits_(limits), seq_(seq), start_(clock.now_steady()) {}
 
-double ShotRetry::elapsed_s() const { return seconds_between(start_, clock_.now_steady()); }
+double ShotRetry::elapsed_s() const {
+  return seconds_between(start_, clock_.now_steady());
+}
 
 bool ShotRetry::out_of_time() const {
   return clock_.now_steady() - start_ >= limits_.max_time;
@@ -65,8 +67,8 @@ RetryDecision ShotRetry::before_reconnect() {
     return d;
   }
   d.action = RetryAction::reconnect;
-  d.wait = std::min(limits_.reconnect_backoff * (1 << std::min(reconnects_, 10)),
-                    limits_.max_time / 4);
+  d.wait =
+      std::min(limits_.reconnect_backoff * (1 << std::min(reconnects_, 10)), limits_.max_time / 4);
   ++reconnects_;
   return d;
 }

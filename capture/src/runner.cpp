@@ -47,7 +47,7 @@ Status guarded(const char* phase, F&& f) {
 // Buttons mode: frames per bracket group (one press), counted per group index.
 struct Brackets {
   size_t complete = 0;
-  std::vector<uint64_t> partial;  // groups cut short
+  std::vector<uint64_t> partial;       // groups cut short
   bool all_partial_superseded = true;  // each cut-short group was taken again whole later
 };
 
@@ -200,7 +200,8 @@ class Runner {
     executor_ = std::make_unique<ShotExecutor>(
         s,
         [this](const std::string& msg, uint64_t seq, uint64_t req) {
-          (void)journal_event({{"type", "fault"}, {"seq", seq}, {"request_id", req}, {"message", msg}});
+          (void)journal_event(
+              {{"type", "fault"}, {"seq", seq}, {"request_id", req}, {"message", msg}});
         },
         [this] { return stop_requested(); }, [this] { return state_.next_request_id++; });
   }
@@ -215,7 +216,8 @@ class Runner {
     if (summary_.stopped_by) return;
     summary_.stopped_by = e;
     spdlog::error("session stopped: {}", e.message);
-    (void)journal_event({{"type", "stopped"}, {"error", errc_name(e.code)}, {"message", e.message}});
+    (void)journal_event(
+        {{"type", "stopped"}, {"error", errc_name(e.code)}, {"message", e.message}});
   }
 
   Status open_bag() {
@@ -249,8 +251,8 @@ class Runner {
                             {"orphans_removed", state_.orphans_removed}});
     }
 
-    std::filesystem::path root = opts_.out_root.empty() ? std::filesystem::path(cfg_.storage.root)
-                                                        : opts_.out_root;
+    std::filesystem::path root =
+        opts_.out_root.empty() ? std::filesystem::path(cfg_.storage.root) : opts_.out_root;
     const std::string name = format_utc_compact(started_) + "_" + cfg_.session.name;
     auto bag = Bag::create(root, name);
     if (!bag) return bag.error();
@@ -259,10 +261,10 @@ class Runner {
     // verifiable, no frames) and the run fails naming the file.
     if (auto rel = copy_releases(*bag_, releases_); !rel.ok()) {
       auto closed = close_unstarted(cfg_, *bag_, rel.error().message);
-      return make_error(rel.error().code, "{}; the bag {} was closed as not started{}",
-                        rel.error().message, bag_->dir().string(),
-                        closed.ok() ? "" : " (and could not be finalized: " +
-                                               closed.error().message + ")");
+      return make_error(
+          rel.error().code, "{}; the bag {} was closed as not started{}", rel.error().message,
+          bag_->dir().string(),
+          closed.ok() ? "" : " (and could not be finalized: " + closed.error().message + ")");
     }
     auto yaml = bag_->put("session.yaml", config::to_yaml(cfg_));
     if (!yaml) return yaml.error();
@@ -315,12 +317,13 @@ class Runner {
         [this](const PreviewDone& p) { on_preview(p); });
     queue_lost_previews();
     run_start_ = clock_->now_steady();
-    return journal_event({{"type", "camera"},
-                          {"backend", camera_.backend},
-                          {"model", camera_.model},
-                          {"serial", camera_.serial},
-                          {"port", camera_.port},
-                          {"clock_offset_s", clock_offset_ ? json(*clock_offset_) : json(nullptr)}});
+    return journal_event(
+        {{"type", "camera"},
+         {"backend", camera_.backend},
+         {"model", camera_.model},
+         {"serial", camera_.serial},
+         {"port", camera_.port},
+         {"clock_offset_s", clock_offset_ ? json(*clock_offset_) : json(nullptr)}});
   }
 
   // On the pipeline thread.
@@ -413,7 +416,8 @@ class Runner {
         return {};
       }
       if (ev->action != "trigger") continue;
-      TB_TRY(journal_event({{"type", "button"}, {"name", ev->name}, {"edge_utc", format_utc_iso(ev->edge_utc)}}));
+      TB_TRY(journal_event(
+          {{"type", "button"}, {"name", ev->name}, {"edge_utc", format_utc_iso(ev->edge_utc)}}));
       uint64_t seq = next_group * group;
       for (const auto& shot : plan_.shots) TB_TRY(take(shot, seq++));
       ++next_group;
@@ -492,9 +496,9 @@ class Runner {
       bool all = summary_.planned > 0;
       for (const auto& s : plan_.shots) all = all && seqs.count(s.seq) > 0;
       summary_.complete = !summary_.stopped_by && all;
-      description = fmt::format("tetherbox session '{}': {} of {} frames{}", cfg_.session.name,
-                                summary_.done, summary_.planned,
-                                summary_.complete ? "" : " (incomplete: resumable)");
+      description =
+          fmt::format("tetherbox session '{}': {} of {} frames{}", cfg_.session.name, summary_.done,
+                      summary_.planned, summary_.complete ? "" : " (incomplete: resumable)");
     }
 
     CloseInput in;

@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <exception>
+
 #include "tetherbox/capture/exports.hpp"
 #include "tetherbox/common/log.hpp"
 
@@ -40,8 +42,13 @@ Status close_session(const config::Config& cfg, Bag& bag, Journal& journal, cons
   auto w2 = bag.put("report.html", report_html(report));
   if (!w2) return w2.error();
   // Poses can be rebuilt from the journal later: a failed export is a warning, not a loss.
-  if (auto ex = write_exports(bag, in.frames, cfg); !ex)
-    spdlog::warn("exports not written: {}", ex.error().message);
+  // A throwing exporter (a name that is not UTF-8) is caught here for the same reason.
+  try {
+    if (auto ex = write_exports(bag, in.frames, cfg); !ex)
+      spdlog::warn("exports not written: {}", ex.error().message);
+  } catch (const std::exception& e) {
+    spdlog::warn("exports not written: {}", e.what());
+  }
   TB_TRY(bag.add_existing("journal.jsonl"));
   auto info = base_info(cfg, bag);
   info["External-Description"] = in.description;

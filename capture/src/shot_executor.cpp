@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <chrono>
 #include <cmath>
 
 #include "tetherbox/capture/exposure.hpp"
@@ -86,21 +88,19 @@ Status ShotExecutor::reconnect(ShotRetry& retry, uint64_t seq, uint64_t req, Tak
     s_.clock->sleep_for(d.wait);
     auto st = s_.camera->reconnect();
     if (!st.ok()) {
-      fault(retry, fmt::format("reconnect attempt {} failed: {}", retry.reconnects(),
-                               st.error().message),
+      fault(retry,
+            fmt::format("reconnect attempt {} failed: {}", retry.reconnects(), st.error().message),
             seq, req, out);
       continue;
     }
     current_.reset();
     auto se = set_exposure(target_);
     if (!se.ok()) {
-      fault(retry, "exposure not re-applied after reconnect: " + se.error().message, seq, req,
-            out);
+      fault(retry, "exposure not re-applied after reconnect: " + se.error().message, seq, req, out);
       continue;
     }
     retry.reconnected();
-    fault(retry, fmt::format("camera reconnected (attempt {})", retry.reconnects()), seq, req,
-          out);
+    fault(retry, fmt::format("camera reconnected (attempt {})", retry.reconnects()), seq, req, out);
     return {};
   }
 }
@@ -108,7 +108,12 @@ Status ShotExecutor::reconnect(ShotRetry& retry, uint64_t seq, uint64_t req, Tak
 Result<TakenShot> ShotExecutor::take(uint64_t seq, const hal::ExposureSettings& commanded) {
   TB_TRY(set_exposure(commanded));
   TakenShot out;
-  ShotRetry retry(*s_.clock, s_.limits, seq);
+  // A long exposure must not eat the budget of the retries around it.
+  RetryLimits limits = s_.limits;
+  const auto exposure_time = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::duration<double>(std::clamp(commanded.shutter_s * 4, 0.0, 3600.0)));
+  limits.max_time = std::max(limits.max_time, exposure_time);
+  ShotRetry retry(*s_.clock, limits, seq);
   int mismatches = 0;
   uint64_t req = next_request_id_();
   for (;;) {
@@ -124,9 +129,9 @@ Result<TakenShot> ShotExecutor::take(uint64_t seq, const hal::ExposureSettings& 
         return d.reason;
       }
       fault(retry,
-            e.code == Errc::busy ? "camera busy: " + e.message
-                                 : fmt::format("capture failed ({}): {}", errc_name(e.code),
-                                               e.message),
+            e.code == Errc::busy
+                ? "camera busy: " + e.message
+                : fmt::format("capture failed ({}): {}", errc_name(e.code), e.message),
             seq, req, out);
       if (d.action == RetryAction::retry) {
         s_.clock->sleep_for(d.wait);
@@ -137,8 +142,8 @@ Result<TakenShot> ShotExecutor::take(uint64_t seq, const hal::ExposureSettings& 
     }
     hal::CaptureResult cap = std::move(*res);
     if (cap.request_id != req)
-      return make_error(Errc::internal, "frame {}: camera answered request {} for request {}",
-                        seq, cap.request_id, req);
+      return make_error(Errc::internal, "frame {}: camera answered request {} for request {}", seq,
+                        cap.request_id, req);
     auto rep = reported_exposure(cap);
     FrameRecord& r = out.record;
     r.reported_source = rep.source;

@@ -56,7 +56,9 @@ bool stderr_broken() {
   return g_err_broken;
 }
 
-bool out(std::string_view text) { return write_all(STDOUT_FILENO, text); }
+bool out(std::string_view text) {
+  return write_all(STDOUT_FILENO, text);
+}
 
 void status(std::string_view line) {
   if (!stderr_is_tty()) return;

@@ -13,13 +13,20 @@ namespace {
 
 const char* level_colour(spdlog::level::level_enum l) {
   switch (l) {
-    case spdlog::level::trace: return "\033[37m";
-    case spdlog::level::debug: return "\033[36m";
-    case spdlog::level::info: return "\033[32m";
-    case spdlog::level::warn: return "\033[33m\033[1m";
-    case spdlog::level::err: return "\033[31m\033[1m";
-    case spdlog::level::critical: return "\033[1m\033[41m";
-    default: return "";
+    case spdlog::level::trace:
+      return "\033[37m";
+    case spdlog::level::debug:
+      return "\033[36m";
+    case spdlog::level::info:
+      return "\033[32m";
+    case spdlog::level::warn:
+      return "\033[33m\033[1m";
+    case spdlog::level::err:
+      return "\033[31m\033[1m";
+    case spdlog::level::critical:
+      return "\033[1m\033[41m";
+    default:
+      return "";
   }
 }
 
@@ -50,7 +57,7 @@ class ConsoleSink final : public spdlog::sinks::base_sink<std::mutex> {
 }  // namespace
 
 const std::vector<std::string>& log_level_names() {
-  static const std::vector<std::string> names = {"trace", "debug", "info",    "warn",
+  static const std::vector<std::string> names = {"trace", "debug",    "info", "warn",
                                                  "error", "critical", "off"};
   return names;
 }
@@ -69,22 +76,36 @@ void init_logging(const std::string& level) {
   spdlog::set_default_logger(logger);
 }
 
-const char* version() { return TB_VERSION_STRING; }
+const char* version() {
+  return TB_VERSION_STRING;
+}
 
 const char* errc_name(Errc e) {
   switch (e) {
-    case Errc::invalid: return "invalid";
-    case Errc::not_found: return "not_found";
-    case Errc::busy: return "busy";
-    case Errc::io: return "io";
-    case Errc::disconnected: return "disconnected";
-    case Errc::no_space: return "no_space";
-    case Errc::refused: return "refused";
-    case Errc::timeout: return "timeout";
-    case Errc::mismatch: return "mismatch";
-    case Errc::unsupported: return "unsupported";
-    case Errc::cancelled: return "cancelled";
-    case Errc::internal: return "internal";
+    case Errc::invalid:
+      return "invalid";
+    case Errc::not_found:
+      return "not_found";
+    case Errc::busy:
+      return "busy";
+    case Errc::io:
+      return "io";
+    case Errc::disconnected:
+      return "disconnected";
+    case Errc::no_space:
+      return "no_space";
+    case Errc::refused:
+      return "refused";
+    case Errc::timeout:
+      return "timeout";
+    case Errc::mismatch:
+      return "mismatch";
+    case Errc::unsupported:
+      return "unsupported";
+    case Errc::cancelled:
+      return "cancelled";
+    case Errc::internal:
+      return "internal";
   }
   return "unknown";
 }

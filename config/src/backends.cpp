@@ -10,8 +10,8 @@
 namespace tb::config {
 
 const std::vector<std::string>& backend_kinds() {
-  static const std::vector<std::string> kinds = {"board", "camera",  "turntable", "lighting",
-                                                 "buttons", "gps", "ambient"};
+  static const std::vector<std::string> kinds = {"board",   "camera", "turntable", "lighting",
+                                                 "buttons", "gps",    "ambient"};
   return kinds;
 }
 
@@ -54,10 +54,10 @@ std::vector<Issue> backend_issues(const Config& cfg, const BackendTable& table) 
       if (auto m = closest_match(name, built)) msg += fmt::format(" (did you mean '{}'?)", *m);
       out.push_back({backend_key(kind), msg + "; expected one of: " + join_names(built)});
     } else if (!b->built) {
-      out.push_back({backend_key(kind),
-                     fmt::format("'{}' is not built into this tetherbox ({}); expected one of: {}",
-                                 name, b->why_not.empty() ? "not available" : b->why_not,
-                                 join_names(built))});
+      out.push_back(
+          {backend_key(kind),
+           fmt::format("'{}' is not built into this tetherbox ({}); expected one of: {}", name,
+                       b->why_not.empty() ? "not available" : b->why_not, join_names(built))});
     }
   }
   return out;

@@ -5,9 +5,9 @@
 #include <limits>
 #include <map>
 #include <set>
+#include <string>
 #include <string_view>
 #include <type_traits>
-#include <string>
 #include <vector>
 
 #include <fmt/format.h>
@@ -59,7 +59,8 @@ class Checker {
   // Whole numbers: closed range [lo, hi].
   void int_range(const std::string& path, long long v, long long lo, long long hi,
                  const char* unit = "") {
-    if (v < lo || v > hi) add(path, fmt::format("{} is out of range; expected {}..{}{}", v, lo, hi, unit));
+    if (v < lo || v > hi)
+      add(path, fmt::format("{} is out of range; expected {}..{}{}", v, lo, hi, unit));
   }
   void max_items(const std::string& path, size_t n, size_t most) {
     if (n > most) add(path, fmt::format("has {} entries; expected at most {}", n, most));
@@ -82,10 +83,10 @@ class Checker {
 // exhaust memory further down (the sim renders width x height, timeouts become sleeps, ...).
 constexpr long long kMaxSimSide = 16384;
 constexpr long long kMaxSimPixels = 100'000'000;
-constexpr size_t kMaxListItems = 10000;
+constexpr size_t kMaxListItems = 1000;
 constexpr long long kMaxCaptureIndex = 10'000'000;
-constexpr long long kMaxMs = 600'000;  // 10 minutes: any longer wait is a typo
-constexpr size_t kMaxNamed = 64;       // lights, presets, buttons, rings, brackets
+constexpr long long kMaxMs = 600'000;           // 10 minutes: any longer wait is a typo
+constexpr size_t kMaxNamed = 64;                // lights, presets, buttons, rings, brackets
 constexpr uint64_t kMaxReserveMb = 1ULL << 24;  // 16 TB: reserve_mb << 20 stays in 64 bits
 constexpr size_t kMaxSessionName = 100;
 
@@ -106,7 +107,8 @@ void check_camera(Checker& c, const Camera& cam) {
                       cam.exposure.shutter_s, cam.exposure.shutter, *s));
   }
   c.positive("camera.exposure.aperture", cam.exposure.aperture, " f-number");
-  if (cam.exposure.aperture > 0) c.in_range("camera.exposure.aperture", cam.exposure.aperture, 0.5, 128, " (f-number)");
+  if (cam.exposure.aperture > 0)
+    c.in_range("camera.exposure.aperture", cam.exposure.aperture, 0.5, 128, " (f-number)");
   if (cam.exposure.iso <= 0) {
     c.add("camera.exposure.iso",
           fmt::format("{} must be greater than 0; expected an ISO such as 100", cam.exposure.iso));
@@ -114,7 +116,8 @@ void check_camera(Checker& c, const Camera& cam) {
     c.int_range("camera.exposure.iso", cam.exposure.iso, 1, 409600);
   }
   c.positive("camera.verify_tolerance_ev", cam.verify_tolerance_ev, " in stops");
-  if (cam.verify_tolerance_ev > 0) c.in_range("camera.verify_tolerance_ev", cam.verify_tolerance_ev, 0, 3, " stops");
+  if (cam.verify_tolerance_ev > 0)
+    c.in_range("camera.verify_tolerance_ev", cam.verify_tolerance_ev, 0, 3, " stops");
   c.non_negative("camera.verify_retries", cam.verify_retries);
   if (cam.verify_retries >= 0) c.int_range("camera.verify_retries", cam.verify_retries, 0, 20);
   const auto& sim = cam.sim;
@@ -154,7 +157,8 @@ void check_camera(Checker& c, const Camera& cam) {
   }
   c.non_negative("camera.sim.faults.slow_download_ms", sim.faults.slow_download_ms);
   if (sim.faults.slow_download_ms >= 0)
-    c.int_range("camera.sim.faults.slow_download_ms", sim.faults.slow_download_ms, 0, kMaxMs, " ms");
+    c.int_range("camera.sim.faults.slow_download_ms", sim.faults.slow_download_ms, 0, kMaxMs,
+                " ms");
 }
 
 void check_orbit(Checker& c, const Config& cfg) {
@@ -284,7 +288,8 @@ void check_buttons(Checker& c, const Buttons& b) {
     }
     c.one_of(p + ".action", button.action, {"trigger", "abort", "next_ring"});
     c.non_negative(p + ".debounce_ms", button.debounce_ms);
-    if (button.debounce_ms >= 0) c.int_range(p + ".debounce_ms", button.debounce_ms, 0, 10000, " ms");
+    if (button.debounce_ms >= 0)
+      c.int_range(p + ".debounce_ms", button.debounce_ms, 0, 10000, " ms");
     if (button.line < -1 || button.line > 1023)
       c.int_range(p + ".line", button.line, -1, 1023, " (gpiod line offset, -1: none)");
     if (b.backend == "gpiod") c.gpio(p, button.chip, button.line);
@@ -379,8 +384,8 @@ void check_session(Checker& c, const Config& cfg) {
     }
   }
   if (s.name.size() > kMaxSessionName) {
-    c.add("session.name", fmt::format("is {} bytes long; expected at most {}", s.name.size(),
-                                      kMaxSessionName));
+    c.add("session.name",
+          fmt::format("is {} bytes long; expected at most {}", s.name.size(), kMaxSessionName));
   }
   // Invalid UTF-8 is reported for this and every other string by check_strings.
   c.one_of("session.mode", s.mode, {"orbit", "buttons", "single"});
@@ -408,6 +413,10 @@ void check_session(Checker& c, const Config& cfg) {
 // Every string of the config, wherever it sits: text from YAML goes into directory names,
 // JSON and XMP, where a stray byte is fatal or silently drops a sidecar.
 void check_strings(Checker& c, const std::string& path, const std::string& v) {
+  // File paths are bytes to Linux, and they are resolved against the config's own folder, which
+  // may be any byte string: a Latin-1 folder name must not make a config unusable. What is
+  // written from them (journal, session.yaml) replaces invalid bytes instead.
+  if (path == "storage.root" || path.rfind("metadata.releases", 0) == 0) return;
   if (const size_t at = first_invalid_utf8(v); at != std::string_view::npos)
     c.add(path, fmt::format("is not valid UTF-8 at byte {}; expected UTF-8 text", at));
 }

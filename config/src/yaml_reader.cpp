@@ -31,6 +31,41 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr size_t kMaxConfigBytes = 1 << 20;
+constexpr int kMaxFlowDepth = 32;
+
+// yaml-cpp parses flow collections recursively: "[[[[..." a few thousand deep overflows the
+// stack. No config nests more than a handful of levels, so deeper text is refused first.
+// Quotes and comments are skipped so brackets inside text do not count.
+std::optional<std::pair<int, int>> too_deep(const std::string& text) {
+  int depth = 0, line = 0, col = 0;
+  char quote = 0;
+  bool comment = false;
+  for (size_t i = 0; i < text.size(); ++i, ++col) {
+    const char c = text[i];
+    if (c == '\n') {
+      ++line;
+      col = -1;
+      comment = false;
+      quote = 0;  // an apostrophe in plain text must not hide the lines after it
+      continue;
+    }
+    if (comment) continue;
+    if (quote) {
+      if (c == quote) quote = 0;
+      continue;
+    }
+    if (c == '"' || c == '\'') {
+      quote = c;
+    } else if (c == '#' && (i == 0 || std::isspace(static_cast<unsigned char>(text[i - 1])))) {
+      comment = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > kMaxFlowDepth) return std::make_pair(line, col);
+    } else if ((c == ']' || c == '}') && depth > 0) {
+      --depth;
+    }
+  }
+  return std::nullopt;
+}
 
 struct Located {
   int line = -1;  // 0-based as yaml-cpp gives it; -1: not located
@@ -216,7 +251,7 @@ void read(Reader& r, const YAML::Node& n, const std::string& path, std::vector<T
     return;
   }
   // No list in the schema needs more; reading a million entries would only slow the error.
-  constexpr size_t kMaxListEntries = 10000;
+  constexpr size_t kMaxListEntries = 1000;
   if (n.size() > kMaxListEntries) {
     r.error(n.Mark(), path,
             fmt::format("has {} entries; expected at most {}", n.size(), kMaxListEntries));
@@ -304,11 +339,19 @@ Result<Config> load_text(const std::string& text, const std::string& name,
   // A box config is a few kB; parsing megabytes of YAML (a million bracket steps) would only
   // take long to reach the same refusal.
   if (text.size() > kMaxConfigBytes) {
-    return make_error(Errc::invalid, "{}: the config is larger than {} bytes; expected a YAML file of a few kB",
+    return make_error(Errc::invalid,
+                      "{}: the config is larger than {} bytes; expected a YAML file of a few kB",
                       name, kMaxConfigBytes);
   }
   Reader r(name);
   Config cfg;
+  if (auto at = too_deep(text)) {
+    r.errors.push_back({at->first, at->second,
+                        fmt::format("nested more than {} levels deep; expected a config of maps "
+                                    "and lists a few levels deep",
+                                    kMaxFlowDepth)});
+    return Error{Errc::invalid, r.format(r.errors.front())};
+  }
   try {
     const YAML::Node root = YAML::Load(text);
     if (!root.IsNull() && !root.IsMap()) {
@@ -408,7 +451,9 @@ Result<Config> load_string_impl(const std::string& yaml_text, const std::string&
 
 }  // namespace
 
-Result<Config> load_file(const std::string& path) { return load_file_impl(path, {}); }
+Result<Config> load_file(const std::string& path) {
+  return load_file_impl(path, {});
+}
 Result<Config> load_file(const std::string& path, const LoadOptions& opts) {
   return load_file_impl(path, opts);
 }

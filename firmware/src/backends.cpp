@@ -27,10 +27,14 @@ std::vector<Backend> make_registry() {
   using Ctx = WiringContext;
   std::vector<Backend> r;
   r.push_back({row("board", "sim", true, true), {}});
-  r.push_back({row("board", "rpi4", false, false, "board definitions need the gpiod backend, "
-                   "which this release does not have yet"), {}});
-  r.push_back({row("board", "rpi5", false, false, "board definitions need the gpiod backend, "
-                   "which this release does not have yet"), {}});
+  r.push_back({row("board", "rpi4", false, false,
+                   "board definitions need the gpiod backend, "
+                   "which this release does not have yet"),
+               {}});
+  r.push_back({row("board", "rpi5", false, false,
+                   "board definitions need the gpiod backend, "
+                   "which this release does not have yet"),
+               {}});
 
   r.push_back({row("camera", "sim", true, true), [](Ctx& c) {
                  c.devices.camera = hal::sim::make_camera(c.world, c.cfg, c.devices.clock);

@@ -20,7 +20,8 @@ int run_cli(int argc, char** argv) {
       ->check(CLI::IsMember(tb::log_level_names()));
 
   tb::cli::RunArgs run;
-  auto* r = app.add_subcommand("run", "run one session in the foreground; last stdout line is the bag");
+  auto* r =
+      app.add_subcommand("run", "run one session in the foreground; last stdout line is the bag");
   r->add_option("config", run.config, "session YAML")->required()->check(CLI::ExistingFile);
   r->add_option("--out", run.out, "folder for the session bag (default: storage.root)");
   r->add_option("--resume", run.resume, "continue this bag after a crash or stop")

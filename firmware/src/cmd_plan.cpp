@@ -53,35 +53,36 @@ int cmd_plan(const std::string& config) {
   fmt::print("Devices:\n");
   for (const auto& d : pf.devices) {
     fmt::print("  {:<10} {}{}\n", d.kind, d.backend,
-               d.simulated ? "  SIMULATED (sim board, not hardware)"
+               d.simulated           ? "  SIMULATED (sim board, not hardware)"
                : d.backend == "none" ? "  (not used)"
                                      : "");
   }
-  fmt::print("Bag: {}/<UTC start>_{} ({}; `run --out` overrides the folder)\n",
-             cfg->storage.root, cfg->session.name, free_space(cfg->storage.root));
+  fmt::print("Bag: {}/<UTC start>_{} ({}; `run --out` overrides the folder)\n", cfg->storage.root,
+             cfg->session.name, free_space(cfg->storage.root));
   fmt::print("{}", capture::describe_plan(pf.plan, *cfg));
   if (cfg->session.mode == "buttons") {
     fmt::print("Names: proven distinct over {} presses ({} frames){}; longest {} bytes: {}\n",
                pf.presses_checked, pf.names_checked,
-               cfg->session.max_brackets > 0 ? "" : " (presses are unbounded: checked up to the "
-                                                    "frame cap)",
+               cfg->session.max_brackets > 0 ? ""
+                                             : " (presses are unbounded: checked up to the "
+                                               "frame cap)",
                pf.longest_name.size(), pf.longest_name);
   } else {
     fmt::print("Names: {} rendered, all distinct; longest {} bytes: {}\n", pf.names_checked,
                pf.longest_name.size(), pf.longest_name);
   }
-  fmt::print("Size: about {} ({} per frame, {})\n", human_bytes(pf.estimated_bytes),
-             human_bytes(pf.bytes_per_frame),
-             pf.bytes_estimated_from_image
-                 ? fmt::format("from the {}x{} sim image", cfg->camera.sim.width,
-                               cfg->camera.sim.height)
-                 : std::string("assuming a typical body; the real size depends on the camera"));
-  fmt::print("Caps: {} frames, {} rings, {} positions per ring, {} presets, {} brackets, {}-byte "
-             "names, {} per session, {} per release\n",
-             capture::kPlanCaps.shots, capture::kPlanCaps.rings,
-             capture::kPlanCaps.positions_per_ring, capture::kPlanCaps.presets,
-             capture::kPlanCaps.brackets, capture::NameTemplate::kMaxNameBytes,
-             human_bytes(capture::kPlanCaps.bytes), human_bytes(capture::kMaxReleaseBytes));
+  fmt::print(
+      "Size: about {} ({} per frame, {})\n", human_bytes(pf.estimated_bytes),
+      human_bytes(pf.bytes_per_frame),
+      pf.bytes_estimated_from_image
+          ? fmt::format("from the {}x{} sim image", cfg->camera.sim.width, cfg->camera.sim.height)
+          : std::string("assuming a typical body; the real size depends on the camera"));
+  fmt::print(
+      "Caps: {} frames, {} rings, {} positions per ring, {} presets, {} brackets, {}-byte "
+      "names, {} per session, {} per release\n",
+      capture::kPlanCaps.shots, capture::kPlanCaps.rings, capture::kPlanCaps.positions_per_ring,
+      capture::kPlanCaps.presets, capture::kPlanCaps.brackets, capture::NameTemplate::kMaxNameBytes,
+      human_bytes(capture::kPlanCaps.bytes), human_bytes(capture::kMaxReleaseBytes));
   if (pf.releases.empty()) {
     fmt::print("Releases: none\n");
   } else {

@@ -7,9 +7,11 @@
 #include <mutex>
 
 #include "commands.hpp"
+#include "tetherbox/capture/preflight.hpp"
 #include "tetherbox/capture/runner.hpp"
 #include "tetherbox/common/console.hpp"
 #include "tetherbox/config/load.hpp"
+#include "tetherbox/firmware/backends.hpp"
 #include "tetherbox/firmware/wiring.hpp"
 
 namespace tb::cli {
@@ -17,7 +19,9 @@ namespace {
 
 std::atomic<bool> g_stop{false};
 
-extern "C" void on_signal(int) { g_stop.store(true); }
+extern "C" void on_signal(int) {
+  g_stop.store(true);
+}
 
 // SIGINT (Ctrl-C), SIGTERM (systemd, kill) and SIGHUP (the SSH session dropped) all stop the
 // run the same way: the frame in flight is finished, the bag is closed, its path printed.
@@ -39,30 +43,36 @@ std::string eta_text(double s) {
 int report(const RunArgs& a, const capture::RunSummary& sum) {
   console::end_status();
   if (sum.buttons)
-    console::err(fmt::format("{} frames, {} brackets in the bag ({} taken now, {} faults recorded)"
-                             "{}{}\n",
-                             sum.done, sum.brackets, sum.taken_now, sum.faults,
-                             sum.ended_by.empty() ? "" : "; ended by " + sum.ended_by,
-                             sum.complete ? "" : " — incomplete"));
+    console::err(
+        fmt::format("{} frames, {} brackets in the bag ({} taken now, {} faults recorded)"
+                    "{}{}\n",
+                    sum.done, sum.brackets, sum.taken_now, sum.faults,
+                    sum.ended_by.empty() ? "" : "; ended by " + sum.ended_by,
+                    sum.complete ? "" : " — incomplete"));
   else
     console::err(fmt::format("{} of {} frames in the bag ({} taken now, {} faults recorded){}\n",
                              sum.done, sum.planned ? fmt::format("{}", sum.planned) : "?",
                              sum.taken_now, sum.faults, sum.complete ? "" : " — incomplete"));
-  if (sum.stopped_by)
-    console::err(fmt::format("stopped: {}\n", sum.stopped_by->message));
+  if (sum.stopped_by) console::err(fmt::format("stopped: {}\n", sum.stopped_by->message));
   if (sum.not_finalized)
-    console::err(fmt::format("bag not finalized: {}; resume to finalize\n",
-                             sum.not_finalized->message));
+    console::err(
+        fmt::format("bag not finalized: {}; resume to finalize\n", sum.not_finalized->message));
   if (sum.stopped_by || sum.not_finalized || !sum.complete)
-    console::err(fmt::format("resume with: tetherbox run {} --resume {}\n", a.config,
-                             sum.bag.string()));
+    console::err(
+        fmt::format("resume with: tetherbox run {} --resume {}\n", a.config, sum.bag.string()));
   // The bag's path is the last stdout line whatever happened: scripts find the bag there.
   console::out(sum.bag.string() + "\n");
   return sum.complete && !sum.not_finalized ? 0 : 3;
 }
 
 int run(const RunArgs& a) {
-  auto cfg = config::load_file(a.config);
+  // The same load as `tetherbox plan`: backends this build can make, and the preflight
+  // (names, caps, releases, rig) placed at the key's file:line:col. Run refuses what plan refuses.
+  const auto& built = firmware::backend_table();
+  config::LoadOptions lo;
+  lo.built = &built;
+  lo.more_checks = [&](const config::Config& c) { return capture::preflight_issues(c, &built); };
+  auto cfg = config::load_file(a.config, lo);
   if (!cfg) {
     console::err(fmt::format("error: {}\n", cfg.error().message));
     return 2;

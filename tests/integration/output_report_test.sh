@@ -38,13 +38,24 @@ PY
 expect_contains "$BAG/data/report.html" "clipped_high not measured: no JPEG/preview"
 if grep -qE "max 0(\.0)?[;}]" "$BAG/data/report.html"; then fail "report.html shows a max of 0"; fi
 
-# 2. Presets "a.b" and "a_b", and a frame whose exposure is wrong and not retaken.
-small_variant presets.yaml \
+# 2. Presets "a.b" and "a_b" would share file name parts (frame names, export files): refused
+# before anything runs, by plan and run alike, naming both.
+small_variant clash.yaml \
   's/{name: cool, on: \[key\], settle_ms: 0}/{name: a.b, on: [key], settle_ms: 0}/' \
-  's/{name: warm, on: \[warm\], settle_ms: 0}/{name: a_b, on: [warm], settle_ms: 0}/' \
+  's/{name: warm, on: \[warm\], settle_ms: 0}/{name: a_b, on: [warm], settle_ms: 0}/'
+for cmd in plan run; do
+  set +e; "$TB" $cmd clash.yaml $([ $cmd = run ] && echo --out "$WORK/clash") >clash.out 2>clash.err; rc=$?; set -e
+  [ "$rc" -eq 2 ] || { cat clash.err; fail "$cmd with presets a.b / a_b: exit $rc, expected 2"; }
+  expect_contains clash.err "'a.b'"
+  expect_contains clash.err "'a_b'"
+done
+[ -z "$(ls -A "$WORK/clash" 2>/dev/null)" ] || fail "a refused config left a bag"
+
+# 3. A frame whose exposure is wrong and not retaken.
+small_variant presets.yaml \
   's/sim: {width: 480, height: 320, seed: 7}/sim: {width: 480, height: 320, seed: 7, faults: {wrong_exposure_at: [2]}}/' \
   's/format: raw+jpeg/format: raw+jpeg\n  verify_retries: 0/'
-grep -q "name: a.b" presets.yaml && grep -q "verify_retries: 0" presets.yaml || fail "preset variant not applied"
+grep -q "verify_retries: 0" presets.yaml || fail "preset variant not applied"
 BAG2=$(run_bag presets.yaml "$WORK/presets")
 "$TB" verify "$BAG2" >/dev/null || fail "verify failed on the presets bag"
 python3 - "$BAG2" <<'PY' || fail "exports of the presets session"
@@ -57,7 +68,7 @@ assert len(bad) == 1, [(f["name"], f["exposure_verified"], f["faults"]) for f in
 bad = bad[0]
 manifest = open(os.path.join(bag, "manifest-sha256.txt")).read()
 by_light = {}
-for name, light in (("transforms_a_b.json", "a.b"), ("transforms_a_b_2.json", "a_b")):
+for name, light in (("transforms_cool.json", "cool"), ("transforms_warm.json", "warm")):
     assert "data/exports/" + name in manifest, f"{name} not in the manifest"
     j = json.load(open(os.path.join(ex, name)))
     assert j["tetherbox"]["light"] == light, (name, j["tetherbox"]["light"])
@@ -74,4 +85,4 @@ assert "# tetherbox poses_usable: true" in images, images[:400]
 readme = open(os.path.join(ex, "README.txt")).read()
 assert "Left out (exposure verification failed" in readme and bad["name"] in readme, readme
 PY
-pass "report: RAW-only clipping not measured; exports: colliding presets apart, failed frame left out and listed, provenance said"
+pass "report: RAW-only clipping not measured; colliding presets refused, failed frame left out and listed, provenance said"

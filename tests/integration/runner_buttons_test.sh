@@ -30,10 +30,10 @@ BAG=$(dirname "$(dirname "$J")")
 read -r whole cut <<<"$(brackets "$J")"
 [ "$cut" -eq 1 ] || fail "expected one bracket cut short by kill -9, got $whole whole / $cut cut"
 "$TB" run kit.yaml --resume "$BAG" >stdout2.txt 2>stderr2.txt || { cat stderr2.txt; fail "resume after kill -9 mid-bracket"; }
-expect_contains stderr2.txt "4 brackets"
 "$TB" verify "$BAG" >/dev/null || fail "resumed field bag does not verify"
 read -r whole cut <<<"$(brackets "$BAG/data/journal.jsonl")"
 [ "$whole" -eq 4 ] || fail "expected 4 whole brackets after resume, got $whole"
+expect_contains stderr2.txt "4 brackets"
 grep -q "Tetherbox-Complete: true" "$BAG/bag-info.txt" || fail "bag-info does not say complete"
 grep -q "cut short" "$BAG/data/journal.jsonl" || fail "the cut-short bracket is not recorded"
 pass "bracket cut short by kill -9: taken again whole, 4 whole brackets, complete"

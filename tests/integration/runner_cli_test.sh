@@ -27,10 +27,10 @@ python3 -c 'import json,sys; [json.loads(l) for l in open(sys.argv[1])]' "$BAG/d
 pass "non-UTF-8 config path: complete bag, no ANSI escapes in a log"
 
 # A release missing when the run starts: refused before any bag exists.
-config_variant "$HERE/configs/small.yaml" rel.yaml 's/releases: \[model-release.txt\]/releases: [gone.txt]/'
+config_variant "$HERE/configs/small.yaml" rel.yaml 's/releases: \[model-release.pdf\]/releases: [gone.pdf]/'
 set +e; "$TB" run rel.yaml --out "$WORK/rel" >stdout.txt 2>stderr.txt; rc=$?; set -e
 [ "$rc" -ne 0 ] || fail "missing release accepted"
-expect_contains stderr.txt "gone.txt"
+expect_contains stderr.txt "gone.pdf"
 [ -z "$(ls -A "$WORK/rel" 2>/dev/null)" ] || { ls -R "$WORK/rel"; fail "a half bag was left for a missing release"; }
 pass "missing release: clear error, no bag"
 

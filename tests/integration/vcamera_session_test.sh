@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # tetherbox run against libgphoto2's virtual PTP camera (real ptp2 driver): a turntable session
-# in which the camera is unplugged for a second and comes back. Reconnect, continue, and the bag
-# holds every position once, each bound to its own capture (DSC_0001.. with no gap or repeat).
+# in which the camera is unplugged until the runner notices, then comes back. Reconnect,
+# continue, and the bag holds every position once, each bound to its own capture (DSC_0001..
+# with no gap or repeat).
 source "$(dirname "$0")/lib.sh"
 : "${TB_VCAMERA_PREFIX:?TB_VCAMERA_PREFIX: the vcamera fixture prefix}"
 cd "$WORK"
@@ -14,8 +15,15 @@ cat >inner.sh <<'INNER'
 set -u
 "$TB" run "$WORK/usb.yaml" --out "$WORK/out" >"$WORK/stdout.txt" 2>"$WORK/stderr.txt" &
 pid=$!
-"$TB_IT_DIR/wait-frames.sh" "$WORK/out" 3 60 >/dev/null
-touch "$VCAM_SCRATCH/unplug"; sleep 1; rm -f "$VCAM_SCRATCH/unplug"
+j=$("$TB_IT_DIR/wait-frames.sh" "$WORK/out" 3 600) || { kill "$pid"; exit 1; }  # hang guard
+faults() { grep -c '"type":"fault"' "$j" || true; }
+before=$(faults)
+touch "$VCAM_SCRATCH/unplug"
+# The camera stays off the bus until the runner has seen it (a fault journaled: the capture or
+# a reconnect attempt failed), however slow the machine; a timed unplug could fall between two
+# port calls and go unnoticed. 600 s is only a hang guard.
+for _ in $(seq 12000); do [ "$(faults)" -gt "$before" ] && break; sleep 0.05; done
+rm -f "$VCAM_SCRATCH/unplug"
 wait "$pid"
 INNER
 export WORK TB_IT_DIR=$HERE  # with-vcamera.sh sets a HERE of its own

@@ -87,7 +87,7 @@ void write_ifd(std::vector<uint8_t>& tiff, std::vector<Entry> entries, uint32_t 
 
 }  // namespace
 
-Result<std::vector<uint8_t>> exif_app1_segment(const DngMeta& meta) {
+Result<std::vector<uint8_t>> exif_app1_segment(const DngMeta& meta, int width, int height) {
   std::vector<Entry> exif;
   if (meta.exposure_time_s > 0 && std::isfinite(meta.exposure_time_s))
     exif.push_back(rational(0x829A, meta.exposure_time_s));  // ExposureTime
@@ -95,8 +95,14 @@ Result<std::vector<uint8_t>> exif_app1_segment(const DngMeta& meta) {
     exif.push_back(rational(0x829D, meta.f_number));  // FNumber
   if (meta.iso > 0)
     exif.push_back(short1(0x8827, static_cast<uint16_t>(std::min(meta.iso, 65535))));  // ISO
-  Entry version{0x9000, kUndefined, 4, {'0', '2', '3', '1'}};  // ExifVersion
-  exif.push_back(version);
+  exif.push_back(Entry{0x9000, kUndefined, 4, {'0', '2', '3', '1'}});  // ExifVersion
+  exif.push_back(Entry{0x9101, kUndefined, 4, {1, 2, 3, 0}});  // ComponentsConfiguration: YCbCr
+  exif.push_back(Entry{0xA000, kUndefined, 4, {'0', '1', '0', '0'}});  // FlashpixVersion
+  exif.push_back(short1(0xA001, 1));                                   // ColorSpace: sRGB
+  if (width > 0 && height > 0) {
+    exif.push_back(long1(0xA002, static_cast<uint32_t>(width)));   // PixelXDimension
+    exif.push_back(long1(0xA003, static_cast<uint32_t>(height)));  // PixelYDimension
+  }
   if (!meta.datetime.empty()) {
     exif.push_back(ascii(0x9003, meta.datetime));  // DateTimeOriginal
     if (!meta.offset_time.empty()) exif.push_back(ascii(0x9011, meta.offset_time));
@@ -107,8 +113,11 @@ Result<std::vector<uint8_t>> exif_app1_segment(const DngMeta& meta) {
 
   if (!meta.serial.empty()) exif.push_back(ascii(0xA431, meta.serial));  // BodySerialNumber
 
-  std::vector<Entry> ifd0{ascii(0x010F, meta.make), ascii(0x0110, meta.model)};
-  ifd0.push_back(long1(0x8769, 0));  // ExifIFD pointer, patched below
+  std::vector<Entry> ifd0{ascii(0x010F, meta.make), ascii(0x0110, meta.model),
+                          rational(0x011A, 72.0),   rational(0x011B, 72.0),
+                          short1(0x0128, 2),   // ResolutionUnit: inches
+                          short1(0x0213, 1)};  // YCbCrPositioning: centred
+  ifd0.push_back(long1(0x8769, 0));            // ExifIFD pointer, patched below
   const uint32_t ifd0_at = 8;
   const uint32_t exif_at = ifd0_at + static_cast<uint32_t>(ifd_size(ifd0));
   ifd0.back().value.clear();

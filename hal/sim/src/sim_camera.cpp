@@ -17,6 +17,7 @@ constexpr uint16_t kBlackLevel = 512;
 constexpr uint16_t kWhiteLevel = 65535;
 constexpr int kJpegQuality = 92;
 constexpr double kTriggerUncertaintyS = 0.005;
+constexpr auto kVirtualReadout = std::chrono::milliseconds(100);  // sensor readout + processing
 // One name everywhere: CameraInfo (the sidecar and journal), the DNG's Model and
 // UniqueCameraModel, and the JPEG's Exif Model.
 constexpr const char* kMake = "tetherbox";
@@ -34,6 +35,7 @@ class SimCamera final : public Camera {
       : world_(std::move(world)),
         cfg_(cfg),
         clock_(std::move(clock)),
+        virtual_clock_(is_virtual_clock(*clock_)),
         renderable_(check_renderable(cfg)),
         // Not built for a config it cannot draw: its buffers could be gigabytes.
         renderer_(renderable_.ok() ? std::make_unique<Renderer>(cfg) : nullptr) {
@@ -156,6 +158,14 @@ class SimCamera final : public Camera {
     res.trigger_uncertainty_s = kTriggerUncertaintyS;
     res.reported = applied;
     res.reported_valid = true;
+    if (virtual_clock_) {
+      // On the host clock the render itself takes time; on virtual time nothing would pass and
+      // a bracket's frames would share one trigger time (and one GPS/ambient sample). A body
+      // needs the exposure plus its readout: charge that to the board's time.
+      clock_->sleep_for(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                            std::chrono::duration<double>(std::min(applied.shutter_s, 3600.0))) +
+                        kVirtualReadout);
+    }
     const SteadyTime t0 = clock_->now_steady();
 
     RenderRequest req;
@@ -196,7 +206,7 @@ class SimCamera final : public Camera {
       if (!bytes.ok())
         return make_error(Errc::io, "sim camera: writing the JPEG failed: {}",
                           bytes.error().message);
-      auto app1 = dng::exif_app1_segment(meta);
+      auto app1 = dng::exif_app1_segment(meta, img.width, img.height);
       if (!app1.ok())
         return make_error(Errc::io, "sim camera: writing the JPEG's Exif failed: {}",
                           app1.error().message);
@@ -228,6 +238,7 @@ class SimCamera final : public Camera {
   std::shared_ptr<SimWorld> world_;
   config::Config cfg_;
   std::shared_ptr<Clock> clock_;
+  bool virtual_clock_ = false;
   Status renderable_;
   std::unique_ptr<Renderer> renderer_;
   ExposureSettings exposure_;

@@ -47,8 +47,7 @@ TEST(Preflight, AzimuthsRoundedToWholeDegreesCollide) {
   // 0.5 rounds up to 1: frames 1 and 2 share "0_001_...".
   EXPECT_THAT(msg, AllOf(HasSubstr("storage.name_template"), HasSubstr("the same name \"0_001_"),
                          HasSubstr("frame 1 (ring 0, azimuth 0.5°"),
-                         HasSubstr("frame 2 (ring 0, azimuth 1°"),
-                         HasSubstr("use {az:05.1f}")))
+                         HasSubstr("frame 2 (ring 0, azimuth 1°"), HasSubstr("use {az:05.1f}")))
       << msg;
   // The fix the message suggests works: the exact angle under a floating spec.
   auto ok = preflight(orbit(720, "{ring}_{az:05.1f}_{light}_{ev}"));
@@ -122,8 +121,7 @@ TEST(Preflight, TemplateWithoutAUniqueFieldIsRefusedEvenForOneFrame) {
   auto cfg = orbit(1, "{session}_{light}");
   cfg.session.mode = "single";
   const auto msg = preflight_error(cfg);
-  EXPECT_THAT(msg, AllOf(HasSubstr("storage.name_template"),
-                         HasSubstr("cannot make names unique")))
+  EXPECT_THAT(msg, AllOf(HasSubstr("storage.name_template"), HasSubstr("cannot make names unique")))
       << msg;
 }
 
@@ -156,7 +154,8 @@ TEST(Preflight, PlanCapsAreCountedBeforeAllocating) {
   product.orbit.rings.clear();
   for (int i = 0; i < 64; ++i) product.orbit.rings.push_back(config::Ring{i * 1.0, 720});
   product.lighting.lights = {light("l")};
-  product.lighting.presets = {config::LightingPreset{"a", {}, 0}, config::LightingPreset{"b", {}, 0},
+  product.lighting.presets = {config::LightingPreset{"a", {}, 0},
+                              config::LightingPreset{"b", {}, 0},
                               config::LightingPreset{"c", {}, 0}};
   EXPECT_THAT(preflight_error(product), HasSubstr("more than 100000 shots"));
 }
@@ -233,7 +232,8 @@ TEST(Preflight, ReleasesMustBeRegularFilesOfAKnownType) {
   // A sparse file past the cap: refused by its size, never read.
   const auto big = dir.write("big.pdf", "%PDF-1.4\n");
   fs::resize_file(big, kMaxReleaseBytes + 1);
-  EXPECT_THAT(preflight_error(with_releases({big})), HasSubstr("expected a release of at most 64 MB"));
+  EXPECT_THAT(preflight_error(with_releases({big})),
+              HasSubstr("expected a release of at most 64 MB"));
 }
 
 // The runner's rig check, made before the bag: several poses need a turntable, several
@@ -262,13 +262,13 @@ TEST(Preflight, RigMustBeAbleToReachEveryPose) {
   cfg.gps.backend = "gpsd";
   r = preflight(cfg, table);
   ASSERT_FALSE(r.ok());
-  EXPECT_THAT(r.error().message, AllOf(HasSubstr("gps.backend"), HasSubstr("not built"),
-                                       HasSubstr("no lib")));
+  EXPECT_THAT(r.error().message,
+              AllOf(HasSubstr("gps.backend"), HasSubstr("not built"), HasSubstr("no lib")));
 
   auto still = orbit(4, "{seq}");
   still.turntable.backend = "none";
-  EXPECT_THAT(preflight_error(still), AllOf(HasSubstr("turntable.backend"),
-                                            HasSubstr("the plan has 4 positions")));
+  EXPECT_THAT(preflight_error(still),
+              AllOf(HasSubstr("turntable.backend"), HasSubstr("the plan has 4 positions")));
 }
 
 }  // namespace

@@ -82,8 +82,7 @@ TEST(ConfigRanges, SessionNameMustBeADirectoryName) {
     const auto msg = load_error(kCam + "session:\n  name: \"" + bad + "\"\n");
     EXPECT_THAT(msg, StartsWith("bad.yaml:4:9: session.name: ")) << bad;
   }
-  EXPECT_THAT(load_error(kCam + "session:\n  name: \"\"\n"),
-              HasSubstr("session.name: is empty"));
+  EXPECT_THAT(load_error(kCam + "session:\n  name: \"\"\n"), HasSubstr("session.name: is empty"));
   EXPECT_THAT(load_error(kCam + "session:\n  name: " + std::string(101, 'n') + "\n"),
               HasSubstr("expected at most 100"));
   EXPECT_TRUE(load_string(kCam + "session:\n  name: \"plot 7 - café\"\n").ok());

@@ -31,6 +31,7 @@
 #include <thread>
 #include <vector>
 
+#include "tetherbox/capture/file_exposure.hpp"
 #include "tetherbox/hal/gphoto2/gphoto2_camera.hpp"
 
 namespace fs = std::filesystem;
@@ -365,6 +366,9 @@ TEST_F(VCamera, ExposureSetSnapsAndReadsBack) {
   bool iso_note = false;
   for (const auto& n : c->notes) iso_note |= n.find("no ISO widget") != std::string::npos;
   EXPECT_TRUE(iso_note);
+  // The virtual body copies a seed JPEG with no Exif (JFIF only, checked with exiftool): the
+  // file cannot confirm the exposure here, so the widgets stay the only source for vcamera.
+  EXPECT_FALSE(tb::capture::exposure_from_file(c->files[0].data).has_value());
   cam->close();
 
   // An independent session reads the body's settings.

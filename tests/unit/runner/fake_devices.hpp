@@ -29,8 +29,8 @@ class ManualClock final : public hal::Clock {
 class ScriptedCamera final : public hal::Camera {
  public:
   struct Answer {
-    std::optional<Error> error;                // an error answer
-    hal::ExposureSettings reported;            // else a frame with this reported exposure
+    std::optional<Error> error;      // an error answer
+    hal::ExposureSettings reported;  // else a frame with this reported exposure
     bool reported_valid = true;
   };
   std::deque<Answer> script;
@@ -38,7 +38,9 @@ class ScriptedCamera final : public hal::Camera {
   int captures = 0, reconnects = 0, exposures_set = 0;
   bool reconnect_fails = false;
 
-  Result<hal::CameraInfo> open() override { return hal::CameraInfo{"fake", "m", "s", "p", "", true, true, 0, 0}; }
+  Result<hal::CameraInfo> open() override {
+    return hal::CameraInfo{"fake", "m", "s", "p", "", true, true, 0, 0};
+  }
   void close() override {}
   Status set_exposure(const hal::ExposureSettings&) override {
     ++exposures_set;

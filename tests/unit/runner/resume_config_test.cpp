@@ -34,9 +34,9 @@ TEST(ResumeConfig, EveryDataKeyIsNamed) {
   b.orbit.rings.push_back({30, 4});
   b.lighting.presets.push_back({"key", {"k"}, 0});
   auto d = data_differences(a, b);
-  for (const char* k : {"session.mode", "session.name", "camera.format", "camera.sim.width",
-                        "camera.exposure.iso", "storage.name_template", "brackets.ev", "orbit",
-                        "lighting.presets"})
+  for (const char* k :
+       {"session.mode", "session.name", "camera.format", "camera.sim.width", "camera.exposure.iso",
+        "storage.name_template", "brackets.ev", "orbit", "lighting.presets"})
     EXPECT_TRUE(has(d, k)) << k;
   EXPECT_EQ(d.size(), 9u);
 }

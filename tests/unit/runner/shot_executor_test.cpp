@@ -23,7 +23,9 @@ struct Fixture {
   }
 };
 
-hal::ExposureSettings commanded() { return hal::ExposureSettings{1.0 / 125, 8.0, 100, 0}; }
+hal::ExposureSettings commanded() {
+  return hal::ExposureSettings{1.0 / 125, 8.0, 100, 0};
+}
 
 TEST(ShotExecutor, ACameraBusyForeverEndsInABoundedResumableStop) {
   Fixture f;
@@ -58,7 +60,8 @@ TEST(ShotExecutor, ACameraThatNeverComesBackStopsAfterTheReconnectBudget) {
 
 TEST(ShotExecutor, BusyThenAFrameKeepsTheRequestAndCountsAttempts) {
   Fixture f;
-  f.cam.script = {{Error{Errc::busy, "b"}, {}, true}, {Error{Errc::busy, "b"}, {}, true},
+  f.cam.script = {{Error{Errc::busy, "b"}, {}, true},
+                  {Error{Errc::busy, "b"}, {}, true},
                   {std::nullopt, commanded(), true}};
   auto ex = f.make();
   auto r = ex.take(0, commanded());
@@ -97,8 +100,62 @@ TEST(ShotExecutor, NothingReportedIsRecordedAsNoneAndNotVerified) {
   EXPECT_FALSE(r->record.exposure_mismatch);
 }
 
-TEST(ShotExecutor, SensorsAreSampledBeforeTheTrigger) {
-  // No GPS / sensor configured: the record says so (sampled, never left default).
+// Readings that change with every capture: what the record holds tells when it was sampled.
+struct CountingGps final : hal::GpsSource {
+  const test::ScriptedCamera* cam;
+  const hal::Clock* clock;
+  void start() override {}
+  void stop() override {}
+  std::optional<hal::GpsReading> latest() const override {
+    hal::GpsReading g;
+    g.mode = hal::FixMode::fix3d;
+    g.lat_deg = cam->captures;
+    g.received = clock->now_steady();
+    return g;
+  }
+};
+struct CountingSensor final : hal::EnvironmentSensor {
+  const test::ScriptedCamera* cam;
+  const hal::Clock* clock;
+  void start() override {}
+  void stop() override {}
+  std::optional<hal::AmbientReading> latest() const override {
+    hal::AmbientReading a;
+    a.temperature_c = cam->captures;
+    a.sensor_id = "counting";
+    a.read_steady = clock->now_steady();
+    return a;
+  }
+  std::string last_error() const override { return {}; }
+};
+
+TEST(ShotExecutor, GpsAndAmbientAreSampledAtTheTriggerNotAfterTheDownload) {
+  Fixture f;
+  f.cam.script = {{Error{Errc::busy, "b"}, {}, true}, {std::nullopt, commanded(), true}};
+  CountingGps gps;
+  gps.cam = &f.cam;
+  gps.clock = &f.clock;
+  CountingSensor amb;
+  amb.cam = &f.cam;
+  amb.clock = &f.clock;
+  ShotSetup s;
+  s.camera = &f.cam;
+  s.clock = &f.clock;
+  s.gps = &gps;
+  s.ambient = &amb;
+  uint64_t req = 1;
+  ShotExecutor ex(
+      s, {}, [] { return false; }, [&] { return req++; });
+  auto r = ex.take(0, commanded());
+  ASSERT_TRUE(r.ok());
+  // The frame came from the second capture() call; the readings were taken just before it.
+  ASSERT_TRUE(r->record.gps.fix);
+  EXPECT_EQ(r->record.gps.lat_deg, 1.0);
+  ASSERT_TRUE(r->record.ambient.available);
+  EXPECT_EQ(r->record.ambient.temperature_c, 1.0);
+}
+
+TEST(ShotExecutor, NoSensorsConfiguredIsSaidInTheRecord) {
   Fixture f;
   f.cam.fallback = {std::nullopt, commanded(), true};
   auto ex = f.make();

@@ -164,6 +164,27 @@ TEST(Preview, CorruptInputIsAClearError) {
   EXPECT_NE(c.error().message.find("corrupt JPEG"), std::string::npos) << c.error().message;
 }
 
+// A JPEG may declare 65535 x 65535: the decode is refused before any allocation instead of
+// dying of bad_alloc on a small board.
+TEST(Preview, HugeDeclaredSizeIsRefusedBeforeDecoding) {
+  auto jpeg = encode_jpeg(synthetic(64, 64, 0, 0, 0, 0, 0, 0, 0, 0), 90);
+  size_t sof = 0;
+  for (size_t i = 2; i + 8 < jpeg.size(); ++i)
+    if (jpeg[i] == 0xFF && jpeg[i + 1] == 0xC0) {
+      sof = i;
+      break;
+    }
+  ASSERT_NE(sof, 0u);
+  for (size_t k : {sof + 5, sof + 7}) {  // height, then width: 65000
+    jpeg[k] = 0xFD;
+    jpeg[k + 1] = 0xE8;
+  }
+  auto p = make_preview_from_jpeg(jpeg, 16384, 85);
+  ASSERT_FALSE(p.ok());
+  EXPECT_NE(p.error().message.find("65000x65000 JPEG would decode"), std::string::npos)
+      << p.error().message;
+}
+
 TEST(Preview, RejectsBadArguments) {
   const auto& im = landscape();
   EXPECT_FALSE(make_preview_from_rgb(im.rgb, im.w, im.h - 1, 1024, 85).ok());  // size mismatch
@@ -193,6 +214,8 @@ TEST(PreviewImage, MeasureCountsClippingAndLuma) {
   const auto h = previewimg::measure(px, 2, 2);
   EXPECT_DOUBLE_EQ(h.clipped_high, 0.25);
   EXPECT_DOUBLE_EQ(h.clipped_low, 0.25);  // 5/5/6 is not clipped: one channel above 5
+  EXPECT_TRUE(h.measured);
+  EXPECT_FALSE(previewimg::measure({}, 0, 0).measured);
   const double expected =
       (0.2126 * 250 + 0 + (0.2126 * 5 + 0.7152 * 5 + 0.0722 * 6) + 128) / (255.0 * 4);
   EXPECT_NEAR(h.mean, expected, 1e-12);

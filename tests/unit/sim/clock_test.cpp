@@ -110,5 +110,17 @@ TEST(SimClock, ButtonsWithNothingScheduledIdleInsteadOfSpinning) {
   EXPECT_EQ(clock->now_steady() - s0, 30s + 10ms);
 }
 
+TEST(SimClock, CapturesTakeTheirExposureAndReadoutOfVirtualTime) {
+  auto cfg = test::small_config(32, 24);
+  auto clock = make_clock(cfg);
+  auto cam = make_camera(make_world(), cfg, clock);
+  ASSERT_TRUE(cam->open().ok());
+  ASSERT_TRUE(cam->set_exposure(ExposureSettings{0.5, 8.0, 100, 0}).ok());
+  auto a = cam->capture(1), b = cam->capture(2);
+  ASSERT_TRUE(a.ok() && b.ok());
+  // Frames of a bracket never share a trigger time on virtual time.
+  EXPECT_EQ(b->trigger_utc - a->trigger_utc, 600ms);
+}
+
 }  // namespace
 }  // namespace tb::hal::sim

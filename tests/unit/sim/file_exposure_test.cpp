@@ -86,6 +86,10 @@ TEST(FileExposure, OneModelNameInInfoJpegAndDng) {
     if (f.extension == "dng") {
       EXPECT_EQ(run("exiftool -s3 -UniqueCameraModel '" + p.string() + "'"), info->model + "\n");
     }
+    if (f.extension == "jpg") {
+      // Every tag Exif 2.3 requires of a JPEG is there.
+      EXPECT_EQ(run("exiftool -s3 -validate '" + p.string() + "'"), "OK\n");
+    }
     EXPECT_EQ(run("exiftool -s3 -Make '" + p.string() + "'"), "tetherbox\n");
     fs::remove(p);
   }

@@ -5,7 +5,9 @@
 // degrees under an integer spec and the exact angle under a floating one ({az:05.1f}).
 // Widths and precisions are at most 64; whether a template's names are unique over a whole
 // plan is proven by preflight(), which renders every one of them.
+#include <memory>
 #include <string>
+#include <vector>
 
 #include "tetherbox/capture/record.hpp"
 #include "tetherbox/common/result.hpp"
@@ -23,8 +25,11 @@ class NameTemplate {
   // The name limit preflight() enforces on every rendered name.
   static constexpr size_t kMaxNameBytes = 200;
 
+  struct Piece;
+
  private:
   std::string text_;
+  std::shared_ptr<const std::vector<Piece>> pieces_;
 };
 
 // The rule render() applies to the whole name: [A-Za-z0-9._+-] kept, any other character

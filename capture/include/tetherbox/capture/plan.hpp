@@ -16,12 +16,12 @@ namespace tb::capture {
 // and reported by `tetherbox plan`. Far above any real rig (36-360 frames per object), far
 // below what would exhaust a Pi.
 struct PlanCaps {
-  uint64_t shots = 100000;          // frames in a session (orbit) or checked presses x group
+  uint64_t shots = 100000;  // frames in a session (orbit) or checked presses x group
   size_t rings = 64;
   int positions_per_ring = 720;
   size_t presets = 64;
   size_t brackets = 64;
-  uint64_t bytes = 16ULL << 40;     // estimated session size
+  uint64_t bytes = 16ULL << 40;  // estimated session size
 };
 inline constexpr PlanCaps kPlanCaps{};
 

@@ -14,12 +14,12 @@
 namespace tb::capture {
 
 struct RetryLimits {
-  int max_attempts = 16;           // capture calls for one shot, the first included
-  int busy_before_reconnect = 8;   // consecutive busy answers before the session is reset
-  int max_reconnects = 4;          // reconnect attempts for one shot
-  std::chrono::milliseconds max_time{60'000};  // clock time spent on one shot
-  std::chrono::milliseconds busy_backoff{50};  // grows linearly with the busy streak ...
-  std::chrono::milliseconds max_backoff{1'000};  // ... up to this
+  int max_attempts = 16;          // capture calls for one shot, the first included
+  int busy_before_reconnect = 8;  // consecutive busy answers before the session is reset
+  int max_reconnects = 4;         // reconnect attempts for one shot
+  std::chrono::milliseconds max_time{60'000};        // clock time spent on one shot
+  std::chrono::milliseconds busy_backoff{50};        // grows linearly with the busy streak ...
+  std::chrono::milliseconds max_backoff{1'000};      // ... up to this
   std::chrono::milliseconds reconnect_backoff{200};  // doubles per reconnect attempt
   int max_fault_lines = 12;  // journaled fault lines per shot; the rest are counted
 };

@@ -36,15 +36,15 @@ struct RunOptions {
 
 struct RunSummary {
   std::filesystem::path bag;
-  size_t planned = 0;       // 0 in buttons mode without max_brackets
-  size_t done = 0;          // frames durable in the bag (including earlier runs on resume)
-  size_t taken_now = 0;     // frames taken by this run
+  size_t planned = 0;    // 0 in buttons mode without max_brackets
+  size_t done = 0;       // frames durable in the bag (including earlier runs on resume)
+  size_t taken_now = 0;  // frames taken by this run
   size_t faults = 0;
-  bool buttons = false;     // buttons mode: brackets counts the complete brackets
+  bool buttons = false;  // buttons mode: brackets counts the complete brackets
   size_t brackets = 0;
-  bool complete = false;    // every planned frame (buttons: every press's bracket) is in the bag
+  bool complete = false;  // every planned frame (buttons: every press's bracket) is in the bag
   std::optional<Error> stopped_by;  // why it stopped early (no_space, disconnected, busy, user)
-  std::string ended_by;     // buttons mode: "abort button", "stop requested" (a normal end)
+  std::string ended_by;             // buttons mode: "abort button", "stop requested" (a normal end)
   // The bag could not be closed (report, bag-info): it holds every durable frame and a
   // --resume finalizes it.
   std::optional<Error> not_finalized;

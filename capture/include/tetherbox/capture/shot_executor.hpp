@@ -61,8 +61,7 @@ class ShotExecutor {
 
  private:
   Status reconnect(ShotRetry& retry, uint64_t seq, uint64_t req, TakenShot& out);
-  void fault(ShotRetry& retry, const std::string& msg, uint64_t seq, uint64_t req,
-             TakenShot& out);
+  void fault(ShotRetry& retry, const std::string& msg, uint64_t seq, uint64_t req, TakenShot& out);
   void sample_sensors(TakenShot& out);
   ShotSetup s_;
   FaultFn fault_;

@@ -11,10 +11,10 @@
 namespace tb::config {
 
 struct BackendInfo {
-  std::string kind;  // board | camera | turntable | lighting | buttons | gps | ambient
-  std::string name;  // as written in the config: sim, gphoto2, none, ...
-  bool built = false;      // this binary can make it
-  bool simulated = false;  // the device is the sim board's, not hardware
+  std::string kind;              // board | camera | turntable | lighting | buttons | gps | ambient
+  std::string name;              // as written in the config: sim, gphoto2, none, ...
+  bool built = false;            // this binary can make it
+  bool simulated = false;        // the device is the sim board's, not hardware
   bool moves_elevation = false;  // turntable: can change the camera's elevation between rings
   std::string why_not;           // !built: what is missing, for the error message
 };

@@ -42,8 +42,10 @@ Result<std::vector<uint8_t>> encode_dng(const BayerImage& img, const DngMeta& me
 
 // A JPEG Exif APP1 segment (marker and length included) with meta's Make, Model,
 // BodySerialNumber, ExposureTime, FNumber, ISO, FocalLength and DateTimeOriginal (+ subsec and
-// offset): what a camera writes into its JPEG, for the frame's own exposure.
-Result<std::vector<uint8_t>> exif_app1_segment(const DngMeta& meta);
+// offset), plus the tags Exif 2.3 requires of a JPEG (resolution, YCbCr positioning, colour
+// space, components, Flashpix version, and the pixel size when width/height are given): what a
+// camera writes into its JPEG, for the frame's own exposure.
+Result<std::vector<uint8_t>> exif_app1_segment(const DngMeta& meta, int width = 0, int height = 0);
 // `jpeg` with `app1` inserted after SOI (after the JFIF APP0 when present).
 Result<std::vector<uint8_t>> insert_app1(std::span<const uint8_t> jpeg,
                                          std::span<const uint8_t> app1);

@@ -42,6 +42,10 @@ bool is_virtual_clock(const Clock& clock);
 //  - busy_probability: Errc::busy, decided by a hash of (seed, call index).
 //  - wrong_exposure_at: the frame is taken one stop over (shutter x2) and reported as such.
 //  - slow_download_ms: slept through the Clock on every successful download.
+// On the virtual clock (make_clock) a capture also takes its exposure time plus 100 ms of
+// readout, so the frames of a bracket have distinct trigger times; on the host clock the render
+// itself takes that time. The JPEG carries Exif (Make, Model = CameraInfo::model, exposure
+// actually used, time), as the DNG does.
 std::unique_ptr<Camera> make_camera(std::shared_ptr<SimWorld> world, const config::Config& cfg,
                                     std::shared_ptr<Clock> clock);
 std::unique_ptr<Turntable> make_turntable(std::shared_ptr<SimWorld> world,
