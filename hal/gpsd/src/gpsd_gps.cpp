@@ -57,10 +57,12 @@ class GpsdGps final : public GpsSource {
   ~GpsdGps() override { stop(); }
 
   void start() override {
-    std::lock_guard lock(mu_);
+    std::unique_lock lock(mu_);
     if (thread_.joinable()) return;
     stopping_ = false;
     thread_ = std::thread([this] { run(); });
+    cv_.wait_for(lock, opts_.first_report_wait,
+                 [this] { return latest_.has_value() || connect_failed_ || stopping_; });
   }
 
   void stop() override {
@@ -110,6 +112,11 @@ class GpsdGps final : public GpsSource {
       if (gps_open(opts_.host.c_str(), std::to_string(opts_.port).c_str(), &data) != 0) {
         const int err = errno;
         set_status(fmt_unreachable(err, attempt, backoff, had_connection));
+        {
+          std::lock_guard lock(mu_);
+          connect_failed_ = true;
+        }
+        cv_.notify_all();
         if (!wait_backoff(backoff)) break;
         backoff = std::min(backoff * 2, opts_.backoff_max);
         continue;
@@ -163,7 +170,7 @@ class GpsdGps final : public GpsSource {
 
   void handle(const gps_data_t& data) {
     const SteadyTime now = clock_->now_steady();
-    std::lock_guard lock(mu_);
+    std::unique_lock lock(mu_);
     if ((data.set & ERROR_SET) != 0) status_ = source_ + ": gpsd error: " + data.error;
     // libgps 3.22 fills `dop` from a SKY report but flags it only with SATELLITE_SET.
     if ((data.set & (DOP_SET | SATELLITE_SET)) != 0) {
@@ -195,6 +202,8 @@ class GpsdGps final : public GpsSource {
     status_ = source_ + (r.has_fix() ? (r.mode == FixMode::fix3d ? ": connected, 3D fix"
                                                                  : ": connected, 2D fix")
                                      : ": connected, no fix");
+    lock.unlock();
+    cv_.notify_all();
   }
 
   const Options opts_;
@@ -203,6 +212,7 @@ class GpsdGps final : public GpsSource {
   mutable std::mutex mu_;
   std::condition_variable cv_;
   bool stopping_ = false;
+  bool connect_failed_ = false;
   std::string status_;
   std::optional<GpsReading> latest_;
   std::optional<double> hdop_, pdop_, vdop_;

@@ -17,6 +17,9 @@ struct Options {
   int port = 2947;
   std::chrono::milliseconds backoff_min{250};
   std::chrono::milliseconds backoff_max{8000};
+  // start() waits up to this long for gpsd's first report, so frames taken right at session
+  // start carry the fix gpsd already has; it returns at once when gpsd is unreachable.
+  std::chrono::milliseconds first_report_wait{2000};
 };
 
 std::unique_ptr<GpsSource> make_gps(const Options& opts, std::shared_ptr<Clock> clock);
