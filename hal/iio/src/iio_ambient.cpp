@@ -25,10 +25,11 @@ class IioAmbient final : public EnvironmentSensor {
   ~IioAmbient() override { stop(); }
 
   void start() override {
-    std::lock_guard lock(mu_);
+    std::unique_lock lock(mu_);
     if (thread_.joinable()) return;
     stopping_ = false;
     thread_ = std::thread([this] { run(); });
+    cv_.wait_for(lock, opts_.first_sample_wait, [this] { return passes_ > 0 || stopping_; });
   }
 
   // Joins the sampler; a sysfs read the kernel never completes would hold this up, which is
@@ -74,6 +75,7 @@ class IioAmbient final : public EnvironmentSensor {
       }
       if (dev && !sample(*dev)) dev.reset();
       std::unique_lock lock(mu_);
+      if (passes_++ == 0) cv_.notify_all();
       if (cv_.wait_for(lock, opts_.period, [this] { return stopping_; })) return;
     }
   }
@@ -148,6 +150,7 @@ class IioAmbient final : public EnvironmentSensor {
   mutable std::mutex mu_;
   std::condition_variable cv_;
   bool stopping_ = false;
+  int passes_ = 0;  // sampling passes done (start() waits for the first)
   std::optional<AmbientReading> latest_;
   std::string error_, id_;
   std::string vanished_;  // set while a device that was found is missing

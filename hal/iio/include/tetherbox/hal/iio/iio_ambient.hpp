@@ -19,6 +19,9 @@ struct Options {
   std::string sysfs_root = "/sys";
   std::string device_name;  // empty: the first device with a known sensor name
   std::chrono::milliseconds period{1000};
+  // start() waits up to this long for the first sampling pass (found or not), so frames taken
+  // right at session start carry the reading the sensor already has.
+  std::chrono::milliseconds first_sample_wait{2000};
 };
 
 // Sensor names matched when no device_name is configured.
