@@ -1,7 +1,14 @@
 // The gpsd backend against a real gpsd fed a generated NMEA log through a pseudo-terminal:
 // positions match the log, a fix loss gives "no fix" (never the old position), reacquisition
 // appears, and gpsd down at start or killed mid-session is reconnected to.
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
 
 #include <chrono>
 #include <filesystem>
@@ -218,6 +225,60 @@ TEST_F(GpsdBackend, StopReturnsWhileGpsdIsUnreachable) {
   ASSERT_TRUE(wait_for([&] { return gps_->status().find("unreachable") != std::string::npos; }));
   gps_->stop();  // must not hang in the back-off wait
   EXPECT_FALSE(gps_->latest().has_value());
+}
+
+}  // namespace
+}  // namespace tb
+
+namespace tb {
+namespace {
+
+// A "gpsd" that answers every connection with garbage: no reading may come of it, the status
+// must say what is wrong, and the backend keeps trying.
+TEST(GpsdGarbage, GarbageFromTheDaemonGivesNoReadingAndAStatus) {
+  const int srv = ::socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(srv, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof a;
+  ASSERT_EQ(::bind(srv, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+  ASSERT_EQ(::listen(srv, 8), 0);
+  ASSERT_EQ(::getsockname(srv, reinterpret_cast<sockaddr*>(&a), &len), 0);
+  std::atomic<int> served{0};
+  std::atomic<bool> quit{false};
+  std::thread server([&] {
+    while (!quit) {
+      pollfd p{srv, POLLIN, 0};
+      if (::poll(&p, 1, 50) <= 0) continue;
+      const int c = ::accept(srv, nullptr, nullptr);
+      if (c < 0) continue;
+      const std::string junk =
+          "\x01\x02 not json\r\n{\"class\":\"TPV\",\"mode\":3,\"lat\":\"x\"\r\n}}}}\n"
+          "{\"class\":\"TPV\",\"mode\":\"banana\"}\n";
+      for (int i = 0; i < 20 && !quit; ++i) {
+        if (::send(c, junk.data(), junk.size(), MSG_NOSIGNAL) < 0) break;
+        std::this_thread::sleep_for(10ms);
+      }
+      ++served;
+      ::close(c);
+    }
+  });
+  hal::gpsd_backend::Options o;
+  o.host = "127.0.0.1";
+  o.port = ntohs(a.sin_port);
+  o.backoff_max = 200ms;
+  o.first_report_wait = 0ms;
+  auto gps = hal::gpsd_backend::make_gps(o, std::make_shared<hal::SystemClock>());
+  gps->start();
+  EXPECT_TRUE(wait_for([&] { return served >= 2; })) << "backend did not reconnect";
+  auto r = gps->latest();
+  EXPECT_TRUE(!r || !r->has_fix()) << "a fix was made out of garbage";
+  EXPECT_NE(gps->status(), "");
+  gps->stop();
+  quit = true;
+  server.join();
+  ::close(srv);
 }
 
 }  // namespace
