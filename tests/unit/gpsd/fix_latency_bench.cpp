@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <thread>
 
 #include "gpsd_daemon.hpp"
@@ -45,6 +46,8 @@ int main(int argc, char** argv) {
     if (i >= 20 && seen) ms.push_back(lat);  // the first epochs: connect + gpsd learning the cycle
   }
   gps->stop();
+  d.kill_daemon();
+  std::filesystem::remove_all(dir);
   if (ms.empty()) return std::printf("no epoch seen\n"), 1;
   std::sort(ms.begin(), ms.end());
   std::printf(
