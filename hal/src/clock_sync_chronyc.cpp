@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -30,6 +31,11 @@ struct FileActions {
   FileActions() { posix_spawn_file_actions_init(&a); }
   ~FileActions() { posix_spawn_file_actions_destroy(&a); }
 };
+
+// chronyc's own words for a failure, without the newline that would end up in the record.
+std::string first_line(const std::string& out) {
+  return out.substr(0, std::min<size_t>(out.find_first_of("\r\n"), 120));
+}
 
 }  // namespace
 
@@ -89,7 +95,7 @@ Result<std::string> run_chronyc_tracking(double timeout_s) {
     return make_error(Errc::not_found, "chronyc could not be executed");
   if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
     return make_error(Errc::io, "chronyc tracking failed (exit {}): {}",
-                      WIFEXITED(st) ? WEXITSTATUS(st) : -1, out.substr(0, 120));
+                      WIFEXITED(st) ? WEXITSTATUS(st) : -1, first_line(out));
   return out;
 }
 

@@ -61,6 +61,7 @@ TEST_F(FakeChronyc, NoDaemonIsAnErrorWithChronycsWords) {
   EXPECT_EQ(out.error().code, Errc::io);
   EXPECT_NE(out.error().message.find("exit 1"), std::string::npos) << out.error().message;
   EXPECT_NE(out.error().message.find("506 Cannot talk to daemon"), std::string::npos);
+  EXPECT_EQ(out.error().message.find('\n'), std::string::npos) << out.error().message;
 }
 
 TEST_F(FakeChronyc, AHangingChronycIsKilledAtTheTimeout) {
