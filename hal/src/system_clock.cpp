@@ -1,4 +1,5 @@
 #include <condition_variable>
+#include <mutex>
 #include <optional>
 #include <thread>
 
@@ -78,11 +79,10 @@ class ClockSyncMonitor {
   std::thread thread_;  // last: starts after every member it uses exists
 };
 
-SystemClock::SystemClock() = default;
+SystemClock::SystemClock() : monitor_(std::make_unique<ClockSyncMonitor>()) {}
 SystemClock::~SystemClock() = default;
 
 ClockSync SystemClock::sync_state() const {
-  std::call_once(started_, [this] { monitor_ = std::make_unique<ClockSyncMonitor>(); });
   return monitor_->state();
 }
 

@@ -87,7 +87,7 @@ TEST_F(FakeChronyc, NoChronycOnPathIsNotFound) {
 TEST_F(FakeChronyc, SystemClockTakesChronysAnswerFromItsBackgroundThread) {
   script(std::string("echo '") + kSynced + "'");
   SystemClock clock;
-  ClockSync s = clock.sync_state();  // starts the refresh; the first frame may still see adjtimex
+  ClockSync s = clock.sync_state();  // the first answer may not be in yet: adjtimex until then
   // Waits only to catch a hang: the answer arrives as soon as the child has run.
   for (int i = 0; i < 600 && s.source != "chrony"; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));

@@ -1,6 +1,5 @@
 #pragma once
 #include <memory>
-#include <mutex>
 #include <string>
 
 #include "tetherbox/common/time_utc.hpp"
@@ -38,8 +37,9 @@ class Clock {
 class ClockSyncMonitor;
 
 // The host clock. Its sync state comes from adjtimex(2) on every call (one syscall) and from
-// `chronyc -c tracking`, run by a background thread at most every 16 s once sync_state() was
-// first asked for: the capture path never waits for a process.
+// `chronyc -c tracking`, run by a background thread from construction on, every 16 s: the
+// capture path never waits for a process, and the answer is there before the first frame
+// (until it is, sync_state() reports the kernel's view).
 class SystemClock final : public Clock {
  public:
   SystemClock();
@@ -53,8 +53,7 @@ class SystemClock final : public Clock {
   void sleep_for(std::chrono::nanoseconds d) override;
 
  private:
-  mutable std::once_flag started_;
-  mutable std::unique_ptr<ClockSyncMonitor> monitor_;
+  std::unique_ptr<ClockSyncMonitor> monitor_;
 };
 
 }  // namespace tb::hal
