@@ -39,6 +39,7 @@ class GpiodButtons final : public Buttons {
 
   std::optional<ButtonEvent> wait_press(milliseconds timeout) override {
     const SteadyTime deadline = clock_->now_steady() + timeout;
+    bool polled = false;  // even a zero timeout collects the edges already queued
     for (;;) {
       settle(clock_->now_steady());
       if (!ready_.empty()) {
@@ -47,13 +48,14 @@ class GpiodButtons final : public Buttons {
         return ev;
       }
       const SteadyTime now = clock_->now_steady();
-      if (now >= deadline) return std::nullopt;
+      if (polled && now >= deadline) return std::nullopt;
       const SteadyTime wake = std::min(deadline, next_timer().value_or(deadline));
       if (all_failed()) {
-        clock_->sleep_for(deadline - now);
+        if (deadline > now) clock_->sleep_for(deadline - now);
         return std::nullopt;
       }
       auto batch = lines_->wait_edges(std::max(nanoseconds(0), wake - now));
+      polled = true;
       if (!batch) {
         for (auto& b : buttons_)
           if (!b.failed) fail(b, batch.error().message);

@@ -8,36 +8,18 @@
 #include <filesystem>
 
 #include "libgpiod_compat.hpp"
+#include "tetherbox/hal/gpiod/line_resolve.hpp"
 
 namespace tb::hal::gpiod_backend {
 namespace {
 
 namespace fs = std::filesystem;
 
-// What to check, by failure: the part of the message a person acts on.
-std::string advice(Errc code, const LineAddress& a) {
-  switch (code) {
-    case Errc::busy:
-      return fmt::format("another process holds it: see `gpioinfo` for {} (the consumer column) "
-                         "and stop that program or remove the overlay that claims the pin",
-                         a.chip_path);
-    case Errc::refused:
-      return "permission denied: run as a member of the 'gpio' group (board udev rules)";
-    case Errc::not_found:
-      return "the chip is gone or is not a GPIO chip: check `gpiodetect`";
-    default:
-      return "check `gpioinfo` and dmesg";
-  }
-}
-
 Error request_error(const Error& e, const LineAddress& a, const char* as) {
   std::string holder;
-  if (e.code == Errc::busy) {
-    if (auto use = compat::line_use(a.chip_path, a.offset); use && !use->consumer.empty())
-      holder = fmt::format(" (in use by '{}')", use->consumer);
-  }
-  return make_error(e.code, "GPIO {}: cannot request it as {}{}: {}; {}", a.describe, as, holder,
-                    e.message, advice(e.code, a));
+  if (e.code == Errc::busy)
+    if (auto use = compat::line_use(a.chip_path, a.offset); use) holder = use->consumer;
+  return request_failure(e, a, as, holder);
 }
 
 class LibgpiodInputs final : public InputLines {

@@ -82,6 +82,28 @@ Result<LineAddress> line_on_chip(const LineSpec& spec, const ChipInfo& chip) {
 
 }  // namespace
 
+Error request_failure(const Error& cause, const LineAddress& a, const std::string& as,
+                      const std::string& holder) {
+  std::string check;
+  switch (cause.code) {
+    case Errc::busy:
+      check = fmt::format("another process holds it{}: see `gpioinfo` for {} (consumer column) "
+                          "and stop that program or remove the overlay that claims the pin",
+                          holder.empty() ? "" : " ('" + holder + "')", a.chip_path);
+      break;
+    case Errc::refused:
+      check = "permission denied: run as a member of the 'gpio' group (board udev rules)";
+      break;
+    case Errc::not_found:
+      check = "the chip is gone or is not a GPIO chip: check `gpiodetect`";
+      break;
+    default:
+      check = "check `gpioinfo` and dmesg";
+  }
+  return make_error(cause.code, "GPIO {}: cannot request it as {}: {}; {}", a.describe, as,
+                    cause.message, check);
+}
+
 std::string describe_spec(const LineSpec& spec) {
   const std::string line =
       spec.offset >= 0 ? std::to_string(spec.offset) : "'" + spec.line_name + "'";

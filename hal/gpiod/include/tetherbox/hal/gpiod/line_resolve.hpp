@@ -17,6 +17,11 @@ struct LineSpec {
 // What the user wrote, for error messages: "chip 'pinctrl-rp1' line 17".
 std::string describe_spec(const LineSpec& spec);
 
+// A failed line request (errno mapped to an Errc) as a person reads it: which line, what the
+// system said, who holds it (consumer, when known) and what to check.
+Error request_failure(const Error& cause, const LineAddress& line, const std::string& as,
+                      const std::string& holder);
+
 // Errors name what was asked for, what exists, and what to check (Errc::not_found /
 // Errc::invalid).
 Result<LineAddress> resolve_line(const LineSpec& spec, LineSource& source);
