@@ -124,12 +124,15 @@ class GpiodButtons final : public Buttons {
   }
 
   // A hold that reached the long-press time is reported while the button is still down.
+  // Whether the long-press mark can still decide this press. A release that began before the
+  // mark decides instead, once it settles (and its settle time is the timer to wait for).
+  bool long_due(const ButtonState& b) const {
+    if (!b.stable || b.spec.long_action.empty() || b.long_reported) return false;
+    return !(b.pending && !b.raw && b.burst_start < b.press_start + options_.long_press);
+  }
+
   void check_long(ButtonState& b, SteadyTime now) {
-    if (!b.stable || b.spec.long_action.empty() || b.long_reported) return;
-    const SteadyTime due = b.press_start + options_.long_press;
-    // A release that began before the long-press time decides, once it settles.
-    if (b.pending && !b.raw && b.burst_start < due) return;
-    if (now < due) return;
+    if (!long_due(b) || now < b.press_start + options_.long_press) return;
     b.long_reported = true;
     emit(b, b.spec.long_action, true, b.press_start, options_.long_press);
   }
@@ -148,8 +151,7 @@ class GpiodButtons final : public Buttons {
     for (const auto& b : buttons_) {
       if (b.failed) continue;
       if (b.pending) take(b.last_edge + b.spec.debounce);
-      if (b.stable && !b.spec.long_action.empty() && !b.long_reported)
-        take(b.press_start + options_.long_press);
+      if (long_due(b)) take(b.press_start + options_.long_press);
     }
     return t;
   }

@@ -160,6 +160,19 @@ TEST(GpiodButtons, PressLengthComesFromEdgeTimesNotFromWhenTheConsumerLooks) {
   EXPECT_EQ(second->edge_utc, ManualClock::utc_at(at(600ms)));
 }
 
+TEST(GpiodButtons, ReleaseJustBeforeTheLongPressTimeIsShortEvenWhileItSettles) {
+  Rig r;
+  ButtonSpec s = trigger();
+  s.long_action = "abort";
+  r.open({s});
+  // Released after 780 ms; the release settles at 910 ms, after the 900 ms long-press mark.
+  r.src->press_low("gpiochip4", 17, 100ms, 880ms);
+  auto events = r.drain();
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_FALSE(events[0].long_press);
+  EXPECT_EQ(events[0].held, 780ms);
+}
+
 TEST(GpiodButtons, GlitchDuringALongHoldDoesNotCutIt) {
   Rig r;
   ButtonSpec s = trigger();
