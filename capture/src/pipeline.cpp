@@ -239,8 +239,10 @@ PreviewDone Pipeline::make_preview(const PreviewJob& job) {
     FileRecord file{"preview", "data/" + rel, "", pv->jpeg.size(), staged->sha256};
     std::vector<Bag::Staged> batch;
     batch.push_back(std::move(*staged));
-    TB_TRY(bag_.commit(batch));  // on failure it takes its own renamed file back
-    committed = true;  // from here a failure leaves a listed, unjournaled file: remove it
+    // On failure the commit takes its own renamed file back; after it, a failure leaves a
+    // listed, unjournaled file that the cleanup below removes.
+    TB_TRY(bag_.commit(batch));
+    committed = true;
     done.histogram = pv->histogram;
     done.histogram.measured = true;
     const nlohmann::json line = {

@@ -229,7 +229,7 @@ std::string readable(const json& v) {
     for (const auto& item : v) out += (out.empty() ? "" : ", ") + readable(item);
     return "[" + out + "]";
   }
-  return v.dump();
+  return v.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 }  // namespace

@@ -92,7 +92,7 @@ class Runner {
     // The same checks as `tetherbox plan`: run refuses exactly what plan refuses.
     Result<Preflight> pf = make_error(Errc::internal, "preflight not run");
     TB_TRY(guarded("preflight", [&]() -> Status {
-      pf = preflight(cfg_);
+      pf = opts_.preflight ? Result<Preflight>(*opts_.preflight) : preflight(cfg_);
       return {};
     }));
     if (!pf) return pf.error();

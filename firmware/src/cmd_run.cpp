@@ -69,9 +69,12 @@ int run(const RunArgs& a) {
   // The same load as `tetherbox plan`: backends this build can make, and the preflight
   // (names, caps, releases, rig) placed at the key's file:line:col. Run refuses what plan refuses.
   const auto& built = firmware::backend_table();
+  capture::Preflight pf;
   config::LoadOptions lo;
   lo.built = &built;
-  lo.more_checks = [&](const config::Config& c) { return capture::preflight_issues(c, &built); };
+  lo.more_checks = [&](const config::Config& c) {
+    return capture::preflight_issues(c, &built, &pf);
+  };
   auto cfg = config::load_file(a.config, lo);
   if (!cfg) {
     console::err(fmt::format("error: {}\n", cfg.error().message));
@@ -90,6 +93,7 @@ int run(const RunArgs& a) {
   capture::RunOptions opts;
   opts.out_root = a.out;
   if (!a.resume.empty()) opts.resume = a.resume;
+  opts.preflight = &pf;
   opts.stop = &g_stop;
   if (!a.quiet)
     opts.on_progress = [&](const capture::Progress& p) {

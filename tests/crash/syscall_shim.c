@@ -36,7 +36,9 @@ __attribute__((constructor)) static void shim_init(void) {
     while (g_root_len > 1 && g_root[g_root_len - 1] == '/') g_root[--g_root_len] = '\0';
   }
   const char* log = getenv("TB_SHIM_LOG");
-  if (log) g_log_fd = (int)syscall(SYS_openat, AT_FDCWD, log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (log)
+    g_log_fd =
+        (int)syscall(SYS_openat, AT_FDCWD, log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
   const char* kind = getenv("TB_SHIM_KILL_KIND");
   const char* at = getenv("TB_SHIM_KILL_AT");
   if (kind && at && strlen(kind) < sizeof g_kill_kind) {
@@ -91,7 +93,8 @@ static void event(const char* kind, const char* count_as, const char* a, const c
     char line[2 * PATH_MAX + 64];
     int n = snprintf(line, sizeof line, "%ld %s %s%s%s\n", (long)syscall(SYS_gettid), kind, a,
                      b ? " " : "", b ? b : "");
-    if (n > 0) syscall(SYS_write, g_log_fd, line, (size_t)(n < (int)sizeof line ? n : (int)sizeof line - 1));
+    if (n > 0)
+      syscall(SYS_write, g_log_fd, line, (size_t)(n < (int)sizeof line ? n : (int)sizeof line - 1));
   }
   if (count_as && g_kill_at > 0 && strcmp(count_as, g_kill_kind) == 0 &&
       atomic_fetch_add(&g_count, 1) + 1 == g_kill_at)
@@ -99,8 +102,8 @@ static void event(const char* kind, const char* count_as, const char* a, const c
   errno = saved;
 }
 
-#define REAL(ret, name, ...)                                 \
-  static ret (*real_##name)(__VA_ARGS__);                    \
+#define REAL(ret, name, ...)              \
+  static ret (*real_##name)(__VA_ARGS__); \
   if (!real_##name) real_##name = (ret(*)(__VA_ARGS__))dlsym(RTLD_NEXT, #name)
 
 static mode_t mode_arg(int flags, va_list ap) {

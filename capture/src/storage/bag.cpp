@@ -357,7 +357,8 @@ Status Bag::commit_locked(std::vector<Staged>& files) {
     std::set<fs::path> dirs;
     for (size_t i : renamed) {
       if (rewritable(files[i].rel)) continue;  // replaced in place: cannot be undone
-      if (::unlink(files[i].file.dest().c_str()) == 0) dirs.insert(files[i].file.dest().parent_path());
+      if (::unlink(files[i].file.dest().c_str()) == 0)
+        dirs.insert(files[i].file.dest().parent_path());
     }
     for (auto& [key, old] : previous) {
       if (old)
@@ -423,10 +424,8 @@ Status Bag::relist(const std::string& rel, const std::string& expected) {
   const fs::path p = data_dir() / rel;
   std::lock_guard lock(mu_);
   struct stat st {};
-  if (::lstat(p.c_str(), &st) != 0)
-    return make_error(Errc::not_found, "data/{} is missing", rel);
-  if (!S_ISREG(st.st_mode))
-    return make_error(Errc::mismatch, "data/{} is not a regular file", rel);
+  if (::lstat(p.c_str(), &st) != 0) return make_error(Errc::not_found, "data/{} is missing", rel);
+  if (!S_ISREG(st.st_mode)) return make_error(Errc::mismatch, "data/{} is not a regular file", rel);
   auto sha = sha256_file(p);
   if (!sha) return sha.error();
   if (*sha != expected)

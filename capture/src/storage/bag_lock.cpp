@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -79,7 +80,8 @@ Result<int> lock_bag(const std::filesystem::path& bag_dir, const std::filesystem
       ::close(fd);
       return make_error(Errc::io, "cannot lock {}: {}", path.string(), std::strerror(err));
     }
-    struct stat by_fd {}, by_path {};
+    struct stat by_fd {
+    }, by_path{};
     if (::fstat(fd, &by_fd) == 0 && ::lstat(path.c_str(), &by_path) == 0 &&
         by_fd.st_dev == by_path.st_dev && by_fd.st_ino == by_path.st_ino) {
       const std::string me = holder_text();

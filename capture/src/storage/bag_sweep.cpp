@@ -57,8 +57,8 @@ Status Bag::quarantine(const std::string& rel) {
     if (err != 0) return detail::write_errno_error(err, "move to quarantine", src);
     TB_TRY(fsync_dir(qdir));
     TB_TRY(fsync_dir(src.parent_path()));
-    spdlog::warn("bag {}: moved data/{} to {} (not written by this bag, or changed)",
-                 dir_.string(), rel, dest.lexically_relative(dir_).string());
+    spdlog::warn("bag {}: moved data/{} to {} (not written by this bag, or changed)", dir_.string(),
+                 rel, dest.lexically_relative(dir_).string());
     if (entries_.erase("data/" + rel) > 0) TB_TRY(rewrite_manifest());
     return ok_status();
   }

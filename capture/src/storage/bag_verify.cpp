@@ -244,7 +244,8 @@ Result<VerifyReport> verify_bag(const fs::path& bag_dir) {
   TB_TRY(check_listed(bag_dir, payload, rep));
 
   std::vector<Listed> tags;
-  const bool tagmanifest_present = fs::exists(fs::symlink_status(bag_dir / "tagmanifest-sha256.txt"));
+  const bool tagmanifest_present =
+      fs::exists(fs::symlink_status(bag_dir / "tagmanifest-sha256.txt"));
   const bool has_tagmanifest = plain_tag_file(bag_dir, "tagmanifest-sha256.txt", rep);
   if (has_tagmanifest) {
     tags = read_manifest(bag_dir / "tagmanifest-sha256.txt", "tagmanifest-sha256.txt", rep);

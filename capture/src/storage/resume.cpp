@@ -7,8 +7,8 @@
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
-#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
+#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <chrono>
@@ -96,8 +96,9 @@ Status check_claimed(Bag& bag, JournalState& st) {
         auto st2 = bag.relist(rel, f.sha256);
         if (st2) {
           ++st.relisted;
-          spdlog::warn("resume: {} was journaled but not in the manifest: hash checked, listed again",
-                       f.path);
+          spdlog::warn(
+              "resume: {} was journaled but not in the manifest: hash checked, listed again",
+              f.path);
         } else if (st2.error().code == Errc::mismatch || st2.error().code == Errc::not_found) {
           retake[r.seq] = st2.error().message;
         } else {
@@ -119,12 +120,13 @@ Status check_claimed(Bag& bag, JournalState& st) {
     }
     const std::string msg = fmt::format("frame {} (seq {}) is retaken: {}", it->name, seq, reason);
     spdlog::warn("resume: {}", msg);
-    TB_TRY((*journal)->append(dump_line({{"type", "fault"},
-                                         {"seq", seq},
-                                         {"name", it->name},
-                                         {"retake", true},
-                                         {"message", msg},
-                                         {"utc", format_utc_iso(std::chrono::system_clock::now())}})));
+    TB_TRY(
+        (*journal)->append(dump_line({{"type", "fault"},
+                                      {"seq", seq},
+                                      {"name", it->name},
+                                      {"retake", true},
+                                      {"message", msg},
+                                      {"utc", format_utc_iso(std::chrono::system_clock::now())}})));
     st.retaken.push_back(it->name);
     forget_frame(st, seq);
   }
@@ -192,8 +194,7 @@ Result<JournalState> load_journal(Bag& bag, bool repair) {
   auto swept = bag.sweep_unlisted();
   if (!swept) return swept.error();
   st.orphans_removed += swept->removed.size();
-  st.quarantined.insert(st.quarantined.end(), swept->quarantined.begin(),
-                        swept->quarantined.end());
+  st.quarantined.insert(st.quarantined.end(), swept->quarantined.begin(), swept->quarantined.end());
   if (!st.quarantined.empty())
     spdlog::warn("resume: {} file(s) moved to {}: {}", st.quarantined.size(),
                  (bag.dir() / "quarantine").string(), fmt::join(st.quarantined, ", "));

@@ -282,14 +282,15 @@ TEST(Bag, SweepRemovesOnlyProvablyOwnFilesAndQuarantinesTheRest) {
   ASSERT_TRUE(rep.ok()) << rep.error().message;
   std::vector<std::string> removed = rep->removed;
   std::sort(removed.begin(), removed.end());
-  EXPECT_EQ(removed, (std::vector<std::string>{"data/frames/.ok2.jpg.tmp-99-1",
-                                               "data/frames/renamed.dng"}));
+  EXPECT_EQ(removed,
+            (std::vector<std::string>{"data/frames/.ok2.jpg.tmp-99-1", "data/frames/renamed.dng"}));
   std::vector<std::string> q = rep->quarantined;
   std::sort(q.begin(), q.end());
   EXPECT_EQ(q, (std::vector<std::string>{"data/frames/.notes.tmp-mine", "data/frames/stray.dng"}));
   EXPECT_EQ(list_files(bag.data_dir()),
             (std::vector<std::string>{"frames/ok.jpg", "journal.jsonl"}));
-  EXPECT_EQ(read_all(bag.dir() / "quarantine/data/frames/stray.dng"), "a file the bag did not write");
+  EXPECT_EQ(read_all(bag.dir() / "quarantine/data/frames/stray.dng"),
+            "a file the bag did not write");
   EXPECT_FALSE(fs::exists(bag.dir() / ".manifest-sha256.txt.tmp-99-2"));
 
   ASSERT_TRUE(bag.add_existing("journal.jsonl").ok());

@@ -520,3 +520,31 @@ TEST(Pipeline, DestructorFinishesQueuedPreviews) {
 
 }  // namespace
 }  // namespace tb::capture
+
+namespace tb::capture {
+namespace {
+
+// Issue 8 item 1 through the pipeline: a second frame rendering the first one's name fails
+// with an error naming the file; the first frame's files, manifest and journal line stay.
+TEST(Pipeline, SecondFrameWithTheSameNameFailsAndTheFirstIsKept) {
+  Fixture fx;
+  Pipeline pipe(*fx.bag, *fx.journal, fx.options());
+  auto first = make_job(4, false);
+  const auto raw = first.capture.files[0].data;
+  ASSERT_TRUE(pipe.process(std::move(first)).ok());
+  const std::string manifest = read_all(fx.bag->dir() / "manifest-sha256.txt");
+  auto second = make_job(5, false);
+  second.record.name = fmt::format("test_{:05}_key_+0.0_az{:03}", 4, 40);  // the same text
+  auto r = pipe.process(std::move(second));
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message.find("refusing to replace data/frames/test_00004_key_+0.0_az040"),
+            std::string::npos)
+      << r.error().message;
+  EXPECT_EQ(read_all(fx.bag->data_dir() / "frames/test_00004_key_+0.0_az040.dng"),
+            std::string(raw.begin(), raw.end()));
+  EXPECT_EQ(read_all(fx.bag->dir() / "manifest-sha256.txt"), manifest);
+  EXPECT_EQ(fx.journal_lines().size(), 1u);
+}
+
+}  // namespace
+}  // namespace tb::capture

@@ -257,12 +257,14 @@ TEST(BagNoReplace, SecondFrameWithTheSameNameIsRefusedAndTheFirstKept) {
   b.push_back(stage_bytes(**bag, "frames/same.dng", pattern_bytes(5000, 2)));  // both staged
   ASSERT_TRUE((*bag)->commit(a));
   std::string sum_before;
-  ASSERT_EQ(run_command("cd '" + d.string() + "' && sha256sum data/frames/same.dng", &sum_before), 0);
+  ASSERT_EQ(run_command("cd '" + d.string() + "' && sha256sum data/frames/same.dng", &sum_before),
+            0);
   const std::string manifest_before = read_all(d / "manifest-sha256.txt");
 
   auto st = (*bag)->commit(b);
   ASSERT_FALSE(st);
-  EXPECT_NE(st.error().message.find("data/frames/same.dng"), std::string::npos) << st.error().message;
+  EXPECT_NE(st.error().message.find("data/frames/same.dng"), std::string::npos)
+      << st.error().message;
   auto again = (*bag)->stage("frames/same.dng");
   ASSERT_FALSE(again);
   EXPECT_NE(again.error().message.find("refusing to replace data/frames/same.dng"),
@@ -271,7 +273,8 @@ TEST(BagNoReplace, SecondFrameWithTheSameNameIsRefusedAndTheFirstKept) {
   EXPECT_FALSE((*bag)->put("frames/same.dng", std::string("third")).ok());
 
   std::string sum_after;
-  ASSERT_EQ(run_command("cd '" + d.string() + "' && sha256sum data/frames/same.dng", &sum_after), 0);
+  ASSERT_EQ(run_command("cd '" + d.string() + "' && sha256sum data/frames/same.dng", &sum_after),
+            0);
   EXPECT_EQ(sum_after, sum_before);
   EXPECT_EQ(sum_after.substr(0, 64), sha256_hex(first));
   EXPECT_EQ(read_all(d / "manifest-sha256.txt"), manifest_before);

@@ -12,15 +12,15 @@
 namespace tb::capture {
 
 struct JournalState {
-  std::vector<FrameRecord> frames;   // in journal order
+  std::vector<FrameRecord> frames;  // in journal order
   std::set<uint64_t> done_seqs;
-  std::set<uint64_t> preview_seen;   // frames whose preview line (made or skipped) is journaled
+  std::set<uint64_t> preview_seen;  // frames whose preview line (made or skipped) is journaled
   uint64_t next_request_id = 1;
-  std::string plan_fingerprint;      // from session_start
+  std::string plan_fingerprint;  // from session_start
   std::vector<std::string> session_faults;
-  bool torn_tail = false;            // the last line was cut by a crash (repaired)
-  size_t orphans_removed = 0;        // files of ours removed (never journaled: retaken)
-  size_t relisted = 0;               // journaled files whose lost manifest line was restored
+  bool torn_tail = false;                // the last line was cut by a crash (repaired)
+  size_t orphans_removed = 0;            // files of ours removed (never journaled: retaken)
+  size_t relisted = 0;                   // journaled files whose lost manifest line was restored
   std::vector<std::string> quarantined;  // "data/..." paths moved to <bag>/quarantine/
   std::vector<std::string> retaken;      // frame names whose files were missing or changed
 };

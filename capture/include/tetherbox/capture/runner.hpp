@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "tetherbox/capture/preflight.hpp"
 #include "tetherbox/capture/retry_policy.hpp"
 #include "tetherbox/common/result.hpp"
 #include "tetherbox/config/config.hpp"
@@ -32,6 +33,9 @@ struct RunOptions {
   // then the bag is closed.
   const std::atomic<bool>* stop = nullptr;
   RetryLimits retry;  // per-shot budget for a busy or lost camera
+  // The preflight the caller already ran on this config (cmd_run does, to place its errors at
+  // file:line:col); null: the runner runs it.
+  const Preflight* preflight = nullptr;
 };
 
 struct RunSummary {

@@ -39,7 +39,10 @@
 // death. The file holds the holder's pid, host and start time for the refusal message.
 // Bag::create builds the bag in a hidden temp folder of the storage root (locked from the
 // start) and renames it onto its name with RENAME_NOREPLACE: a bag folder never exists half
-// made, and two runs started in the same second get "<name>" and "<name>-2".
+// made, and two runs started in the same second get "<name>" and "<name>-2". A kill during
+// creation leaves only that hidden ".<name>.tmp-<pid>-<n>" folder in the storage root (no
+// bag, so a fresh run starts); a kill after the rename and before the first journal line
+// leaves a bag with no journal, which resume loads as empty.
 // Closing (finalize, report files) stages every file first and renames only when all bytes
 // are on disk, so a full disk (ENOSPC) leaves the previous manifest and files intact.
 #include <cstdint>

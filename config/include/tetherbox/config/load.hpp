@@ -9,7 +9,8 @@
 
 namespace tb::config {
 
-// Loads, types and validates a config file. Errors read
+// Loads, types and validates a config file (at most 1 MB, flow nesting at most 32 deep, lists
+// at most 1000 entries: refused before parsing further, so no input can hang or exhaust memory). Errors read
 //   "<file>:<line>:<col>: <key.path>: <what is wrong>; expected <what is allowed>"
 // and unknown keys add "did you mean '<closest>'?". Relative paths in the file
 // (storage.root, metadata.releases) are resolved against the file's directory.
