@@ -9,6 +9,9 @@
 #ifdef TB_HAVE_LIBCAMERA
 #include "tetherbox/hal/libcamera/libcamera_camera.hpp"
 #endif
+#ifdef TB_HAVE_GPIOD
+#include "tetherbox/hal/gpiod/gpiod_devices.hpp"
+#endif
 
 namespace tb::firmware {
 namespace detail {
@@ -68,14 +71,32 @@ std::vector<Backend> make_registry() {
                  c.devices.lights = hal::sim::make_lights(c.world, c.cfg);
                  return ok_status();
                }});
-  r.push_back({row("lighting", "gpiod", false, false, kNotImplemented), {}});
+#ifdef TB_HAVE_GPIOD
+  r.push_back({row("lighting", "gpiod", true, false), [](Ctx& c) -> Status {
+                 auto lights = hal::gpiod_backend::make_lights(c.cfg);
+                 if (!lights) return lights.error();
+                 c.devices.lights = std::move(*lights);
+                 return ok_status();
+               }});
+#else
+  r.push_back({row("lighting", "gpiod", false, false, kNoLibrary), {}});
+#endif
   r.push_back({row("lighting", "none", true, false), {}});
 
   r.push_back({row("buttons", "sim", true, true), [](Ctx& c) {
                  c.devices.buttons = hal::sim::make_buttons(c.cfg, c.devices.clock);
                  return ok_status();
                }});
-  r.push_back({row("buttons", "gpiod", false, false, kNotImplemented), {}});
+#ifdef TB_HAVE_GPIOD
+  r.push_back({row("buttons", "gpiod", true, false), [](Ctx& c) -> Status {
+                 auto buttons = hal::gpiod_backend::make_buttons(c.cfg, c.devices.clock);
+                 if (!buttons) return buttons.error();
+                 c.devices.buttons = std::move(*buttons);
+                 return ok_status();
+               }});
+#else
+  r.push_back({row("buttons", "gpiod", false, false, kNoLibrary), {}});
+#endif
   r.push_back({row("buttons", "none", true, false), {}});
 
   r.push_back({row("gps", "sim", true, true), [](Ctx& c) {
