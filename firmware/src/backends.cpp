@@ -26,6 +26,25 @@ config::BackendInfo row(const char* kind, const char* name, bool built, bool sim
   return {kind, name, built, simulated, moves_elevation, built ? "" : why_not};
 }
 
+// camera.power_relay: the gphoto2 reconnect ladder's power-cycle hook, on a GPIO line.
+[[maybe_unused]] Status wire_power_relay(const WiringContext& c,
+                                         std::function<Status()>& power_cycle) {
+  const config::PowerRelay& relay = c.cfg.camera.power_relay;
+  if (relay.chip.empty()) return ok_status();
+#ifdef TB_HAVE_GPIOD
+  auto cycle = hal::gpiod_backend::make_power_cycle(
+      {{relay.chip, relay.line, {}}, std::chrono::milliseconds(relay.off_ms), relay.active_low},
+      c.devices.clock);
+  if (!cycle) return cycle.error();
+  power_cycle = std::move(*cycle);
+  return ok_status();
+#else
+  (void)power_cycle;
+  return make_error(Errc::unsupported, "camera.power_relay needs the gpiod backend; {}",
+                    kNoLibrary);
+#endif
+}
+
 std::vector<Backend> make_registry() {
   using Ctx = WiringContext;
   std::vector<Backend> r;
@@ -44,8 +63,10 @@ std::vector<Backend> make_registry() {
                  return ok_status();
                }});
 #ifdef TB_HAVE_GPHOTO2
-  r.push_back({row("camera", "gphoto2", true, false), [](Ctx& c) {
-                 c.devices.camera = hal::gphoto2_backend::make_camera(c.cfg);
+  r.push_back({row("camera", "gphoto2", true, false), [](Ctx& c) -> Status {
+                 hal::gphoto2_backend::Options options;
+                 TB_TRY(wire_power_relay(c, options.power_cycle));
+                 c.devices.camera = hal::gphoto2_backend::make_camera(c.cfg, std::move(options));
                  return ok_status();
                }});
 #else

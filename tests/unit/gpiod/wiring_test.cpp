@@ -4,6 +4,8 @@
 
 #include <filesystem>
 
+#include "tetherbox/config/load.hpp"
+#include "tetherbox/firmware/backends.hpp"
 #include "tetherbox/firmware/wiring.hpp"
 
 namespace tb {
@@ -37,6 +39,35 @@ TEST(GpiodWiring, ConfigChoosingGpiodReachesTheBackend) {
   ASSERT_FALSE(l.ok());
   EXPECT_NE(l.error().message.find("light 'key': GPIO chip 'pinctrl-bcm2711' not found"),
             std::string::npos) << l.error().message;
+}
+
+TEST(GpiodWiring, CameraPowerRelayIsReadValidatedAndWiredIntoTheGphoto2Hook) {
+  auto cfg = config::load_string(
+      "camera:\n  backend: gphoto2\n  power_relay: {chip: pinctrl-rp1, line: 26, off_ms: 1500, "
+      "active_low: true}\n",
+      "relay.yaml");
+  ASSERT_TRUE(cfg.ok()) << cfg.error().message;
+  EXPECT_EQ(cfg->camera.power_relay.chip, "pinctrl-rp1");
+  EXPECT_EQ(cfg->camera.power_relay.line, 26);
+  EXPECT_EQ(cfg->camera.power_relay.off_ms, 1500);
+  EXPECT_TRUE(cfg->camera.power_relay.active_low);
+
+  auto bad = config::load_string(
+      "camera:\n  power_relay: {chip: pinctrl-rp1, off_ms: 5}\n", "relay.yaml");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.error().message.find("camera.power_relay.line"), std::string::npos)
+      << bad.error().message;
+  EXPECT_NE(bad.error().message.find("camera.power_relay.off_ms"), std::string::npos)
+      << bad.error().message;
+
+  if (has_gpio_chips()) GTEST_SKIP() << "this machine has GPIO chips";
+  const auto* gphoto2 = config::find_backend(firmware::backend_table(), "camera", "gphoto2");
+  if (!gphoto2 || !gphoto2->built) GTEST_SKIP() << "gphoto2 backend not built";
+  // The relay is opened before the camera: a box without the configured chip says so.
+  auto d = firmware::make_devices(*cfg);
+  ASSERT_FALSE(d.ok());
+  EXPECT_NE(d.error().message.find("camera power relay: GPIO chip 'pinctrl-rp1' not found"),
+            std::string::npos) << d.error().message;
 }
 
 }  // namespace
