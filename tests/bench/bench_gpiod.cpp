@@ -67,17 +67,17 @@ class QueueSource final : public LineSource {
  public:
   explicit QueueSource(std::shared_ptr<EdgeQueue> q) : q_(std::move(q)) {}
   Result<std::vector<ChipInfo>> list_chips() override {
-    return std::vector<ChipInfo>{{"/dev/gpiochip4", "gpiochip4", "pinctrl-rp1",
-                                  std::vector<std::string>(54), {}}};
+    return std::vector<ChipInfo>{
+        {"/dev/gpiochip4", "gpiochip4", "pinctrl-rp1", std::vector<std::string>(54), {}}};
   }
   Result<ChipInfo> probe_chip(const std::string&) override { return list_chips()->front(); }
   Result<std::unique_ptr<InputLines>> request_inputs(const std::vector<LineAddress>&,
-                                                    const std::string&) override {
+                                                     const std::string&) override {
     return std::unique_ptr<InputLines>(std::make_unique<QueueInputs>(q_));
   }
   Result<std::unique_ptr<OutputLines>> request_outputs(const std::vector<LineAddress>&,
-                                                      const std::vector<bool>&,
-                                                      const std::string&) override {
+                                                       const std::vector<bool>&,
+                                                       const std::string&) override {
     return Error{Errc::unsupported, "bench: no outputs"};
   }
 
@@ -182,7 +182,8 @@ int main(int argc, char** argv) {
     std::printf("ratio gpio_event_vs_queue_handoff (p50): %.2f\n", g.p50_us / b.p50_us);
     std::printf("ratio gpio_event_vs_queue_handoff (p99): %.2f\n", g.p99_us / b.p99_us);
   } else {
-    std::printf("ratio gpio_event_vs_queue_handoff: unavailable (a benchmark failed or was filtered)\n");
+    std::printf(
+        "ratio gpio_event_vs_queue_handoff: unavailable (a benchmark failed or was filtered)\n");
   }
   return 0;
 }

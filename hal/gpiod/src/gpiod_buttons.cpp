@@ -17,11 +17,11 @@ using std::chrono::nanoseconds;
 
 struct ButtonState {
   ButtonSpec spec;
-  std::string where;        // resolved line, for messages
+  std::string where;  // resolved line, for messages
   bool failed = false;
-  bool stable = false;      // debounced: pressed
-  bool raw = false;         // last level seen: pressed
-  bool pending = false;     // edges seen since the last stable level, not yet settled
+  bool stable = false;       // debounced: pressed
+  bool raw = false;          // last level seen: pressed
+  bool pending = false;      // edges seen since the last stable level, not yet settled
   SteadyTime burst_start{};  // first edge of the pending change
   SteadyTime last_edge{};
   SteadyTime press_start{};  // first edge of the current press
@@ -78,20 +78,23 @@ class GpiodButtons final : public Buttons {
  private:
   void fail(ButtonState& b, const std::string& why) {
     b.failed = true;
-    faults_.push_back(fmt::format("button '{}' on {}: {}; its presses are no longer seen (check "
-                                  "the wiring and `gpioinfo`)",
-                                  b.spec.name, b.where, why));
+    faults_.push_back(
+        fmt::format("button '{}' on {}: {}; its presses are no longer seen (check "
+                    "the wiring and `gpioinfo`)",
+                    b.spec.name, b.where, why));
     spdlog::error("gpiod: {}", faults_.back());
   }
 
   bool all_failed() const {
-    return std::all_of(buttons_.begin(), buttons_.end(), [](const ButtonState& b) { return b.failed; });
+    return std::all_of(buttons_.begin(), buttons_.end(),
+                       [](const ButtonState& b) { return b.failed; });
   }
 
   void feed(ButtonState& b, const RawEdge& e) {
     const bool pressed = b.spec.active_low ? !e.rising : e.rising;
     // The gap before this edge may already have settled the previous change.
-    if (b.pending && e.ts - b.last_edge >= b.spec.debounce) commit(b, b.last_edge + b.spec.debounce);
+    if (b.pending && e.ts - b.last_edge >= b.spec.debounce)
+      commit(b, b.last_edge + b.spec.debounce);
     if (!b.pending) {
       if (pressed == b.stable) return;  // an edge to the level we hold: a lost edge, nothing new
       b.pending = true;
@@ -140,7 +143,8 @@ class GpiodButtons final : public Buttons {
   void settle(SteadyTime now) {
     for (auto& b : buttons_) {
       if (b.failed) continue;
-      if (b.pending && now - b.last_edge >= b.spec.debounce) commit(b, b.last_edge + b.spec.debounce);
+      if (b.pending && now - b.last_edge >= b.spec.debounce)
+        commit(b, b.last_edge + b.spec.debounce);
       check_long(b, now);
     }
   }
@@ -192,10 +196,12 @@ Result<std::unique_ptr<Buttons>> open_buttons(const std::vector<ButtonSpec>& spe
     if (s.debounce < milliseconds(0))
       return make_error(Errc::invalid, "button '{}': negative debounce time", s.name);
     auto addr = resolve_line(s.line, *source);
-    if (!addr) return make_error(addr.error().code, "button '{}': {}", s.name, addr.error().message);
+    if (!addr)
+      return make_error(addr.error().code, "button '{}': {}", s.name, addr.error().message);
     for (size_t i = 0; i < addrs.size(); ++i)
       if (addrs[i].chip_path == addr->chip_path && addrs[i].offset == addr->offset)
-        return make_error(Errc::invalid, "buttons '{}' and '{}' are both on {}; give each its own line",
+        return make_error(Errc::invalid,
+                          "buttons '{}' and '{}' are both on {}; give each its own line",
                           buttons[i].spec.name, s.name, addr->describe);
     ButtonState b;
     b.spec = s;
@@ -207,8 +213,9 @@ Result<std::unique_ptr<Buttons>> open_buttons(const std::vector<ButtonSpec>& spe
   if (!lines) return lines.error();
   // A button already held when we start is not a press: its release must come first.
   auto levels = (*lines)->read_levels();
-  if (!levels) return make_error(levels.error().code, "buttons: reading the initial levels: {}",
-                                 levels.error().message);
+  if (!levels)
+    return make_error(levels.error().code, "buttons: reading the initial levels: {}",
+                      levels.error().message);
   for (size_t i = 0; i < buttons.size() && i < levels->size(); ++i) {
     const bool pressed = buttons[i].spec.active_low ? !(*levels)[i] : (*levels)[i];
     buttons[i].stable = buttons[i].raw = pressed;

@@ -12,7 +12,9 @@ class GpiodLights final : public Lights {
  public:
   GpiodLights(std::vector<LightSpec> specs, std::vector<std::string> where,
               std::unique_ptr<OutputLines> out)
-      : specs_(std::move(specs)), where_(std::move(where)), out_(std::move(out)),
+      : specs_(std::move(specs)),
+        where_(std::move(where)),
+        out_(std::move(out)),
         on_(specs_.size(), false) {}
 
   std::vector<std::string> names() const override {
@@ -73,7 +75,8 @@ Result<std::unique_ptr<Lights>> open_lights(const std::vector<LightSpec>& specs,
     if (!addr) return make_error(addr.error().code, "light '{}': {}", s.name, addr.error().message);
     for (size_t i = 0; i < addrs.size(); ++i)
       if (addrs[i].chip_path == addr->chip_path && addrs[i].offset == addr->offset)
-        return make_error(Errc::invalid, "lights '{}' and '{}' are both on {}; give each its own line",
+        return make_error(Errc::invalid,
+                          "lights '{}' and '{}' are both on {}; give each its own line",
                           specs[i].name, s.name, addr->describe);
     where.push_back(addr->describe);
     initial.push_back(s.active_low);  // off

@@ -17,20 +17,31 @@ namespace {
 Error errno_error(int err) {
   Errc code = Errc::io;
   switch (err) {
-    case EBUSY: code = Errc::busy; break;
+    case EBUSY:
+      code = Errc::busy;
+      break;
     case EACCES:
-    case EPERM: code = Errc::refused; break;
+    case EPERM:
+      code = Errc::refused;
+      break;
     case ENOENT:
     case ENODEV:
     case ENOTTY:
-    case ENXIO: code = Errc::not_found; break;
-    case EINVAL: code = Errc::invalid; break;
-    default: break;
+    case ENXIO:
+      code = Errc::not_found;
+      break;
+    case EINVAL:
+      code = Errc::invalid;
+      break;
+    default:
+      break;
   }
   return Error{code, std::strerror(err)};
 }
 
-Error last_error() { return errno_error(errno ? errno : EIO); }
+Error last_error() {
+  return errno_error(errno ? errno : EIO);
+}
 
 }  // namespace
 
@@ -48,7 +59,9 @@ void LineDeleter::operator()(Line* l) const {
   delete l;
 }
 
-std::string version() { return gpiod_api_version(); }
+std::string version() {
+  return gpiod_api_version();
+}
 
 namespace {
 
@@ -143,13 +156,16 @@ Result<LinePtr> request_output(const std::string& chip_path, unsigned offset,
   return request_line(chip_path, offset, consumer, true, high);
 }
 
-int event_fd(const Line& line) { return gpiod_line_request_get_fd(line.request); }
+int event_fd(const Line& line) {
+  return gpiod_line_request_get_fd(line.request);
+}
 
 Status read_edges(Line& line, std::vector<std::pair<bool, std::int64_t>>& out) {
   const int n = gpiod_line_request_read_edge_events(line.request, line.events, 64);
   if (n < 0) return last_error();
   for (int i = 0; i < n; ++i) {
-    gpiod_edge_event* ev = gpiod_edge_event_buffer_get_event(line.events, static_cast<unsigned long>(i));
+    gpiod_edge_event* ev =
+        gpiod_edge_event_buffer_get_event(line.events, static_cast<unsigned long>(i));
     out.emplace_back(gpiod_edge_event_get_event_type(ev) == GPIOD_EDGE_EVENT_RISING_EDGE,
                      static_cast<std::int64_t>(gpiod_edge_event_get_timestamp_ns(ev)));
   }
@@ -182,7 +198,9 @@ void LineDeleter::operator()(Line* l) const {
   delete l;
 }
 
-std::string version() { return gpiod_version_string(); }
+std::string version() {
+  return gpiod_version_string();
+}
 
 namespace {
 
@@ -249,7 +267,9 @@ Result<LinePtr> request_output(const std::string& chip_path, unsigned offset,
   return l;
 }
 
-int event_fd(const Line& line) { return gpiod_line_event_get_fd(line.line); }
+int event_fd(const Line& line) {
+  return gpiod_line_event_get_fd(line.line);
+}
 
 Status read_edges(Line& line, std::vector<std::pair<bool, std::int64_t>>& out) {
   gpiod_line_event events[64];
@@ -257,8 +277,8 @@ Status read_edges(Line& line, std::vector<std::pair<bool, std::int64_t>>& out) {
   if (n < 0) return last_error();
   for (int i = 0; i < n; ++i) {
     // Kernels >= 5.7 stamp line events on CLOCK_MONOTONIC (the Pi's are 6.x).
-    const std::int64_t ns = static_cast<std::int64_t>(events[i].ts.tv_sec) * 1'000'000'000 +
-                            events[i].ts.tv_nsec;
+    const std::int64_t ns =
+        static_cast<std::int64_t>(events[i].ts.tv_sec) * 1'000'000'000 + events[i].ts.tv_nsec;
     out.emplace_back(events[i].event_type == GPIOD_LINE_EVENT_RISING_EDGE, ns);
   }
   return ok_status();

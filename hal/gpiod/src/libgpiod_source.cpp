@@ -50,8 +50,10 @@ class LibgpiodInputs final : public InputLines {
       const size_t i = which[k];
       if (fds[k].revents & (POLLERR | POLLHUP | POLLNVAL)) {
         dead_[i] = true;
-        batch.failed.emplace_back(i, make_error(Errc::disconnected, "{}: the line's event file "
-                                                "reported an error or hang-up", addrs_[i].describe));
+        batch.failed.emplace_back(i, make_error(Errc::disconnected,
+                                                "{}: the line's event file "
+                                                "reported an error or hang-up",
+                                                addrs_[i].describe));
         continue;
       }
       if (!(fds[k].revents & POLLIN)) continue;
@@ -79,8 +81,9 @@ class LibgpiodInputs final : public InputLines {
     std::vector<bool> out;
     for (size_t i = 0; i < lines_.size(); ++i) {
       auto v = compat::get_level(*lines_[i]);
-      if (!v) return make_error(v.error().code, "GPIO {}: reading its level: {}",
-                                addrs_[i].describe, v.error().message);
+      if (!v)
+        return make_error(v.error().code, "GPIO {}: reading its level: {}", addrs_[i].describe,
+                          v.error().message);
       out.push_back(*v);
     }
     return out;
@@ -153,7 +156,7 @@ class LibgpiodSource final : public LineSource {
   }
 
   Result<std::unique_ptr<InputLines>> request_inputs(const std::vector<LineAddress>& lines,
-                                                    const std::string& consumer) override {
+                                                     const std::string& consumer) override {
     std::vector<compat::LinePtr> held;
     for (const auto& a : lines) {
       auto l = compat::request_input(a.chip_path, a.offset, consumer);
@@ -164,8 +167,8 @@ class LibgpiodSource final : public LineSource {
   }
 
   Result<std::unique_ptr<OutputLines>> request_outputs(const std::vector<LineAddress>& lines,
-                                                      const std::vector<bool>& initial_high,
-                                                      const std::string& consumer) override {
+                                                       const std::vector<bool>& initial_high,
+                                                       const std::string& consumer) override {
     std::vector<compat::LinePtr> held;
     for (size_t i = 0; i < lines.size(); ++i) {
       const bool high = i < initial_high.size() && initial_high[i];
@@ -179,8 +182,12 @@ class LibgpiodSource final : public LineSource {
 
 }  // namespace
 
-std::shared_ptr<LineSource> make_libgpiod_source() { return std::make_shared<LibgpiodSource>(); }
+std::shared_ptr<LineSource> make_libgpiod_source() {
+  return std::make_shared<LibgpiodSource>();
+}
 
-std::string libgpiod_version() { return compat::version(); }
+std::string libgpiod_version() {
+  return compat::version();
+}
 
 }  // namespace tb::hal::gpiod_backend

@@ -12,7 +12,8 @@ namespace tb::hal::gpiod_backend {
 namespace {
 
 bool all_digits(const std::string& s) {
-  return !s.empty() && std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isdigit(c); });
+  return !s.empty() &&
+         std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isdigit(c); });
 }
 
 std::string chip_list(const std::vector<ChipInfo>& chips) {
@@ -87,9 +88,10 @@ Error request_failure(const Error& cause, const LineAddress& a, const std::strin
   std::string check;
   switch (cause.code) {
     case Errc::busy:
-      check = fmt::format("another process holds it{}: see `gpioinfo` for {} (consumer column) "
-                          "and stop that program or remove the overlay that claims the pin",
-                          holder.empty() ? "" : " ('" + holder + "')", a.chip_path);
+      check = fmt::format(
+          "another process holds it{}: see `gpioinfo` for {} (consumer column) "
+          "and stop that program or remove the overlay that claims the pin",
+          holder.empty() ? "" : " ('" + holder + "')", a.chip_path);
       break;
     case Errc::refused:
       check = "permission denied: run as a member of the 'gpio' group (board udev rules)";
@@ -132,7 +134,8 @@ Result<LineAddress> resolve_line(const LineSpec& spec, LineSource& source) {
   for (const auto& c : *chips)
     for (size_t i = 0; i < c.line_names.size(); ++i)
       if (c.line_names[i] == spec.line_name)
-        hits.push_back({c.path, static_cast<unsigned>(i), describe_line(c, static_cast<unsigned>(i))});
+        hits.push_back(
+            {c.path, static_cast<unsigned>(i), describe_line(c, static_cast<unsigned>(i))});
   if (hits.size() == 1) return hits.front();
   if (hits.empty())
     return make_error(Errc::not_found,

@@ -12,7 +12,9 @@ class GpiodPowerRelay final : public PowerRelay {
  public:
   GpiodPowerRelay(PowerRelaySpec spec, std::string where, std::unique_ptr<OutputLines> out,
                   std::shared_ptr<Clock> clock)
-      : spec_(std::move(spec)), where_(std::move(where)), out_(std::move(out)),
+      : spec_(std::move(spec)),
+        where_(std::move(where)),
+        out_(std::move(out)),
         clock_(std::move(clock)) {}
 
   Status cycle() override {
@@ -63,8 +65,8 @@ Result<std::shared_ptr<PowerRelay>> open_power_relay(const PowerRelaySpec& spec,
   const bool powered_level = !spec.active_low;
   auto out = source->request_outputs({*addr}, {powered_level}, "tetherbox-camera-power");
   if (!out) return out.error();
-  return std::shared_ptr<PowerRelay>(std::make_shared<GpiodPowerRelay>(
-      spec, addr->describe, std::move(*out), std::move(clock)));
+  return std::shared_ptr<PowerRelay>(
+      std::make_shared<GpiodPowerRelay>(spec, addr->describe, std::move(*out), std::move(clock)));
 }
 
 Result<std::function<Status()>> make_power_cycle(const PowerRelaySpec& spec,

@@ -25,7 +25,8 @@ struct Rig {
     std::vector<ButtonEvent> out;
     const SteadyTime end = clock->now_steady() + window;
     while (clock->now_steady() < end) {
-      auto ev = buttons->wait_press(std::chrono::duration_cast<milliseconds>(end - clock->now_steady()));
+      auto ev =
+          buttons->wait_press(std::chrono::duration_cast<milliseconds>(end - clock->now_steady()));
       if (ev) out.push_back(*ev);
     }
     return out;
@@ -61,9 +62,16 @@ TEST(GpiodButtons, CleanPressIsReportedOnceWithTheKernelTimestampOfItsEdge) {
 TEST(GpiodButtons, ContactBounceOnPressAndReleaseIsOnePress) {
   Rig r;
   r.open({trigger()});
-  for (auto [ms, rising] : std::vector<std::pair<int, bool>>{
-           {100, false}, {102, true}, {104, false}, {105, true}, {107, false},   // press bounce
-           {400, true}, {401, false}, {403, true}, {409, false}, {412, true}})  // release bounce
+  for (auto [ms, rising] : std::vector<std::pair<int, bool>>{{100, false},
+                                                             {102, true},
+                                                             {104, false},
+                                                             {105, true},
+                                                             {107, false},  // press bounce
+                                                             {400, true},
+                                                             {401, false},
+                                                             {403, true},
+                                                             {409, false},
+                                                             {412, true}})  // release bounce
     r.src->edge("gpiochip4", 17, rising, at(milliseconds(ms)));
   auto events = r.drain();
   ASSERT_EQ(events.size(), 1u);
@@ -101,10 +109,10 @@ TEST(GpiodButtons, ActiveHighButtonPressesOnTheRisingEdge) {
 
 TEST(GpiodButtons, ActiveLowButtonIgnoresARisingPulse) {
   Rig r;
-  r.src->set_level("gpiochip4", 17, false);  // wired the other way round: idle low
-  r.open({trigger(17, /*active_low=*/true)});  // so it starts "held"
-  r.src->edge("gpiochip4", 17, true, at(100ms));   // "release"
-  EXPECT_TRUE(r.drain(1s).empty());              // a button held at start is not a press
+  r.src->set_level("gpiochip4", 17, false);         // wired the other way round: idle low
+  r.open({trigger(17, /*active_low=*/true)});       // so it starts "held"
+  r.src->edge("gpiochip4", 17, true, at(100ms));    // "release"
+  EXPECT_TRUE(r.drain(1s).empty());                 // a button held at start is not a press
   r.src->edge("gpiochip4", 17, false, at(2000ms));  // a real press afterwards counts
   auto events = r.drain();
   ASSERT_EQ(events.size(), 1u);
@@ -281,7 +289,8 @@ TEST(GpiodButtons, BadLinesAreRefusedAtOpenNamingTheButton) {
   ASSERT_FALSE(busy.ok());
   EXPECT_EQ(busy.error().code, Errc::busy);
   EXPECT_NE(busy.error().message.find("line 17 (GPIO17) of gpiochip4 [pinctrl-rp1]"),
-            std::string::npos) << busy.error().message;
+            std::string::npos)
+      << busy.error().message;
   EXPECT_NE(busy.error().message.find("'pigpiod'"), std::string::npos) << busy.error().message;
   EXPECT_NE(busy.error().message.find("gpioinfo"), std::string::npos);
 

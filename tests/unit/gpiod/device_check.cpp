@@ -66,7 +66,8 @@ int main(int argc, char** argv) {
     }
     std::this_thread::sleep_for(20ms);
   }
-  check(seen == cycles, std::to_string(seen) + "/" + std::to_string(cycles) + " short presses seen");
+  check(seen == cycles,
+        std::to_string(seen) + "/" + std::to_string(cycles) + " short presses seen");
   check(in_window == seen, "kernel edge timestamps inside the write..event window (" +
                                std::to_string(in_window) + "/" + std::to_string(seen) + ")");
   (void)(*out)->set_level(0, true);
@@ -77,7 +78,8 @@ int main(int argc, char** argv) {
   auto again = src->request_inputs({*out_addr}, "tetherbox-second");
   check(!again && again.error().code == Errc::busy &&
             again.error().message.find("tetherbox-loopback") != std::string::npos,
-        "a held line is refused: " + (again ? std::string("(it was granted!)") : again.error().message));
+        "a held line is refused: " +
+            (again ? std::string("(it was granted!)") : again.error().message));
   auto missing = resolve_line({chip, 999, {}}, *src);
   check(!missing && missing.error().code == Errc::not_found,
         "line 999: " + (missing ? std::string("(resolved!)") : missing.error().message));

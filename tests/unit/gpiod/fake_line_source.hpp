@@ -37,7 +37,9 @@ class ManualClock final : public Clock {
   std::chrono::nanoseconds slept_{0};
 };
 
-inline SteadyTime at(std::chrono::milliseconds ms) { return ManualClock::kStart + ms; }
+inline SteadyTime at(std::chrono::milliseconds ms) {
+  return ManualClock::kStart + ms;
+}
 
 class FakeLineSource final : public LineSource {
  public:
@@ -88,7 +90,7 @@ class FakeLineSource final : public LineSource {
   }
 
   // Observations.
-  std::map<Key, bool> levels;                      // outputs: physical level now
+  std::map<Key, bool> levels;                             // outputs: physical level now
   std::vector<std::tuple<Key, bool, SteadyTime>> writes;  // every output write (not the initial)
   int wait_calls = 0;
 
@@ -101,14 +103,14 @@ class FakeLineSource final : public LineSource {
   }
 
   Result<std::unique_ptr<InputLines>> request_inputs(const std::vector<LineAddress>& lines,
-                                                    const std::string& consumer) override {
+                                                     const std::string& consumer) override {
     if (auto st = claim(lines, consumer, "an input with edge events"); !st) return st.error();
     return std::unique_ptr<InputLines>(std::make_unique<Inputs>(*this, lines));
   }
 
   Result<std::unique_ptr<OutputLines>> request_outputs(const std::vector<LineAddress>& lines,
-                                                      const std::vector<bool>& initial_high,
-                                                      const std::string& consumer) override {
+                                                       const std::vector<bool>& initial_high,
+                                                       const std::string& consumer) override {
     if (auto st = claim(lines, consumer, "an output"); !st) return st.error();
     for (size_t i = 0; i < lines.size(); ++i)
       levels[{lines[i].chip_path, lines[i].offset}] = initial_high.at(i);
@@ -141,7 +143,8 @@ class FakeLineSource final : public LineSource {
 
   class Inputs final : public InputLines {
    public:
-    Inputs(FakeLineSource& src, std::vector<LineAddress> lines) : src_(src), lines_(std::move(lines)) {}
+    Inputs(FakeLineSource& src, std::vector<LineAddress> lines)
+        : src_(src), lines_(std::move(lines)) {}
 
     Result<EdgeBatch> wait_edges(std::chrono::nanoseconds timeout) override {
       ++src_.wait_calls;
@@ -192,7 +195,8 @@ class FakeLineSource final : public LineSource {
    private:
     int index_of(const Key& k) const {
       for (size_t i = 0; i < lines_.size(); ++i)
-        if (lines_[i].chip_path == k.first && lines_[i].offset == k.second) return static_cast<int>(i);
+        if (lines_[i].chip_path == k.first && lines_[i].offset == k.second)
+          return static_cast<int>(i);
       return -1;
     }
     FakeLineSource& src_;
@@ -203,7 +207,8 @@ class FakeLineSource final : public LineSource {
 
   class Outputs final : public OutputLines {
    public:
-    Outputs(FakeLineSource& src, std::vector<LineAddress> lines) : src_(src), lines_(std::move(lines)) {}
+    Outputs(FakeLineSource& src, std::vector<LineAddress> lines)
+        : src_(src), lines_(std::move(lines)) {}
     Status set_level(size_t index, bool high) override {
       const Key k{lines_.at(index).chip_path, lines_.at(index).offset};
       if (src_.failing_writes_.count(k))

@@ -51,7 +51,8 @@ TEST(Libgpiod, ConfigNamingAPi5ChipOnABoxWithoutItFailsClearly) {
   ASSERT_FALSE(b.ok());
   EXPECT_EQ(b.error().code, Errc::not_found);
   EXPECT_NE(b.error().message.find("button 'shutter': GPIO chip 'pinctrl-rp1' not found"),
-            std::string::npos) << b.error().message;
+            std::string::npos)
+      << b.error().message;
   EXPECT_NE(b.error().message.find("no GPIO chips at all"), std::string::npos);
 
   config::Light l;
@@ -63,8 +64,9 @@ TEST(Libgpiod, ConfigNamingAPi5ChipOnABoxWithoutItFailsClearly) {
   ASSERT_FALSE(lights.ok());
   EXPECT_NE(lights.error().message.find("light 'key'"), std::string::npos);
 
-  auto relay = make_power_cycle(PowerRelaySpec{{"/dev/gpiochip0", 26, {}}, std::chrono::milliseconds(500), false},
-                                std::make_shared<SystemClock>());
+  auto relay = make_power_cycle(
+      PowerRelaySpec{{"/dev/gpiochip0", 26, {}}, std::chrono::milliseconds(500), false},
+      std::make_shared<SystemClock>());
   ASSERT_FALSE(relay.ok());
   EXPECT_NE(relay.error().message.find("camera power relay"), std::string::npos);
 }

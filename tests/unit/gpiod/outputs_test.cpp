@@ -75,7 +75,8 @@ TEST(GpiodLights, FailedWriteNamesTheLightAndCurrentTellsTheTruth) {
   auto st = r.lights->set_on({"key", "back"});
   ASSERT_FALSE(st.ok());
   EXPECT_NE(st.error().message.find("light 'back' on line 13 (GPIO13) of gpiochip4"),
-            std::string::npos) << st.error().message;
+            std::string::npos)
+      << st.error().message;
   EXPECT_EQ(r.lights->current(), (std::set<std::string>{"key"}));
 }
 
@@ -89,7 +90,8 @@ TEST(GpiodLights, BusyOrMissingLinesAreRefusedAtOpen) {
   EXPECT_NE(l.error().message.find("'lirc'"), std::string::npos);
   auto m = open_lights({{"fill", {"nosuchchip", 6, {}}, false}}, src);
   ASSERT_FALSE(m.ok());
-  EXPECT_NE(m.error().message.find("light 'fill': GPIO chip 'nosuchchip' not found"), std::string::npos)
+  EXPECT_NE(m.error().message.find("light 'fill': GPIO chip 'nosuchchip' not found"),
+            std::string::npos)
       << m.error().message;
 }
 
@@ -121,7 +123,8 @@ TEST(GpiodPowerRelay, FailuresSayWhatStateTheCameraIsIn) {
   auto st = (*fn)();
   ASSERT_FALSE(st.ok());
   EXPECT_NE(st.error().message.find("camera power relay on line 26 (GPIO26) of gpiochip4"),
-            std::string::npos) << st.error().message;
+            std::string::npos)
+      << st.error().message;
   EXPECT_NE(st.error().message.find("switching off failed"), std::string::npos);
 
   auto bad = make_power_cycle({{"pinctrl-rp1", 26, {}}, 0ms, false}, src, clock);
@@ -151,7 +154,7 @@ TEST(GpiodFactories, BuildFromTheExistingConfigKeys) {
 
   auto buttons = make_buttons(cfg, clock, src);
   ASSERT_TRUE(buttons.ok()) << buttons.error().message;
-  src->edge("gpiochip4", 27, true, at(100ms));  // active-high "stop"
+  src->edge("gpiochip4", 27, true, at(100ms));   // active-high "stop"
   src->edge("gpiochip4", 27, false, at(140ms));  // 40 ms < its 50 ms debounce: a spike
   src->press_low("gpiochip4", 17, 200ms, 400ms);
   auto ev = (*buttons)->wait_press(1s);

@@ -53,7 +53,8 @@ TEST_F(Pi5, LineThatDoesNotExist) {
   auto r = resolve("pinctrl-rp1", 54);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().code, Errc::not_found);
-  EXPECT_NE(r.error().message.find("chip 'pinctrl-rp1' line 54"), std::string::npos) << r.error().message;
+  EXPECT_NE(r.error().message.find("chip 'pinctrl-rp1' line 54"), std::string::npos)
+      << r.error().message;
   EXPECT_NE(r.error().message.find("lines 0..53 only"), std::string::npos) << r.error().message;
   auto n = resolve("pinctrl-rp1", -1, "GPIO99");
   ASSERT_FALSE(n.ok());
@@ -92,7 +93,8 @@ TEST_F(Pi5, ChipThatCannotBeOpenedSaysWhy) {
 
 TEST(RequestFailure, NamesTheLineTheHolderAndWhatToCheck) {
   const LineAddress a{"/dev/gpiochip4", 17, "line 17 (GPIO17) of gpiochip4 [pinctrl-rp1]"};
-  const Error busy = request_failure(Error{Errc::busy, "Device or resource busy"}, a, "an output", "gpio-keys");
+  const Error busy =
+      request_failure(Error{Errc::busy, "Device or resource busy"}, a, "an output", "gpio-keys");
   EXPECT_EQ(busy.code, Errc::busy);
   EXPECT_NE(busy.message.find("line 17 (GPIO17) of gpiochip4 [pinctrl-rp1]"), std::string::npos);
   EXPECT_NE(busy.message.find("'gpio-keys'"), std::string::npos);

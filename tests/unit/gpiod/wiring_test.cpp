@@ -26,7 +26,8 @@ TEST(GpiodWiring, ConfigChoosingGpiodReachesTheBackend) {
   auto d = firmware::make_devices(cfg);
   ASSERT_FALSE(d.ok());
   EXPECT_NE(d.error().message.find("button 'shutter': GPIO chip 'pinctrl-rp1' not found"),
-            std::string::npos) << d.error().message;
+            std::string::npos)
+      << d.error().message;
 
   cfg.buttons.backend = "none";
   cfg.lighting.backend = "gpiod";
@@ -38,7 +39,8 @@ TEST(GpiodWiring, ConfigChoosingGpiodReachesTheBackend) {
   auto l = firmware::make_devices(cfg);
   ASSERT_FALSE(l.ok());
   EXPECT_NE(l.error().message.find("light 'key': GPIO chip 'pinctrl-bcm2711' not found"),
-            std::string::npos) << l.error().message;
+            std::string::npos)
+      << l.error().message;
 }
 
 TEST(GpiodWiring, CameraPowerRelayIsReadValidatedAndWiredIntoTheGphoto2Hook) {
@@ -52,8 +54,8 @@ TEST(GpiodWiring, CameraPowerRelayIsReadValidatedAndWiredIntoTheGphoto2Hook) {
   EXPECT_EQ(cfg->camera.power_relay.off_ms, 1500);
   EXPECT_TRUE(cfg->camera.power_relay.active_low);
 
-  auto bad = config::load_string(
-      "camera:\n  power_relay: {chip: pinctrl-rp1, off_ms: 5}\n", "relay.yaml");
+  auto bad =
+      config::load_string("camera:\n  power_relay: {chip: pinctrl-rp1, off_ms: 5}\n", "relay.yaml");
   ASSERT_FALSE(bad.ok());
   EXPECT_NE(bad.error().message.find("camera.power_relay.line"), std::string::npos)
       << bad.error().message;
@@ -67,7 +69,8 @@ TEST(GpiodWiring, CameraPowerRelayIsReadValidatedAndWiredIntoTheGphoto2Hook) {
   auto d = firmware::make_devices(*cfg);
   ASSERT_FALSE(d.ok());
   EXPECT_NE(d.error().message.find("camera power relay: GPIO chip 'pinctrl-rp1' not found"),
-            std::string::npos) << d.error().message;
+            std::string::npos)
+      << d.error().message;
 }
 
 }  // namespace

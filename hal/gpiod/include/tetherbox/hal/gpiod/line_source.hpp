@@ -17,9 +17,9 @@
 namespace tb::hal::gpiod_backend {
 
 struct ChipInfo {
-  std::string path;   // /dev/gpiochip4
-  std::string name;   // gpiochip4
-  std::string label;  // pinctrl-rp1
+  std::string path;                     // /dev/gpiochip4
+  std::string name;                     // gpiochip4
+  std::string label;                    // pinctrl-rp1
   std::vector<std::string> line_names;  // by offset; "" for an unnamed line
   std::string open_error;  // list_chips(): this chip could not be opened (e.g. permissions)
 };
@@ -32,14 +32,14 @@ struct LineAddress {
 };
 
 struct RawEdge {
-  size_t index = 0;   // position of the line in the request
+  size_t index = 0;  // position of the line in the request
   bool rising = false;
-  SteadyTime ts{};    // kernel timestamp on CLOCK_MONOTONIC (= std::chrono::steady_clock)
+  SteadyTime ts{};  // kernel timestamp on CLOCK_MONOTONIC (= std::chrono::steady_clock)
 };
 
 struct EdgeBatch {
-  std::vector<RawEdge> edges;                      // in kernel timestamp order per line
-  std::vector<std::pair<size_t, Error>> failed;    // lines that can no longer be read
+  std::vector<RawEdge> edges;                    // in kernel timestamp order per line
+  std::vector<std::pair<size_t, Error>> failed;  // lines that can no longer be read
 };
 
 class InputLines {
@@ -68,7 +68,7 @@ class LineSource {
   // Requests the lines as inputs with edge detection on both edges. The lines stay held until
   // the returned object is destroyed.
   virtual Result<std::unique_ptr<InputLines>> request_inputs(const std::vector<LineAddress>& lines,
-                                                            const std::string& consumer) = 0;
+                                                             const std::string& consumer) = 0;
   // Requests the lines as outputs driven at the given physical levels from the first moment.
   virtual Result<std::unique_ptr<OutputLines>> request_outputs(
       const std::vector<LineAddress>& lines, const std::vector<bool>& initial_high,
