@@ -305,6 +305,7 @@ void Pipeline::worker() {
 
     lock.lock();
     busy_ = false;
+    if (r && metadata_error_ && !error_) r = *metadata_error_;  // durable, but stop here
     if (!r && !error_) {
       error_ = r.error();
       // The pipeline has stopped: frames still queued will not become durable. Name them so
@@ -417,21 +418,30 @@ Result<FrameRecord> Pipeline::process(PipelineJob job) {
     rec.files[i].sha256 = std::move(sum);
   }
 
-  // Sidecar. Failing to render metadata is a fault on the frame, not a reason to lose it: the
-  // journal line below carries the same record.
+  // Sidecar. A frame whose metadata cannot be rendered is still kept (its originals and the
+  // journal line carry the record), but the session stops after it, resumable, saying why:
+  // a renderer that fails once fails for every frame, and a bag of frames without sidecars
+  // must never end with exit 0.
   SidecarContext ctx = opts_.sidecar;
   ctx.original_file = original_file;
-  auto xmp = make_sidecar(rec, ctx);
+  std::optional<Error> sidecar_error;
+  auto xmp = render_sidecar(rec, ctx);
   if (xmp) {
+    for (auto& r : xmp->repairs) rec.faults.push_back(std::move(r));
+    const std::string& packet = xmp->packet;
     const std::string rel = "frames/" + rec.name + ".xmp";
-    if (auto st = guard.check(xmp->size()); !st) return fail(st.error());
-    if (auto st = stage(rel, as_bytes(*xmp)); !st) return fail(st.error());
-    staged.back().sha256 = sha256_hex(as_bytes(*xmp));
+    if (auto st = guard.check(packet.size()); !st) return fail(st.error());
+    if (auto st = stage(rel, as_bytes(packet)); !st) return fail(st.error());
+    staged.back().sha256 = sha256_hex(as_bytes(packet));
     rec.files.push_back(
-        FileRecord{"sidecar", "data/" + rel, "", xmp->size(), staged.back().sha256});
+        FileRecord{"sidecar", "data/" + rel, "", packet.size(), staged.back().sha256});
   } else {
     rec.faults.push_back("sidecar: " + xmp.error().message);
     spdlog::error("frame {}: no sidecar: {}", rec.name, xmp.error().message);
+    sidecar_error = make_error(xmp.error().code,
+                               "frame {} was kept without its sidecar: {}; fix the cause and "
+                               "resume (later frames were not taken)",
+                               rec.name, xmp.error().message);
   }
 
   // The journal line makes the frame durable.
@@ -452,6 +462,10 @@ Result<FrameRecord> Pipeline::process(PipelineJob job) {
   if (auto st = journal_.append(text); !st) return fail(st.error());
 
   if (on_done_) on_done_(rec);
+  if (sidecar_error) {
+    std::lock_guard lk(mu_);
+    if (!metadata_error_) metadata_error_ = std::move(sidecar_error);
+  }
   // Preview + histogram: only from a JPEG (RAW development is not done on the capture path).
   // The preview thread reads the original back from the bag: the backlog holds no image bytes.
   if (jpeg)

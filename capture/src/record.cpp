@@ -99,6 +99,11 @@ json to_json(const FrameRecord& r) {
       {"attempts", r.attempts},
       {"trigger_utc", format_utc_iso(r.trigger_utc)},
       {"trigger_uncertainty_s", r.trigger_uncertainty_s},
+      {"time_sync",
+       {{"synchronised", r.time_sync.synchronised},
+        {"source", r.time_sync.source},
+        {"uncertainty_ms", r.time_sync.uncertainty_s * 1000},
+        {"detail", r.time_sync.detail}}},
       {"camera_clock_offset_s", opt(r.camera_clock_offset_s)},
       {"gps", gps},
       {"ambient", amb},
@@ -131,6 +136,13 @@ FrameRecord frame_record_from_json(const json& j) {
   r.attempts = j.value("attempts", 1);
   if (auto t = parse_utc_iso(j.at("trigger_utc").get<std::string>())) r.trigger_utc = *t;
   r.trigger_uncertainty_s = j.value("trigger_uncertainty_s", 0.0);
+  if (j.contains("time_sync")) {  // absent from journals written before it was recorded
+    const auto& ts = j.at("time_sync");
+    r.time_sync.synchronised = ts.value("synchronised", false);
+    r.time_sync.source = ts.value("source", "");
+    r.time_sync.uncertainty_s = ts.value("uncertainty_ms", 0.0) / 1000;
+    r.time_sync.detail = ts.value("detail", "");
+  }
   r.camera_clock_offset_s = get_opt(j, "camera_clock_offset_s");
   const auto& g = j.at("gps");
   r.gps.fix = g.at("fix").get<bool>();

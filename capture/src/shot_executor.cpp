@@ -175,7 +175,9 @@ Result<TakenShot> ShotExecutor::take(uint64_t seq, const hal::ExposureSettings& 
     r.request_id = cap.request_id;
     r.attempts = retry.attempts();
     r.trigger_utc = cap.trigger_utc;
-    r.trigger_uncertainty_s = cap.trigger_uncertainty_s;
+    // The window the camera fired in is only as good as the host clock it was read from.
+    r.time_sync = s_.clock->sync_state();
+    r.trigger_uncertainty_s = cap.trigger_uncertainty_s + r.time_sync.uncertainty_s;
     for (auto& n : cap.notes) r.faults.push_back(n);
     out.capture = std::move(cap);
     return out;

@@ -12,6 +12,12 @@
 #ifdef TB_HAVE_GPIOD
 #include "tetherbox/hal/gpiod/gpiod_devices.hpp"
 #endif
+#ifdef TB_HAVE_GPSD
+#include "tetherbox/hal/gpsd/gpsd_gps.hpp"
+#endif
+#ifdef TB_HAVE_IIO
+#include "tetherbox/hal/iio/iio_ambient.hpp"
+#endif
 
 namespace tb::firmware {
 namespace detail {
@@ -124,14 +130,28 @@ std::vector<Backend> make_registry() {
                  c.devices.gps = hal::sim::make_gps(c.cfg, c.devices.clock);
                  return ok_status();
                }});
-  r.push_back({row("gps", "gpsd", false, false, kNotImplemented), {}});
+#ifdef TB_HAVE_GPSD
+  r.push_back({row("gps", "gpsd", true, false), [](Ctx& c) {
+                 c.devices.gps = hal::gpsd_backend::make_gps(c.cfg, c.devices.clock);
+                 return ok_status();
+               }});
+#else
+  r.push_back({row("gps", "gpsd", false, false, kNoLibrary), {}});
+#endif
   r.push_back({row("gps", "none", true, false), {}});
 
   r.push_back({row("ambient", "sim", true, true), [](Ctx& c) {
                  c.devices.ambient = hal::sim::make_ambient(c.cfg, c.devices.clock);
                  return ok_status();
                }});
-  r.push_back({row("ambient", "iio", false, false, kNotImplemented), {}});
+#ifdef TB_HAVE_IIO
+  r.push_back({row("ambient", "iio", true, false), [](Ctx& c) {
+                 c.devices.ambient = hal::iio_backend::make_ambient(c.cfg, c.devices.clock);
+                 return ok_status();
+               }});
+#else
+  r.push_back({row("ambient", "iio", false, false, "built with -DTETHERBOX_IIO=OFF"), {}});
+#endif
   r.push_back({row("ambient", "none", true, false), {}});
   return r;
 }

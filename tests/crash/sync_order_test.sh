@@ -7,7 +7,7 @@ source "$(dirname "$0")/../integration/lib.sh"
 : "${TB_SHIM:?TB_SHIM must point at libtb_syscall_shim.so}"
 CRASH=$(cd "$(dirname "$0")" && pwd)
 cd "$WORK"
-cp "$HERE/configs/model-release.txt" .
+cp "$HERE/configs/model-release.pdf" .
 mkdir -p out
 OUT=$(realpath out)
 TB_SHIM_ROOT="$OUT" TB_SHIM_LOG="$WORK/calls.log" LD_PRELOAD="$TB_SHIM" \

@@ -17,7 +17,7 @@ set -e
 [ "$rc" -ne 0 ] || { cat stderr.txt; fail "colliding names ran to exit 0"; }
 BAG=$(ls -d "$WORK"/out/*/ 2>/dev/null | head -n 1 || true)
 if [ -z "$BAG" ] || ! grep -q '"type":"frame"' "$BAG/data/journal.jsonl" 2>/dev/null; then
-  grep -qiE "unique|same name|collid" stderr.txt || { cat stderr.txt; fail "refused without naming the collision"; }
+  grep -qiE "unique|same (file )?name|collid" stderr.txt || { cat stderr.txt; fail "refused without naming the collision"; }
   pass "colliding names refused before any frame (exit $rc)"
   exit 0
 fi

@@ -3,7 +3,7 @@
 # damaged copy of a good bag must fail `tetherbox verify` (not time out), naming the cause.
 source "$(dirname "$0")/lib.sh"
 cd "$WORK"
-cp "$HERE/configs/model-release.txt" .
+cp "$HERE/configs/model-release.pdf" .
 "$TB" run "$HERE/configs/small.yaml" --out "$WORK/out" >stdout.txt 2>stderr.txt || { cat stderr.txt; fail "run failed"; }
 GOOD=$(tail -n 1 stdout.txt)
 "$TB" verify "$GOOD" >/dev/null || fail "the untouched bag does not verify"

@@ -8,6 +8,8 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <csignal>
+#include <cstdio>
 #include <chrono>
 #include <cstring>
 #include <ctime>
@@ -57,6 +59,22 @@ std::string read_holder(int fd) {
   return s.empty() ? "another process" : s;
 }
 
+// The holder records itself just after it gets the lock, so a contender can read the file in
+// between and see nothing, or the text of an earlier holder that has since died. Read until
+// the text names a live process; after a bounded number of tries, say what is known.
+std::string current_holder(int fd) {
+  std::string who;
+  for (int i = 0; i < 200; ++i) {
+    who = read_holder(fd);
+    int pid = 0;
+    if (std::sscanf(who.c_str(), "pid %d", &pid) == 1 && pid > 0 &&
+        (::kill(pid, 0) == 0 || errno == EPERM))
+      return who;
+    ::usleep(5000);
+  }
+  return who;
+}
+
 }  // namespace
 
 Result<int> lock_bag(const std::filesystem::path& bag_dir, const std::filesystem::path& shown) {
@@ -70,7 +88,7 @@ Result<int> lock_bag(const std::filesystem::path& bag_dir, const std::filesystem
     if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
       const int err = errno;
       if (err == EWOULDBLOCK) {
-        const std::string who = read_holder(fd);
+        const std::string who = current_holder(fd);
         ::close(fd);
         return make_error(Errc::busy,
                           "bag {} is being written by {} (lock {}): wait for it to finish or "

@@ -110,7 +110,10 @@ Status check_claimed(Bag& bag, JournalState& st) {
   if (retake.empty()) return ok_status();
   auto journal = Journal::open(bag.data_dir() / "journal.jsonl");
   if (!journal) return journal.error();
-  for (const auto& [seq, reason] : retake) {
+  for (const auto& entry : retake) {
+    // Named copies: clang 14 cannot capture structured bindings in a lambda.
+    const uint64_t seq = entry.first;
+    const std::string& reason = entry.second;
     auto it = std::find_if(st.frames.begin(), st.frames.end(),
                            [&](const FrameRecord& r) { return r.seq == seq; });
     for (const auto& f : it->files) {

@@ -25,6 +25,9 @@ class VirtualClock final : public Clock {
   SteadyTime now_steady() const override;
   // The board's time is exact by construction; its offset from the host is not a measurement.
   double utc_uncertainty_s() const override { return 0.0; }
+  ClockSync sync_state() const override {
+    return {0.0, true, "simulated", "sim board virtual clock"};
+  }
   // Advances virtual time by d (negative: 0), releasing every Timer due on the way in deadline
   // order and waiting for each released tick to finish before going further.
   void sleep_for(std::chrono::nanoseconds d) override;

@@ -94,6 +94,7 @@ class Pipeline {
   bool busy_ = false;
   bool stopping_ = false;
   std::optional<Error> error_;
+  std::optional<Error> metadata_error_;  // a frame kept without its sidecar: stop after it
   std::deque<PreviewJob> preview_queue_;  // unbounded: push() never waits on previews
   bool preview_busy_ = false;
   bool draining_ = false;  // drain() was called: previews no longer yield to capture

@@ -9,6 +9,7 @@
 
 #include "tetherbox/common/time_utc.hpp"
 #include "tetherbox/hal/camera.hpp"
+#include "tetherbox/hal/clock.hpp"
 #include "tetherbox/hal/environment.hpp"
 #include "tetherbox/hal/gps.hpp"
 
@@ -74,7 +75,9 @@ struct FrameRecord {
   bool exposure_mismatch = false;
   int attempts = 1;
   UtcTime trigger_utc{};
+  // The capture window's half-width plus the host clock's bound (time_sync.uncertainty_s).
   double trigger_uncertainty_s = 0;
+  hal::ClockSync time_sync;  // the host clock's sync state at the trigger
   std::optional<double> camera_clock_offset_s;  // camera minus host
   GpsRecord gps;
   AmbientRecord ambient;

@@ -14,9 +14,11 @@ struct GpsReading {
   std::optional<double> alt_msl_m;  // 3D fixes only
   std::optional<double> hdop, pdop;
   std::optional<double> speed_m_s, track_deg;
-  UtcTime fix_time_utc{};           // time of the fix (GPS time as UTC)
-  SteadyTime received{};            // host steady time the reading arrived
-  std::string source;               // "sim", "gpsd:localhost:2947"
+  UtcTime fix_time_utc{};  // time of the fix (GPS time as UTC)
+  SteadyTime received{};   // host steady time the reading arrived
+  std::string source;      // "sim", "gpsd:localhost:2947"
+  std::optional<double> vdop;
+  std::optional<int> satellites_used;
   bool has_fix() const { return mode != FixMode::none; }
 };
 
@@ -28,6 +30,9 @@ class GpsSource {
   virtual void stop() = 0;
   // Latest reading, or nullopt when nothing was ever received.
   virtual std::optional<GpsReading> latest() const = 0;
+  // Connection state and last failure in words ("gpsd localhost:2947 unreachable: ...;
+  // retrying"), empty when the source has nothing to say (the sim).
+  virtual std::string status() const { return {}; }
 };
 
 }  // namespace tb::hal
