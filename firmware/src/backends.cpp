@@ -56,12 +56,12 @@ std::vector<Backend> make_registry() {
   std::vector<Backend> r;
   r.push_back({row("board", "sim", true, true), {}});
   r.push_back({row("board", "rpi4", false, false,
-                   "board definitions need the gpiod backend, "
-                   "which this release does not have yet"),
+                   "board definitions are not applied by this release yet; use board: "
+                   "sim with buttons/lighting backend gpiod and the board's pins"),
                {}});
   r.push_back({row("board", "rpi5", false, false,
-                   "board definitions need the gpiod backend, "
-                   "which this release does not have yet"),
+                   "board definitions are not applied by this release yet; use board: "
+                   "sim with buttons/lighting backend gpiod and the board's pins"),
                {}});
 
   r.push_back({row("camera", "sim", true, true), [](Ctx& c) {
