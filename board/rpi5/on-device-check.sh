@@ -3,6 +3,8 @@
 # Builds on the device (Raspberry Pi OS ships its own libcamera), lists cameras, captures frames
 # at a fixed exposure through tetherbox's backend and verifies the DNGs with independent readers.
 #   board/rpi5/on-device-check.sh [frames=3] [shutter_s=0.01] [iso=100]
+# GPIO (buttons, lights, power relay through libgpiod), with a jumper from <out> to <in>:
+#   board/rpi5/on-device-check.sh gpio [out=5] [in=6] [chip=pinctrl-rp1 | pinctrl-bcm2711 on a Pi 4]
 set -euo pipefail
 FRAMES=${1:-3}
 SHUTTER=${2:-0.01}
@@ -12,6 +14,33 @@ BUILD=${BUILD:-$ROOT/build-ondevice}
 OUT=${OUT:-$(mktemp -d /tmp/tetherbox-ondevice.XXXXXX)}
 fail() { echo "FAIL: $*" >&2; exit 1; }
 pass() { echo "ok:   $*"; }
+
+# GPIO checks: independent tools first (gpiodetect/gpioinfo/gpioset), then tetherbox's backend
+# on the same pins; then the unit tests of the logic on the device's libgpiod (1.6 or 2.x).
+if [ "${1:-}" = gpio ]; then
+  OUT_LINE=${2:-5}; IN_LINE=${3:-6}; CHIP=${4:-pinctrl-rp1}
+  for tool in cmake ninja pkg-config gpiodetect gpioinfo; do
+    command -v "$tool" >/dev/null || fail "$tool missing (sudo apt install cmake ninja-build gpiod libgpiod-dev)"
+  done
+  echo "libgpiod $(pkg-config --modversion libgpiod) on $(tr -d '\0' </proc/device-tree/model 2>/dev/null || uname -m)"
+  gpiodetect | tee "$OUT/gpiodetect.txt"
+  grep -q "\[$CHIP\]" "$OUT/gpiodetect.txt" || fail "no chip labelled $CHIP (Pi 5: pinctrl-rp1, Pi 4: pinctrl-bcm2711)"
+  gpioinfo "$CHIP" 2>/dev/null | sed -n "$((OUT_LINE + 2))p;$((IN_LINE + 2))p" \
+    || gpioinfo -c "$CHIP" | sed -n "$((OUT_LINE + 2))p;$((IN_LINE + 2))p"
+  cmake -S "$ROOT" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTETHERBOX_GPIOD=ON >/dev/null
+  cmake --build "$BUILD" --target gpiod_logic_test gpiod_libgpiod_test gpiod_device_check -j2
+  "$BUILD/tests/unit/gpiod/gpiod_logic_test" --gtest_brief=1 || fail "gpiod logic tests"
+  "$BUILD/tests/unit/gpiod/gpiod_libgpiod_test" --gtest_brief=1 || fail "gpiod libgpiod tests"
+  pass "gpiod unit tests on $(uname -m), libgpiod $(pkg-config --modversion libgpiod)"
+  # The loopback: edges on <in> driven from <out>, kernel timestamps, long press, EBUSY, bad line.
+  "$BUILD/tests/unit/gpiod/gpiod_device_check" "$CHIP" "$OUT_LINE" "$IN_LINE" 20 | tee "$OUT/gpio.log" \
+    || fail "gpio loopback (is the jumper from line $OUT_LINE to line $IN_LINE in place? see $OUT/gpio.log)"
+  # Nothing left held: the pins are free again once tetherbox is gone.
+  gpioinfo "$CHIP" 2>/dev/null | grep -q tetherbox && fail "a line is still held by tetherbox"
+  pass "gpio: loopback $CHIP $OUT_LINE -> $IN_LINE"
+  echo "all gpio checks passed; logs in $OUT"
+  exit 0
+fi
 
 for tool in cmake ninja dcraw exiftool pkg-config; do
   command -v "$tool" >/dev/null || fail "$tool missing (sudo apt install cmake ninja-build dcraw libimage-exiftool-perl)"

@@ -21,6 +21,7 @@ TB_CONFIG_RECORD(Exposure);
 TB_CONFIG_RECORD(SimCameraFaults);
 TB_CONFIG_RECORD(SimCamera);
 TB_CONFIG_RECORD(CameraSelect);
+TB_CONFIG_RECORD(PowerRelay);
 TB_CONFIG_RECORD(Camera);
 TB_CONFIG_RECORD(Lens);
 TB_CONFIG_RECORD(Ring);
@@ -90,6 +91,15 @@ void for_each_field(Camera& x, F&& f) {
   f("delete_from_card", x.delete_from_card);
   f("set_clock", x.set_clock);
   f("sim", x.sim);
+  f("power_relay", x.power_relay);
+}
+
+template <class F>
+void for_each_field(PowerRelay& x, F&& f) {
+  f("chip", x.chip);
+  f("line", x.line);
+  f("off_ms", x.off_ms);
+  f("active_low", x.active_low);
 }
 
 template <class F>

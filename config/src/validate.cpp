@@ -98,6 +98,11 @@ void check_camera(Checker& c, const Camera& cam) {
   c.one_of("camera.backend", cam.backend, {"sim", "gphoto2", "libcamera"});
   c.one_of("camera.format", cam.format, {"raw", "jpeg", "raw+jpeg"});
   c.one_of("camera.capture_target", cam.capture_target, {"card", "ram"});
+  const PowerRelay& relay = cam.power_relay;
+  if (!relay.chip.empty() || relay.line >= 0) {
+    c.gpio("camera.power_relay", relay.chip, relay.line);
+    c.int_range("camera.power_relay.off_ms", relay.off_ms, 100, 60000, " ms");
+  }
   if (auto s = parse_shutter(cam.exposure.shutter); !s) {
     c.add("camera.exposure.shutter", s.error().message);
   } else if (std::abs(*s - cam.exposure.shutter_s) > 1e-9 * std::max(1.0, *s)) {

@@ -9,6 +9,9 @@
 #ifdef TB_HAVE_LIBCAMERA
 #include "tetherbox/hal/libcamera/libcamera_camera.hpp"
 #endif
+#ifdef TB_HAVE_GPIOD
+#include "tetherbox/hal/gpiod/gpiod_devices.hpp"
+#endif
 #ifdef TB_HAVE_GPSD
 #include "tetherbox/hal/gpsd/gpsd_gps.hpp"
 #endif
@@ -32,17 +35,36 @@ config::BackendInfo row(const char* kind, const char* name, bool built, bool sim
   return {kind, name, built, simulated, moves_elevation, built ? "" : why_not};
 }
 
+// camera.power_relay: the gphoto2 reconnect ladder's power-cycle hook, on a GPIO line.
+[[maybe_unused]] Status wire_power_relay(const WiringContext& c,
+                                         std::function<Status()>& power_cycle) {
+  const config::PowerRelay& relay = c.cfg.camera.power_relay;
+  if (relay.chip.empty()) return ok_status();
+#ifdef TB_HAVE_GPIOD
+  auto cycle = hal::gpiod_backend::make_power_cycle(
+      {{relay.chip, relay.line, {}}, std::chrono::milliseconds(relay.off_ms), relay.active_low},
+      c.devices.clock);
+  if (!cycle) return cycle.error();
+  power_cycle = std::move(*cycle);
+  return ok_status();
+#else
+  (void)power_cycle;
+  return make_error(Errc::unsupported, "camera.power_relay needs the gpiod backend; {}",
+                    kNoLibrary);
+#endif
+}
+
 std::vector<Backend> make_registry() {
   using Ctx = WiringContext;
   std::vector<Backend> r;
   r.push_back({row("board", "sim", true, true), {}});
   r.push_back({row("board", "rpi4", false, false,
-                   "board definitions need the gpiod backend, "
-                   "which this release does not have yet"),
+                   "board definitions are not applied by this release yet; use board: "
+                   "sim with buttons/lighting backend gpiod and the board's pins"),
                {}});
   r.push_back({row("board", "rpi5", false, false,
-                   "board definitions need the gpiod backend, "
-                   "which this release does not have yet"),
+                   "board definitions are not applied by this release yet; use board: "
+                   "sim with buttons/lighting backend gpiod and the board's pins"),
                {}});
 
   r.push_back({row("camera", "sim", true, true), [](Ctx& c) {
@@ -50,8 +72,10 @@ std::vector<Backend> make_registry() {
                  return ok_status();
                }});
 #ifdef TB_HAVE_GPHOTO2
-  r.push_back({row("camera", "gphoto2", true, false), [](Ctx& c) {
-                 c.devices.camera = hal::gphoto2_backend::make_camera(c.cfg);
+  r.push_back({row("camera", "gphoto2", true, false), [](Ctx& c) -> Status {
+                 hal::gphoto2_backend::Options options;
+                 TB_TRY(wire_power_relay(c, options.power_cycle));
+                 c.devices.camera = hal::gphoto2_backend::make_camera(c.cfg, std::move(options));
                  return ok_status();
                }});
 #else
@@ -97,14 +121,32 @@ std::vector<Backend> make_registry() {
                  c.devices.lights = hal::sim::make_lights(c.world, c.cfg);
                  return ok_status();
                }});
-  r.push_back({row("lighting", "gpiod", false, false, kNotImplemented), {}});
+#ifdef TB_HAVE_GPIOD
+  r.push_back({row("lighting", "gpiod", true, false), [](Ctx& c) -> Status {
+                 auto lights = hal::gpiod_backend::make_lights(c.cfg);
+                 if (!lights) return lights.error();
+                 c.devices.lights = std::move(*lights);
+                 return ok_status();
+               }});
+#else
+  r.push_back({row("lighting", "gpiod", false, false, kNoLibrary), {}});
+#endif
   r.push_back({row("lighting", "none", true, false), {}});
 
   r.push_back({row("buttons", "sim", true, true), [](Ctx& c) {
                  c.devices.buttons = hal::sim::make_buttons(c.cfg, c.devices.clock);
                  return ok_status();
                }});
-  r.push_back({row("buttons", "gpiod", false, false, kNotImplemented), {}});
+#ifdef TB_HAVE_GPIOD
+  r.push_back({row("buttons", "gpiod", true, false), [](Ctx& c) -> Status {
+                 auto buttons = hal::gpiod_backend::make_buttons(c.cfg, c.devices.clock);
+                 if (!buttons) return buttons.error();
+                 c.devices.buttons = std::move(*buttons);
+                 return ok_status();
+               }});
+#else
+  r.push_back({row("buttons", "gpiod", false, false, kNoLibrary), {}});
+#endif
   r.push_back({row("buttons", "none", true, false), {}});
 
   r.push_back({row("gps", "sim", true, true), [](Ctx& c) {

@@ -45,6 +45,16 @@ struct CameraSelect {  // which physical camera, when several are attached (gpho
   bool operator==(const CameraSelect&) const = default;
 };
 
+// A GPIO line that switches the camera's power (gphoto2: the last rung of the reconnect
+// ladder). No chip: no relay.
+struct PowerRelay {
+  std::string chip;         // gpiod chip: label (pinctrl-rp1), name, number or path
+  int line = -1;            // line offset
+  int off_ms = 2000;        // how long the camera stays unpowered
+  bool active_low = false;  // camera powered = line low
+  bool operator==(const PowerRelay&) const = default;
+};
+
 struct Camera {
   std::string backend = "sim";     // sim | gphoto2 | libcamera
   CameraSelect select;
@@ -56,6 +66,7 @@ struct Camera {
   bool delete_from_card = false;        // after a verified download (gphoto2)
   bool set_clock = true;                // set the camera clock to UTC at session start
   SimCamera sim;
+  PowerRelay power_relay;
   bool operator==(const Camera&) const = default;
 };
 

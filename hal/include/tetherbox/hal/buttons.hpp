@@ -3,6 +3,7 @@
 #include <optional>
 #include <string>
 
+#include "tetherbox/common/result.hpp"
 #include "tetherbox/common/time_utc.hpp"
 
 namespace tb::hal {
@@ -11,6 +12,10 @@ struct ButtonEvent {
   std::string name;     // button name from the config
   std::string action;   // trigger | abort | next_ring
   UtcTime edge_utc{};   // kernel edge timestamp where available
+  // A long press (held for the backend's long-press time); `action` is then the button's
+  // long-press action. `held`: how long the button was down (0 when reported on press).
+  bool long_press = false;
+  std::chrono::milliseconds held{0};
 };
 
 class Buttons {
@@ -18,6 +23,9 @@ class Buttons {
   virtual ~Buttons() = default;
   // Waits up to `timeout` for a debounced press.
   virtual std::optional<ButtonEvent> wait_press(std::chrono::milliseconds timeout) = 0;
+  // Inputs that failed so far (a GPIO line that can no longer be read), naming the button and
+  // what to check; ok while every button works.
+  virtual Status status() const { return ok_status(); }
 };
 
 }  // namespace tb::hal
