@@ -11,9 +11,8 @@
 #include "tetherbox/capture/exports.hpp"
 
 namespace tb::capture {
-namespace {
 
-std::string safe_name(const std::string& s) {
+std::string export_file_part(const std::string& s) {
   std::string out;
   for (char c : s) {
     const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
@@ -22,6 +21,8 @@ std::string safe_name(const std::string& s) {
   }
   return out.empty() ? "_" : out;
 }
+
+namespace {
 
 // Why a frame is left out, for the README and the JSON.
 std::string excluded_line(const FrameRecord& f) {
@@ -196,7 +197,7 @@ PoseProvenance pose_provenance(const config::Config& cfg) {
 std::vector<std::string> preset_file_parts(const std::vector<std::string>& presets) {
   std::vector<std::string> natural;
   natural.reserve(presets.size());
-  for (const auto& p : presets) natural.push_back(safe_name(p));
+  for (const auto& p : presets) natural.push_back(export_file_part(p));
   // A suffix must not take a name that another preset has as its own.
   std::set<std::string> taken(natural.begin(), natural.end());
   std::set<std::string> used;
@@ -356,7 +357,7 @@ Result<ExportSummary> write_exports(Bag& bag, const std::vector<FrameRecord>& fr
     }
     if (presets.size() > 1) {
       pe.file = "transforms_" + parts[i] + ".json";
-      if (parts[i] != safe_name(presets[i]))
+      if (parts[i] != export_file_part(presets[i]))
         spdlog::warn(
             "exports: preset '{}' written as {}: its file name collides with another "
             "preset's",

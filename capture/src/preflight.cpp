@@ -19,6 +19,8 @@
 #include <unordered_map>
 #include <utility>
 
+#include "tetherbox/capture/exports.hpp"
+
 namespace tb::capture {
 namespace {
 
@@ -135,18 +137,6 @@ Step prove_names(const config::Config& cfg, Preflight& pf) {
   return std::nullopt;
 }
 
-// The rule exports use for per-preset files (transforms_<preset>.json): letters, digits, '-'
-// and '_' kept, anything else '_'.
-std::string export_safe(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                    c == '-' || c == '_';
-    out += ok ? c : '_';
-  }
-  return out.empty() ? "_" : out;
-}
-
 // Presets name files beyond frames (per-preset exports): two that sanitise alike would share
 // one, whatever the frame template does.
 Step check_preset_names(const config::Config& cfg) {
@@ -155,7 +145,7 @@ Step check_preset_names(const config::Config& cfg) {
   for (size_t i = 0; i < presets.size(); ++i) {
     for (auto* table : {&frame_safe, &export_names}) {
       const std::string key =
-          table == &frame_safe ? sanitize_name(presets[i].name) : export_safe(presets[i].name);
+          table == &frame_safe ? sanitize_name(presets[i].name) : export_file_part(presets[i].name);
       auto [it, fresh] = table->emplace(key, i);
       if (!fresh) {
         return KeyIssue{fmt::format("lighting.presets[{}].name", i),

@@ -101,6 +101,9 @@ PoseProvenance pose_provenance(const config::Config& cfg);
 // name made file-system safe ([A-Za-z0-9_-]); presets whose safe names collide ("a.b" and
 // "a_b") get "_2", "_3", ... in that order, never a name another preset has. Deterministic.
 std::vector<std::string> preset_file_parts(const std::vector<std::string>& presets);
+// A preset name as it appears in an export file name (transforms_<part>.json): letters,
+// digits, '-' and '_' kept, anything else '_'. Preflight refuses presets that collide under it.
+std::string export_file_part(const std::string& preset);
 
 // Frames left out of the pose exports: the camera reported an exposure for them that did not
 // match the commanded one (exposure_verified false with reported_valid true) — their
