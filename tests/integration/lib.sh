@@ -26,3 +26,11 @@ config_variant() {  # config_variant SRC DST SED_EXPR...
   cp "$HERE/configs/model-release.pdf" "$(dirname "$dst")/"  # small.yaml's release, by relative path
   for e in "$@"; do sed -i "$e" "$dst"; done
 }
+
+# Runs a session that must complete (exit 0); prints the bag path (the last stdout line).
+run_bag() {  # run_bag CONFIG OUT
+  local rc=0
+  "$TB" run "$1" --out "$2" >"$2.stdout" 2>"$2.stderr" || rc=$?
+  [ "$rc" -eq 0 ] || { cat "$2.stderr" >&2; fail "run $1 exited $rc"; }
+  tail -n 1 "$2.stdout"
+}

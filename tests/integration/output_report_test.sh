@@ -13,12 +13,6 @@ small_variant() {  # small_variant DST SED_EXPR...
     's/elevation_deg: 0, positions: 4/elevation_deg: 0, positions: 3/' \
     's/brackets: {ev: \[-1, 0, 1\]}/brackets: {ev: [0]}/'
 }
-run_bag() {  # run_bag CONFIG OUT: prints the bag path
-  "$TB" run "$1" --out "$2" >"$2.stdout" 2>"$2.stderr" || {
-    cat "$2.stderr"; fail "run $1 exited $?"; }
-  tail -n 1 "$2.stdout"
-}
-
 # 1. format: raw -> no JPEG, no preview: clipping is "not measured", in JSON and HTML.
 small_variant raw.yaml 's/format: raw+jpeg/format: raw/' '/- {name: warm, on: \[warm\]/d'
 grep -q "format: raw$" raw.yaml || fail "raw variant not applied"

@@ -13,12 +13,6 @@ small_variant() {  # small_variant DST SED_EXPR...
     '/- {name: warm, on: \[warm\]/d' \
     's/brackets: {ev: \[-1, 0, 1\]}/brackets: {ev: [0]}/'
 }
-run_bag() {  # run_bag CONFIG OUT: prints the bag path
-  "$TB" run "$1" --out "$2" >"$2.stdout" 2>"$2.stderr" || {
-    cat "$2.stderr"; fail "run $1 exited $?"; }
-  tail -n 1 "$2.stdout"
-}
-
 # 1. metadata.creator with a Latin-1 byte (0xE9) and a stray 0xFF: the config refuses it with
 # its location (strings that reach the sidecar from a camera are repaired instead: unit tests
 # SidecarExiftool.InvalidUtf8IsRepairedAndReportedNeverDropsTheSidecar).

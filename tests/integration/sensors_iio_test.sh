@@ -22,11 +22,6 @@ variant() {  # variant DST DEVICE_NAME: 3 frames, ambient from the tree
     "s|^ambient: {backend: sim, period_ms: 50}|ambient: {backend: iio, sysfs_root: \"$WORK/sys\", device_name: $2, period_ms: 50}|"
   grep -q "backend: iio" "$1" || fail "config variant has no iio backend"
 }
-run_bag() {  # run_bag CONFIG OUT: prints the bag path
-  "$TB" run "$1" --out "$2" >"$2.stdout" 2>"$2.stderr" || { cat "$2.stderr"; fail "run $1 exited $?"; }
-  tail -n 1 "$2.stdout"
-}
-
 variant bme.yaml bme280
 BAG=$(run_bag bme.yaml "$WORK/bme")
 python3 - "$BAG" <<'PY' || fail "ambient values in the sidecars"
