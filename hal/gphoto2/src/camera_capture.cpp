@@ -1,6 +1,6 @@
 // The gphoto2 Camera's capture path: the shot (busy gets one short retry, then the caller
 // decides), downloads, the event drain after a frame, and the request <-> file binding
-// (decisions in file_binding.cpp).
+// (decisions in file_binding.cpp, the wait for a frame's files in frame_collector.cpp).
 #include <fmt/format.h>
 #include <gphoto2/gphoto2-result.h>
 #include <spdlog/spdlog.h>
@@ -93,42 +93,109 @@ Status GphotoCamera::download_with_retry(const std::string& path, CaptureResult&
   return ok_status();
 }
 
-Status GphotoCamera::drain_events(milliseconds per_wait, milliseconds budget,
-                                  const std::string& primary, CaptureResult* out) {
+Result<binding::BodyEvent> GphotoCamera::next_event(milliseconds wait) {
+  using Kind = binding::BodyEvent::Kind;
+  CameraEventType type;
+  void* data = nullptr;
+  ctx_->begin();
+  trace(wait.count() == 0 ? "gp_camera_wait_for_event(queued)" : "gp_camera_wait_for_event");
+  int rc =
+      gp_camera_wait_for_event(cam_, static_cast<int>(wait.count()), &type, &data, ctx_->get());
+  if (rc < GP_OK) return fail(rc, "waiting for camera events");
+  binding::BodyEvent ev;
+  if (type == GP_EVENT_FILE_ADDED && data) {
+    auto* p = static_cast<CameraFilePath*>(data);
+    ev.kind = Kind::file_added;
+    ev.path = binding::join_path(p->folder, p->name);
+  } else if (type == GP_EVENT_UNKNOWN && data) {
+    std::string text(static_cast<const char*>(data));
+    ev.kind = text.find("roperty") != std::string::npos ? Kind::property_changed : Kind::other;
+  } else if (type != GP_EVENT_TIMEOUT) {
+    ev.kind = Kind::other;  // FOLDER_ADDED, FILE_CHANGED, CAPTURE_COMPLETE
+  }
+  free(data);  // NOLINT: libgphoto2 hands over malloc'd event data (or null)
+  return ev;
+}
+
+// The collector's view of this camera while one frame is being delivered.
+class FrameBodyOnGphoto final : public binding::FrameBody {
+ public:
+  FrameBodyOnGphoto(GphotoCamera& cam, CaptureResult& out) : cam_(cam), out_(out) {}
+  Result<binding::BodyEvent> next_event(milliseconds wait) override {
+    return cam_.next_event(wait);
+  }
+  Result<std::set<std::string>> list_folder(const std::string& folder) override {
+    ListHolder files;
+    cam_.ctx_->begin();
+    int rc = gp_camera_folder_list_files(cam_.cam_, folder.c_str(), files.l, cam_.ctx_->get());
+    if (rc < GP_OK) return cam_.fail(rc, fmt::format("listing {}", folder));
+    std::set<std::string> out;
+    for (int i = 0; i < gp_list_count(files.l); ++i) {
+      const char* name = nullptr;
+      gp_list_get_name(files.l, i, &name);
+      if (name) out.insert(binding::join_path(folder, name));
+    }
+    return out;
+  }
+  Status take(const std::string& path) override { return cam_.download_with_retry(path, out_); }
+  void note(std::string text) override { cam_.note(std::move(text)); }
+  void property_changed() override { cam_.reported_dirty_ = true; }
+  Clock::time_point now() override { return Clock::now(); }
+
+ private:
+  GphotoCamera& cam_;
+  CaptureResult& out_;
+};
+
+Status GphotoCamera::drain_events(milliseconds per_wait, milliseconds budget) {
+  using Kind = binding::BodyEvent::Kind;
   auto deadline = Clock::now() + budget;
   while (Clock::now() < deadline) {
-    CameraEventType type;
-    void* data = nullptr;
-    ctx_->begin();
-    trace("gp_camera_wait_for_event");
-    int rc = gp_camera_wait_for_event(cam_, static_cast<int>(per_wait.count()), &type, &data,
-                                      ctx_->get());
-    if (rc < GP_OK) return fail(rc, "waiting for camera events");
-    if (type == GP_EVENT_TIMEOUT) return ok_status();
-    if (type == GP_EVENT_FILE_ADDED && data) {
-      auto* p = static_cast<CameraFilePath*>(data);
-      std::string path = binding::join_path(p->folder, p->name);
-      free(data);  // NOLINT: libgphoto2 hands over malloc'd event data
-      const auto fate = binding::classify_added(path, primary, known_);
-      if (fate == binding::Added::known) continue;
-      if (out && fate == binding::Added::companion) {
-        TB_TRY(download_with_retry(path, *out));  // RAW+JPEG: the second file of this frame
-      } else {
-        known_.insert(path);
-        note(
-            fmt::format("file {} appeared without a request (body shutter press?); left on the "
-                        "card, not bound",
-                        path));
-      }
-      continue;
+    auto ev = next_event(per_wait);
+    if (!ev.ok()) return ev.error();
+    if (ev->kind == Kind::timeout) return ok_status();
+    if (ev->kind == Kind::property_changed) reported_dirty_ = true;
+    if (ev->kind != Kind::file_added || known_.count(ev->path)) continue;
+    known_.insert(ev->path);
+    if (!last_primary_.empty() && binding::same_frame(ev->path, last_primary_)) {
+      note(
+          fmt::format("file {} of the previous frame ({}) arrived after that frame was closed; "
+                      "left on the card, not bound",
+                      ev->path, last_primary_));
+    } else {
+      note(
+          fmt::format("file {} appeared without a request (body shutter press?); left on the "
+                      "card, not bound",
+                      ev->path));
     }
-    if (type == GP_EVENT_UNKNOWN && data) {
-      std::string text(static_cast<const char*>(data));
-      free(data);  // NOLINT
-      if (text.find("roperty") != std::string::npos) reported_dirty_ = true;
-      continue;
-    }
-    free(data);  // NOLINT: FOLDER_ADDED / FILE_CHANGED paths, or null
+  }
+  return ok_status();
+}
+
+Status GphotoCamera::collect_companions(const std::string& primary, int already,
+                                        CaptureResult& out) {
+  binding::FramePlan plan;
+  plan.primary = primary;
+  plan.expected = files_per_shot_;
+  plan.already = already;
+  plan.previous_primary = last_primary_;
+  plan.event_wait = opts_.event_wait;
+  plan.timeout = opts_.companion_timeout;
+  plan.list_every = opts_.companion_list_every;
+  FrameBodyOnGphoto body(*this, out);
+  auto r = binding::collect_frame(body, plan, known_);
+  if (!r.ok()) return r.error();
+  if (r->learned) {
+    files_per_shot_ = r->learned;
+    files_per_shot_learned_ = true;
+    spdlog::debug("gphoto2: {} file(s) per shot, from the first frame's events", *r->learned);
+  }
+  if (r->late_companion && files_per_shot_learned_ && files_per_shot_ < 2) {
+    // A learned expectation was one file short: the body writes pairs, wait for them from now.
+    files_per_shot_ = 2;
+    note(
+        "the body writes RAW+JPEG pairs (a second file came after its frame closed): frames "
+        "now wait for both files");
   }
   return ok_status();
 }
@@ -138,7 +205,7 @@ Status GphotoCamera::drain() {
   auto lock = try_own("drain", &refused);
   if (!lock) return refused;
   if (!cam_ || dead_) return make_error(Errc::disconnected, "gphoto2: camera not open; reconnect");
-  return drain_events(opts_.event_wait, milliseconds(3000), "", nullptr);
+  return drain_events(opts_.event_wait, milliseconds(3000));
 }
 
 Result<CaptureResult> GphotoCamera::finish_capture(const std::string& primary,
@@ -153,14 +220,15 @@ Result<CaptureResult> GphotoCamera::finish_capture(const std::string& primary,
     if (!known_.count(c)) TB_TRY(download_with_retry(c, out));
   }
   auto t1 = Clock::now();
-  auto st = drain_events(opts_.event_wait, milliseconds(1500), primary, &out);
+  auto st = collect_companions(primary, static_cast<int>(out.files.size()), out);
+  last_primary_ = primary;
   spdlog::debug("gphoto2: request {}: shot in {:.0f} ms, download {:.0f} ms, events {:.0f} ms",
                 out.request_id, out.trigger_uncertainty_s * 2000,
                 std::chrono::duration<double, std::milli>(t1 - t0).count(),
                 std::chrono::duration<double, std::milli>(Clock::now() - t1).count());
   if (!st.ok()) {
-    // The frame is in hand; a lost link shows up on the next call.
-    out.notes.push_back(fmt::format("event drain after capture failed: {}", st.error().message));
+    // The primary is in hand; a lost link shows up on the next call.
+    out.notes.push_back(fmt::format("collecting the frame's files failed: {}", st.error().message));
   }
   if (reported_dirty_ && !dead_) {
     auto r = read_exposure_now();

@@ -307,6 +307,10 @@ Status GphotoCamera::lock_automatics() {
                         info_.model, cfg_.format, it->second, fmt::join(choices, ", "));
     }
     TB_TRY(write_choice(Setting::image_format, it->second, *choice));
+    if (opts_.files_per_shot <= 0) {
+      files_per_shot_ = cfg_.format == "raw+jpeg" ? 2 : 1;
+      files_per_shot_learned_ = false;
+    }
   } else if (cfg_.format != "jpeg" && noted_once_.insert("no-format").second) {
     note(
         fmt::format("{} has no image format widget: camera.format '{}' not applied; files are "

@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "frame_collector.hpp"
 #include "gp_session.hpp"
 #include "tetherbox/hal/gphoto2/gphoto2_camera.hpp"
 #include "tetherbox/hal/gphoto2/widget_logic.hpp"
@@ -40,6 +41,7 @@ class GphotoCamera final : public tb::hal::Camera {
       light_kelvin_ = l.colour_temp_k;
       break;
     }
+    if (opts_.files_per_shot > 0) files_per_shot_ = opts_.files_per_shot;
   }
   ~GphotoCamera() override { close(); }
 
@@ -80,8 +82,10 @@ class GphotoCamera final : public tb::hal::Camera {
   Status list_card(const std::string& folder, std::set<std::string>& out, int depth = 0);
   Result<CapturedFile> download(const std::string& path, double& seconds);
   Status download_with_retry(const std::string& path, CaptureResult& out);
-  Status drain_events(std::chrono::milliseconds per_wait, std::chrono::milliseconds budget,
-                      const std::string& primary, CaptureResult* out);
+  Result<binding::BodyEvent> next_event(std::chrono::milliseconds wait);
+  Status drain_events(std::chrono::milliseconds per_wait, std::chrono::milliseconds budget);
+  Status collect_companions(const std::string& primary, int already, CaptureResult& out);
+  friend class FrameBodyOnGphoto;
   Result<CaptureResult> finish_capture(const std::string& primary,
                                        std::vector<std::string> companions);
   Result<CaptureResult> recover_pending(uint64_t request_id);
@@ -107,7 +111,10 @@ class GphotoCamera final : public tb::hal::Camera {
   bool reported_dirty_ = true;
   bool automatics_locked_ = false;
 
-  std::set<std::string> known_;  // card paths on the card at open, delivered, or stray
+  std::set<std::string> known_;          // card paths on the card at open, delivered, or stray
+  std::optional<int> files_per_shot_;    // nullopt: not known yet (see Options::files_per_shot)
+  bool files_per_shot_learned_ = false;  // from the events, not from the body's settings
+  std::string last_primary_;             // the last frame delivered
   std::optional<PendingCapture> pending_;
   std::vector<std::string> notes_;  // attached to the next capture result
   std::set<std::string> noted_once_;

@@ -749,3 +749,70 @@ TEST_F(VCamera, SecondThreadIsRefusedWhileCaptureInFlight) {
 }
 
 }  // namespace
+
+// A single-file body (the virtual D750 has no image-format widget: the first frame's events
+// teach the backend that a shot makes one file): every later frame ends as soon as its file is
+// downloaded, reading only the events the driver already queued, with no timed event wait.
+// Counted in libgphoto2 calls, not in milliseconds.
+TEST_F(VCamera, SingleFileFramesEndWithoutAnEventWait) {
+  use_small_card();
+  CallLog log;
+  gp::Options opts = log.options();
+  // Long enough that a timed wait per frame could not hide in the noise of a busy machine
+  // (ptp2 waits 2 x 1 s when idle); the check itself is the call count below.
+  opts.event_wait = 1s;
+  auto cam = open_camera(opts);
+  ASSERT_TRUE(cam);
+  ASSERT_TRUE(cam->lock_automatics().ok());
+  std::set<std::string> names;
+  for (uint64_t id = 1; id <= 12; ++id) {
+    set_marker(id);
+    const size_t mark = log.size();
+    auto r = cam->capture(id);
+    expect_bound(r, id);
+    if (!r.ok()) return;
+    names.insert(r->files[0].camera_name);
+    const auto calls = log.since(mark);
+    const auto waits = std::count(calls.begin(), calls.end(), "gp_camera_wait_for_event");
+    if (id == 1) {
+      EXPECT_GE(waits, 1) << "the first frame learns how many files a shot makes";
+    } else {
+      EXPECT_EQ(waits, 0) << "frame " << id << " waited for events after its file was in";
+      EXPECT_GE(std::count(calls.begin(), calls.end(), "gp_camera_wait_for_event(queued)"), 1);
+    }
+    EXPECT_EQ(std::count(calls.begin(), calls.end(), "gp_camera_file_get"), 1);
+  }
+  EXPECT_EQ(names.size(), 12u);
+}
+
+// A body that promises RAW+JPEG but sends one file per shot (here: told so through
+// Options::files_per_shot; the virtual body cannot write pairs): each frame waits for the
+// second file until the timeout, then is delivered with the file that did arrive, bound to its
+// request, and a fault saying which file is missing. Nothing is lost, nothing bound twice.
+TEST_F(VCamera, PromisedPairWithoutSecondFileIsAFaultNotALostFile) {
+  use_small_card();
+  CallLog log;
+  gp::Options opts = log.options();
+  opts.files_per_shot = 2;
+  opts.companion_timeout = 300ms;
+  opts.companion_list_every = 100ms;
+  auto cam = open_camera(opts);
+  ASSERT_TRUE(cam);
+  ASSERT_TRUE(cam->lock_automatics().ok());
+  std::set<std::string> names;
+  for (uint64_t id = 7; id <= 9; ++id) {
+    set_marker(id);
+    auto r = cam->capture(id);
+    expect_bound(r, id);
+    if (!r.ok()) return;
+    names.insert(r->files[0].camera_name);
+    const auto incomplete = std::count_if(r->notes.begin(), r->notes.end(), [&](const auto& n) {
+      return n.find("/DCIM/100GPHOT/" + r->files[0].camera_name + " incomplete") !=
+                 std::string::npos &&
+             n.find("2 files per shot but only 1") != std::string::npos;
+    });
+    EXPECT_EQ(incomplete, 1) << "notes: " << (r->notes.empty() ? "" : r->notes.back());
+  }
+  EXPECT_EQ(names.size(), 3u);
+  EXPECT_GE(log.count("gp_camera_wait_for_event"), 3u);  // it did wait for the second file
+}

@@ -35,12 +35,21 @@ struct Options {
   std::chrono::milliseconds busy_pause{50};
   // Called before each libgphoto2 call that talks to the body ("gp_camera_capture",
   // "gp_camera_file_get", "gp_camera_wait_for_event", "gp_camera_init", "gp_port_reset",
-  // "detect", ...). Lets tests count calls and act at an exact point of a capture (pull the
+  // "detect", ...; "gp_camera_wait_for_event(queued)" for a zero-timeout read of what the
+  // driver already queued). Lets tests count calls and act at an exact point of a capture (pull the
   // cable as the download starts) instead of guessing with timers. Empty: nothing.
   std::function<void(std::string_view call)> on_gp_call;
-  // After a capture, events are drained with waits of this length until one times out (ptp2
-  // waits about twice as long when idle).
+  // After a capture the frame's files are collected from the events as they come: the wait
+  // ends as soon as the frame is whole. Events are read with waits of this length (ptp2 waits
+  // about twice as long when idle); the card is listed every `companion_list_every` while a
+  // file is missing; a body that never sends a promised second file (RAW+JPEG) is given
+  // `companion_timeout`, then the frame is delivered with what arrived and a fault noted.
   std::chrono::milliseconds event_wait{10};
+  std::chrono::milliseconds companion_timeout{10000};
+  std::chrono::milliseconds companion_list_every{500};
+  // Files one shot makes. 0: from the body's image-format widget as set by lock_automatics()
+  // (2 for raw+jpeg), or, on a body without one, learned from the first frame's events.
+  int files_per_shot = 0;
   // reconnect(): how long to poll auto-detection for the camera to reappear, and how long a
   // body may take to boot after a power cycle.
   std::chrono::milliseconds reappear_timeout{2000};
