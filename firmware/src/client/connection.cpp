@@ -75,7 +75,13 @@ Result<nlohmann::json> Connection::call(const std::string& cmd, nlohmann::json a
   const int id = next_id_++;
   nlohmann::json req = {{"id", id}, {"cmd", cmd}};
   if (!args.empty()) req["args"] = std::move(args);
-  TB_TRY(send(req));
+  if (auto sent = send(req); !sent.ok()) {
+    // A refused peer is told why, then closed, possibly before our request went out: the
+    // refusal is still there to read.
+    auto why = next();
+    if (why && why->contains("error")) return why;
+    return sent.error();
+  }
   // Event lines of a subscription may come first: the reply is the line with our id.
   for (;;) {
     auto j = next();
