@@ -84,7 +84,11 @@ void init_logging(const std::string& level) {
 }
 
 const char* version() {
-  return TB_VERSION_STRING;
+  return TB_VERSION_STRING " (git " TB_GIT_DESCRIBE ")";
+}
+
+const char* git_commit() {
+  return TB_GIT_DESCRIBE;
 }
 
 const char* errc_name(Errc e) {

@@ -19,8 +19,11 @@ const std::vector<std::string>& log_level_names();
 // level must be one of log_level_names() (the CLI checks; anything else falls back to info).
 void init_logging(const std::string& level = "info");
 
-// The program's version (CMake project VERSION).
+// The program's version and the commit it was built from: "0.1.0 (git 2098158a1b2c)" (CMake
+// project VERSION, then `git describe` at configure time, "-dirty" for uncommitted changes).
 const char* version();
+// The `git describe` part alone ("unknown" outside a git checkout).
+const char* git_commit();
 
 namespace log {
 
