@@ -4,10 +4,8 @@
 # /etc/tetherbox/tetherbox.yaml whatever the prefix), man pages gzipped.
 include(GNUInstallDirs)
 
-# tetherbox itself is installed by firmware/CMakeLists.txt; the daemon when it is built.
-if(TARGET tetherboxd)
-  install(TARGETS tetherboxd RUNTIME DESTINATION ${CMAKE_INSTALL_SBINDIR})
-endif()
+# The binaries' own rules are beside their targets (firmware/CMakeLists.txt: tetherbox to bin,
+# tetherboxd to sbin); this file adds everything else.
 
 set(tb_pkg ${PROJECT_SOURCE_DIR}/board)
 install(FILES ${tb_pkg}/systemd/tetherboxd.service DESTINATION lib/systemd/system)
