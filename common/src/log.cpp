@@ -1,10 +1,12 @@
 #include "tetherbox/common/log.hpp"
 
+#include <spdlog/pattern_formatter.h>
 #include <spdlog/sinks/base_sink.h>
 
 #include <cstdlib>
 #include <mutex>
 
+#include "log_journal.hpp"
 #include "tetherbox/common/console.hpp"
 #include "tetherbox/common/result.hpp"
 
@@ -63,12 +65,17 @@ const std::vector<std::string>& log_level_names() {
 }
 
 void init_logging(const std::string& level) {
-  auto sink = std::make_shared<ConsoleSink>(console::color_enabled());
-  auto logger = std::make_shared<spdlog::logger>("tetherbox", sink);
+  auto console_sink = std::make_shared<ConsoleSink>(console::color_enabled());
+  // Under systemd the journal stamps the time itself.
   if (std::getenv("JOURNAL_STREAM") != nullptr)
-    logger->set_pattern("<%l> %v");
+    console_sink->set_pattern("<%l> %v");
   else
-    logger->set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %^%l%$ %v", spdlog::pattern_time_type::utc);
+    console_sink->set_formatter(std::make_unique<spdlog::pattern_formatter>(
+        "%Y-%m-%dT%H:%M:%S.%eZ %^%l%$ %v", spdlog::pattern_time_type::utc));
+  std::shared_ptr<spdlog::sinks::sink> sink = console_sink;
+  if (log::stderr_is_journal())
+    if (auto journal = log::make_journal_sink(console_sink)) sink = journal;
+  auto logger = std::make_shared<spdlog::logger>("tetherbox", sink);
   auto lvl = spdlog::level::info;
   for (const auto& n : log_level_names())
     if (n == level) lvl = spdlog::level::from_str(level);
@@ -77,7 +84,11 @@ void init_logging(const std::string& level) {
 }
 
 const char* version() {
-  return TB_VERSION_STRING;
+  return TB_VERSION_STRING " (git " TB_GIT_DESCRIBE ")";
+}
+
+const char* git_commit() {
+  return TB_GIT_DESCRIBE;
 }
 
 const char* errc_name(Errc e) {

@@ -4,7 +4,7 @@
 source "$(dirname "$0")/lib.sh"
 cd "$WORK"
 "$TB" --version >version.txt || fail "--version failed"
-grep -qE '^tetherbox [0-9]+\.[0-9]+\.[0-9]+$' version.txt || { cat version.txt; fail "--version output"; }
+grep -qE '^tetherbox [0-9]+\.[0-9]+\.[0-9]+ \(git ([0-9a-f]{12}|[0-9A-Za-z._-]+-g[0-9a-f]{12})(-dirty)?\)$' version.txt || { cat version.txt; fail "--version output"; }
 
 set +e; "$TB" --log-level bogus plan "$HERE/configs/small.yaml" >out.txt 2>err.txt; rc=$?; set -e
 [ "$rc" -eq 2 ] || fail "--log-level bogus: exit $rc, expected 2"
