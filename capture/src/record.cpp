@@ -54,6 +54,27 @@ Histogram histogram_from_json(const json& h) {
                    h.value("measured", false)};
 }
 
+json to_json(const OpticsRecord& o) {
+  json j = {{"measured", o.measured},
+            {"focal_length_mm", opt(o.focal_length_mm)},
+            {"reference_mm", opt(o.reference_mm)},
+            {"changed", o.changed}};
+  if (!o.source.empty()) j["source"] = o.source;
+  if (!o.measured) j["reason"] = o.reason;
+  return j;
+}
+
+OpticsRecord optics_from_json(const json& j) {
+  OpticsRecord o;
+  o.measured = j.value("measured", false);
+  o.reason = j.value("reason", "");
+  o.focal_length_mm = get_opt(j, "focal_length_mm");
+  o.reference_mm = get_opt(j, "reference_mm");
+  o.source = j.value("source", "");
+  o.changed = j.value("changed", false);
+  return o;
+}
+
 json to_json(const FrameRecord& r) {
   json files = json::array();
   for (const auto& f : r.files) files.push_back(to_json(f));
@@ -110,6 +131,7 @@ json to_json(const FrameRecord& r) {
       {"files", files},
       {"histogram", to_json(r.histogram)},
       {"faults", r.faults},
+      {"optics", to_json(r.optics)},
   };
   return j;
 }
@@ -172,6 +194,11 @@ FrameRecord frame_record_from_json(const json& j) {
   for (const auto& f : j.at("files")) r.files.push_back(file_record_from_json(f));
   r.histogram = histogram_from_json(j.at("histogram"));
   r.faults = j.value("faults", std::vector<std::string>{});
+  // Absent from journals written before the optics check existed: "not measured".
+  if (j.contains("optics") && j.at("optics").is_object())
+    r.optics = optics_from_json(j.at("optics"));
+  else
+    r.optics.reason = "not checked (journal predates the optics check)";
   return r;
 }
 

@@ -13,6 +13,7 @@
 
 #include "tetherbox/capture/pipeline.hpp"
 #include "tetherbox/capture/preflight.hpp"
+#include "tetherbox/capture/quality_monitor.hpp"
 #include "tetherbox/capture/release_copy.hpp"
 #include "tetherbox/capture/resume.hpp"
 #include "tetherbox/capture/resume_config.hpp"
@@ -329,6 +330,10 @@ class Runner {
         *bag_, *journal_, po, [this](const FrameRecord& r) { on_frame_durable(r); },
         [this](const PreviewDone& p) { on_preview(p); });
     queue_lost_previews();
+    {
+      std::lock_guard lk(mu_);
+      quality_ = std::make_unique<quality::Monitor>(cfg_.quality, state_.frames);
+    }
     run_start_ = clock_->now_steady();
     return journal_event(
         {{"type", "camera"},
@@ -352,6 +357,7 @@ class Runner {
       p.frames_per_s = el > 0 ? static_cast<double>(taken_now_) / el : 0;
     }
     p.total = planned_total_;
+    if (quality_) p.quality = quality_->live_summary();
     p.eta_s = (p.frames_per_s > 0 && p.total > p.done) ? (p.total - p.done) / p.frames_per_s : 0;
     if (!opts_.on_progress) return;
     // A progress printer that throws must not take the pipeline thread (and the run) down.
@@ -484,7 +490,17 @@ class Runner {
     r.camera_clock_offset_s = clock_offset_;
     r.name = tmpl_.render(cfg_.session.name, r);
     job.capture = std::move(taken->capture);
-    return pipeline_->push(std::move(job));
+    auto verdict = quality_->on_captured(r, job.capture);
+    for (const auto& msg : verdict.faults) {
+      spdlog::warn("frame {}: {}", seq, msg);
+      r.faults.push_back(msg);
+      (void)journal_event(
+          {{"type", "fault"}, {"seq", seq}, {"request_id", r.request_id}, {"message", msg}});
+    }
+    TB_TRY(pipeline_->push(std::move(job)));
+    // The frame that showed the fault is kept (and journaled) before the session stops.
+    if (verdict.stop) return *verdict.stop;
+    return {};
   }
 
   Status close_bag() {
@@ -564,6 +580,7 @@ class Runner {
   size_t taken_now_ = 0;
   RunSummary summary_;
   std::unique_ptr<ShotExecutor> executor_;
+  std::unique_ptr<quality::Monitor> quality_;
   // Last: destroyed first, so its threads (which call on_frame_durable / on_preview) are
   // joined while everything they touch is still alive.
   std::unique_ptr<Pipeline> pipeline_;

@@ -45,6 +45,7 @@ TB_CONFIG_RECORD(Metadata);
 TB_CONFIG_RECORD(Privacy);
 TB_CONFIG_RECORD(Session);
 TB_CONFIG_RECORD(Daemon);
+TB_CONFIG_RECORD(Quality);
 TB_CONFIG_RECORD(Config);
 #undef TB_CONFIG_RECORD
 
@@ -62,6 +63,8 @@ void for_each_field(SimCameraFaults& x, F&& f) {
   f("disconnect_captures", x.disconnect_captures);
   f("slow_download_ms", x.slow_download_ms);
   f("wrong_exposure_at", x.wrong_exposure_at);
+  f("zoom_creep_from", x.zoom_creep_from);
+  f("zoom_creep_mm_per_frame", x.zoom_creep_mm_per_frame);
 }
 
 template <class F>
@@ -310,6 +313,13 @@ void for_each_field(Config& x, F&& f) {
   f("privacy", x.privacy);
   f("log_level", x.log_level);
   f("daemon", x.daemon);
+  f("quality", x.quality);
+}
+
+template <class F>
+void for_each_field(Quality& x, F&& f) {
+  f("focal_tolerance_mm", x.focal_tolerance_mm);
+  f("stop_on_optics_change", x.stop_on_optics_change);
 }
 
 }  // namespace tb::config::schema

@@ -164,6 +164,14 @@ void check_camera(Checker& c, const Camera& cam) {
   if (sim.faults.slow_download_ms >= 0)
     c.int_range("camera.sim.faults.slow_download_ms", sim.faults.slow_download_ms, 0, kMaxMs,
                 " ms");
+  c.int_range("camera.sim.faults.zoom_creep_from", sim.faults.zoom_creep_from, -1,
+              kMaxCaptureIndex, " (0-based capture index, -1: never)");
+  c.in_range("camera.sim.faults.zoom_creep_mm_per_frame", sim.faults.zoom_creep_mm_per_frame,
+             -50, 50, " mm");
+}
+
+void check_quality(Checker& c, const Quality& q) {
+  c.in_range("quality.focal_tolerance_mm", q.focal_tolerance_mm, 0.01, 100, " mm");
 }
 
 // Ranges hold whichever backend is chosen (a snapshot stays loadable); the port and the lines
@@ -546,6 +554,7 @@ std::vector<Issue> collect_issues(const Config& cfg) {
   check_buttons(c, cfg.buttons);
   check_sensors(c, cfg.gps, cfg.ambient);
   check_storage(c, cfg.storage);
+  check_quality(c, cfg.quality);
   return std::move(c.issues);
 }
 

@@ -101,6 +101,7 @@ int run(const RunArgs& a) {
       std::string total = p.total ? fmt::format("{}", p.total) : "?";
       std::string line = fmt::format("frames {}/{}  {:.2f} fr/s  ETA {}  {}", p.done, total,
                                      p.frames_per_s, eta_text(p.eta_s), p.last_name);
+      if (!p.quality.empty()) line += "  [" + p.quality + "]";
       if (tty) {
         console::status(line);
         return;

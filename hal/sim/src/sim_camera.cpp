@@ -192,7 +192,7 @@ class SimCamera final : public Camera {
     meta.exposure_time_s = applied.shutter_s;
     meta.f_number = applied.aperture;
     meta.iso = applied.iso;
-    meta.focal_length_mm = cfg_.lens.focal_length_mm;
+    meta.focal_length_mm = focal_length_at(idx);
     if (format == "raw" || format == "raw+jpeg") {
       auto bytes = dng::encode_dng(mosaic_rggb(img, kBlackLevel, kWhiteLevel), meta);
       if (!bytes.ok())
@@ -229,6 +229,19 @@ class SimCamera final : public Camera {
   }
 
  private:
+  // The focal length the frame's files report: the lens's own, unless a zoom_creep fault
+  // moves it from a capture index on (only the Exif says so; the render keeps the nominal
+  // field of view, which is what a check of the metadata needs).
+  double focal_length_at(uint64_t idx) const {
+    const auto& f = cfg_.camera.sim.faults;
+    const double base = cfg_.lens.focal_length_mm;
+    if (f.zoom_creep_from < 0 || idx < static_cast<uint64_t>(f.zoom_creep_from)) return base;
+    const double crept =
+        base + static_cast<double>(idx - static_cast<uint64_t>(f.zoom_creep_from) + 1) *
+                   f.zoom_creep_mm_per_frame;
+    return std::max(crept, 1.0);
+  }
+
   Status reachable() const {
     if (session_lost_)
       return make_error(Errc::disconnected, "sim camera: not connected; call reconnect()");

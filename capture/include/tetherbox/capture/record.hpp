@@ -58,6 +58,17 @@ struct Histogram {
   bool measured = false;     // false until the preview (made after the frame is durable) exists
 };
 
+// The optics a frame was taken with (from its own file's Exif), held against the session's
+// first frame by capture/quality_optics.hpp.
+struct OpticsRecord {
+  bool measured = false;  // false: `reason` says why the check did not run for this frame
+  std::string reason;
+  std::optional<double> focal_length_mm;
+  std::string source;                   // "file EXIF (tiff)", "file EXIF (jpg)"
+  std::optional<double> reference_mm;   // the session's first measured frame
+  bool changed = false;                 // differs from the reference beyond the tolerance
+};
+
 struct FrameRecord {
   uint64_t request_id = 0;
   uint64_t seq = 0;                // 0-based position in the plan
@@ -84,6 +95,7 @@ struct FrameRecord {
   std::vector<FileRecord> files;
   Histogram histogram;
   std::vector<std::string> faults;
+  OpticsRecord optics;
 };
 
 nlohmann::json to_json(const FrameRecord& r);
@@ -92,6 +104,8 @@ nlohmann::json to_json(const FileRecord& f);
 nlohmann::json to_json(const Histogram& h);
 FileRecord file_record_from_json(const nlohmann::json& j);  // throws nlohmann::json::exception
 Histogram histogram_from_json(const nlohmann::json& j);
+nlohmann::json to_json(const OpticsRecord& o);
+OpticsRecord optics_from_json(const nlohmann::json& j);
 FrameRecord frame_record_from_json(const nlohmann::json& j);  // throws nlohmann::json::exception
 
 }  // namespace tb::capture

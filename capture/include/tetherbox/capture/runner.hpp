@@ -23,6 +23,7 @@ struct Progress {
   double frames_per_s = 0;
   double eta_s = 0;
   std::string last_name;
+  std::string quality;  // the quality checks' words so far ("optics changed on 2"), or empty
 };
 
 struct RunOptions {

@@ -26,6 +26,10 @@ struct SimCameraFaults {
   int disconnect_captures = 1;          // how many consecutive calls fail while vanished
   int slow_download_ms = 0;             // added to every download
   std::vector<int> wrong_exposure_at = {};  // capture indices that apply a wrong exposure once
+  // Zoom creep: from capture index zoom_creep_from (-1: never) the focal length the frame's
+  // Exif reports grows by zoom_creep_mm_per_frame per capture, as a loose zoom ring does.
+  int zoom_creep_from = -1;
+  double zoom_creep_mm_per_frame = 0.5;
   bool operator==(const SimCameraFaults&) const = default;
 };
 
@@ -262,6 +266,13 @@ struct Session {
 struct Daemon {
   std::string on_open_session = "report";  // report | resume
   bool operator==(const Daemon&) const = default;
+// Per-frame quality checks (capture/include/tetherbox/capture/quality*.hpp).
+struct Quality {
+  // A frame whose focal length differs from the session's first frame by more than this is
+  // an optics fault (a zoom that crept, a lens that changed).
+  double focal_tolerance_mm = 0.5;
+  bool stop_on_optics_change = false;  // an optics fault also stops the session (resumable)
+  bool operator==(const Quality&) const = default;
 };
 
 struct Config {
@@ -282,6 +293,7 @@ struct Config {
   Privacy privacy;
   std::string log_level = "info";
   Daemon daemon;
+  Quality quality;
   bool operator==(const Config&) const = default;
 };
 

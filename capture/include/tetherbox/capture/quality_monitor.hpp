@@ -1,0 +1,39 @@
+#pragma once
+// The session's quality checks in one place for the runner: each captured frame goes through
+// on_captured() before it is queued (cheap checks on the bytes already in memory: the Exif of
+// the frame's files), and live_summary() gives the progress line its words. Thread-safe: the
+// runner calls on_captured from the capture thread and live_summary from the pipeline's.
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "tetherbox/capture/quality_optics.hpp"
+#include "tetherbox/capture/record.hpp"
+#include "tetherbox/common/result.hpp"
+#include "tetherbox/config/config.hpp"
+#include "tetherbox/hal/camera.hpp"
+
+namespace tb::capture::quality {
+
+struct Verdict {
+  std::vector<std::string> faults;  // to journal and record on the frame
+  std::optional<Error> stop;        // the config asks to stop the session after this frame
+};
+
+class Monitor {
+ public:
+  // done: frames already in the bag (a resume), whose first frame stays the reference.
+  Monitor(const config::Quality& cfg, const std::vector<FrameRecord>& done);
+  Verdict on_captured(FrameRecord& r, const hal::CaptureResult& cap);
+  // "optics changed on 2" or empty while there is nothing to say.
+  std::string live_summary() const;
+
+ private:
+  config::Quality cfg_;
+  mutable std::mutex mu_;
+  OpticsWatch optics_;
+  size_t optics_changed_ = 0;
+};
+
+}  // namespace tb::capture::quality
