@@ -36,6 +36,16 @@ int run_cli(int argc, char** argv) {
   auto* v = app.add_subcommand("verify", "re-hash a bag against its manifests");
   v->add_option("bag", bag, "session bag folder")->required();
 
+  // delivery (issue 13)
+  tb::cli::ExportArgs exp;
+  auto* ex = app.add_subcommand("export", "write a delivery copy of a finished bag (a new bag)");
+  ex->add_option("bag", exp.bag, "finished session bag")->required();
+  ex->add_option("--to", exp.to, "new or empty folder for the delivery bag")->required();
+  ex->add_flag("--strip-gps", exp.strip_gps, "remove every position; UTC time is kept");
+  ex->add_flag("--embed-metadata", exp.embed_metadata, "write each sidecar into its images");
+  ex->add_flag("--jpeg-only", exp.jpeg_only, "leave RAW originals out");
+  ex->add_flag("--previews", exp.previews, "include the previews");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -45,6 +55,7 @@ int run_cli(int argc, char** argv) {
   if (*r) return tb::cli::cmd_run(run);
   if (*p) return tb::cli::cmd_plan(plan_cfg);
   if (*v) return tb::cli::cmd_verify(bag);
+  if (*ex) return tb::cli::cmd_export(exp);
   return 2;
 }
 
