@@ -65,6 +65,15 @@ int run_cli(int argc, char** argv) {
   auto* cl = client_cmd("log", "the daemon's latest events");
   cl->add_flag("-f,--follow", ca.follow, "stream events as they happen");
   cl->add_option("-n,--lines", ca.lines, "how many")->check(CLI::Range(1, 1000));
+  // delivery (issue 13)
+  tb::cli::ExportArgs exp;
+  auto* ex = app.add_subcommand("export", "write a delivery copy of a finished bag (a new bag)");
+  ex->add_option("bag", exp.bag, "finished session bag")->required();
+  ex->add_option("--to", exp.to, "new or empty folder for the delivery bag")->required();
+  ex->add_flag("--strip-gps", exp.strip_gps, "remove every position; UTC time is kept");
+  ex->add_flag("--embed-metadata", exp.embed_metadata, "write each sidecar into its images");
+  ex->add_flag("--jpeg-only", exp.jpeg_only, "leave RAW originals out");
+  ex->add_flag("--previews", exp.previews, "include the previews");
 
   try {
     app.parse(argc, argv);
@@ -80,6 +89,7 @@ int run_cli(int argc, char** argv) {
       ca.cmd = c->get_name();
       return tb::client::run_client(ca);
     }
+  if (*ex) return tb::cli::cmd_export(exp);
   return 2;
 }
 

@@ -17,4 +17,15 @@ int cmd_run(const RunArgs& a);
 int cmd_plan(const std::string& config);
 int cmd_verify(const std::string& bag);
 
+// delivery (issue 13): operations on finished bags.
+struct ExportArgs {
+  std::string bag;
+  std::string to;
+  bool strip_gps = false;
+  bool embed_metadata = false;
+  bool jpeg_only = false;
+  bool previews = false;
+};
+int cmd_export(const ExportArgs& a);
+
 }  // namespace tb::cli

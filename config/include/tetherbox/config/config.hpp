@@ -266,6 +266,8 @@ struct Session {
 struct Daemon {
   std::string on_open_session = "report";  // report | resume
   bool operator==(const Daemon&) const = default;
+};
+
 // Per-frame quality checks (capture/include/tetherbox/capture/quality*.hpp).
 struct Quality {
   // A frame whose focal length differs from the session's first frame by more than this is
