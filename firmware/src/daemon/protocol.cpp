@@ -73,7 +73,7 @@ const std::vector<std::string>& error_codes() {
   static const std::vector<std::string> v = {
       code::bad_json, code::bad_request, code::unknown_cmd,  code::bad_args,
       code::too_large, code::timeout,    code::not_allowed,  code::busy,
-      code::no_session, code::config_error, code::refused,   code::device_error,
+      code::no_session, code::config_error, code::refused,
       code::internal};
   return v;
 }
