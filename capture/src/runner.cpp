@@ -446,7 +446,7 @@ class Runner {
       TB_TRY(journal_event(
           {{"type", "button"}, {"name", ev->name}, {"edge_utc", format_utc_iso(ev->edge_utc)}}));
       uint64_t seq = next_group * group;
-      for (const auto& shot : plan_.shots) TB_TRY(take(shot, seq++));
+      for (const auto& shot : plan_.shots) TB_TRY(take(shot, seq++, &*ev));
       ++next_group;
       ++complete;
     }
@@ -477,7 +477,9 @@ class Runner {
     return {};
   }
 
-  Status take(const PlannedShot& shot, uint64_t seq) {
+  // `press`: the button press this frame answers (buttons mode); its edge and the
+  // edge-to-trigger latency are journaled with the frame's seq.
+  Status take(const PlannedShot& shot, uint64_t seq, const hal::ButtonEvent* press = nullptr) {
     TB_TRY(move_and_light(shot));
     auto taken = executor_->take(seq, shot.exposure);
     if (!taken) return taken.error();
@@ -489,6 +491,7 @@ class Runner {
     r.commanded = shot.exposure;
     r.camera_clock_offset_s = clock_offset_;
     r.name = tmpl_.render(cfg_.session.name, r);
+    if (press) TB_TRY(journal_press(*press, r));
     job.capture = std::move(taken->capture);
     auto verdict = quality_->on_captured(r, job.capture);
     for (const auto& msg : verdict.faults) {
@@ -501,6 +504,18 @@ class Runner {
     // The frame that showed the fault is kept (and journaled) before the session stops.
     if (verdict.stop) return *verdict.stop;
     return {};
+  }
+
+  Status journal_press(const hal::ButtonEvent& press, const FrameRecord& r) {
+    const double latency =
+        std::chrono::duration<double>(r.trigger_utc - press.edge_utc).count();
+    return journal_event({{"type", "press"},
+                          {"seq", r.seq},
+                          {"button", press.name},
+                          {"long_press", press.long_press},
+                          {"edge_utc", format_utc_iso(press.edge_utc)},
+                          {"trigger_utc", format_utc_iso(r.trigger_utc)},
+                          {"edge_to_trigger_s", latency}});
   }
 
   Status close_bag() {

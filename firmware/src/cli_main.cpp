@@ -59,7 +59,8 @@ int run_cli(int argc, char** argv) {
   auto* crs = client_cmd("resume-session", "continue the session a crash left open");
   crs->add_option("--bag", ca.bag, "which open bag (default: the only one)");
   crs->add_flag("--wait", ca.follow, "follow the session; exit 0 complete, 3 incomplete");
-  client_cmd("trigger", "press the trigger (buttons sessions)");
+  client_cmd("trigger", "press the trigger (buttons sessions)")
+      ->add_flag("--long", ca.long_press, "a long press: starts or ends a buttons session");
   client_cmd("reload", "re-read the daemon's config (kept when the new one is bad)");
   client_cmd("sessions", "the bags in the storage root and their state");
   auto* cl = client_cmd("log", "the daemon's latest events");

@@ -174,6 +174,7 @@ int run_client(const ClientArgs& a) {
     args["bag"] = std::filesystem::absolute(a.bag, ec).string();
   }
   if (cmd == "pause" && a.pause_off) args["on"] = false;
+  if (cmd == "trigger" && a.long_press) args["long"] = true;
   if (cmd == "log" && !a.follow) args["lines"] = a.lines;
 
   if (cmd == "status" && a.follow) {
@@ -231,7 +232,10 @@ int run_client(const ClientArgs& a) {
     console::out(fmt::format("'{}' {}\n", str(j, "session"),
                              j.value("paused", false) ? "paused" : "continues"));
   } else if (cmd == "trigger") {
-    console::out("pressed\n");
+    console::out(j.value("started", false)
+                     ? fmt::format("long press: session '{}' started\n", str(j, "session"))
+                     : j.value("long", false) ? "long press: the session ends\n"
+                                              : "pressed\n");
   } else if (cmd == "reload") {
     console::out(j.value("applied", false) ? "config reloaded\n"
                                            : "config valid; " + str(j, "message") + "\n");

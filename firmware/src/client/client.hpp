@@ -14,6 +14,7 @@ struct ClientArgs {
   std::string config;  // start [CONFIG]
   std::string bag;     // resume-session [--bag DIR]
   bool pause_off = false;
+  bool long_press = false;  // trigger --long
   int lines = 50;      // log
 };
 

@@ -118,6 +118,7 @@ Status Daemon::wire_idle_devices() {
   live_clock_ = idle_->clock;
   camera_ = {};
   camera_.backend = cfg_.cfg.camera.backend;
+  idle_buttons_mode_ = cfg_.cfg.session.mode == "buttons";
   dev_cv_.notify_all();
   return {};
 }
@@ -167,6 +168,18 @@ void Daemon::probe_camera() {
   }
 }
 
+bool Daemon::idle_long_press() {
+  std::lock_guard probe(probe_mu_);
+  hal::Buttons* b = nullptr;
+  {
+    std::lock_guard lk(mu_);
+    if (idle_) b = idle_->buttons.get();
+  }
+  if (!b) return false;
+  auto ev = b->wait_press(std::chrono::milliseconds(100));
+  return ev && ev->long_press;
+}
+
 void Daemon::device_thread() {
   auto last_probe = std::chrono::steady_clock::time_point{};
   std::unique_lock lk(mu_);
@@ -174,6 +187,16 @@ void Daemon::device_thread() {
     const auto now = std::chrono::steady_clock::now();
     // Until the camera appears: every 2 s. Once seen: every 30 s, to notice it went away.
     const auto every = camera_.connected ? std::chrono::seconds(30) : std::chrono::seconds(2);
+    if (idle_ && !running_ && idle_->buttons && idle_buttons_mode_) {
+      // Idle field kit: a long press on the board starts a session (the loop thread does).
+      lk.unlock();
+      const bool start = idle_long_press();
+      lk.lock();
+      if (start) {
+        arm_requested_ = true;
+        if (server_) server_->wake();
+      }
+    }
     if (idle_ && !running_ && now - last_probe >= every) {
       last_probe = now;
       lk.unlock();
@@ -376,6 +399,19 @@ void Daemon::finish_session() {
       spdlog::error("devices: {}", st.error().message);
   }
   update_service_status();
+}
+
+// Field kit: with session.mode buttons the daemon is armed from the start (a short press
+// shoots a bracket) unless a resumed session already runs or an open one waits for the user.
+void Daemon::arm_buttons() {
+  if (cfg_.cfg.session.mode != "buttons") return;
+  {
+    std::lock_guard lk(mu_);
+    if (running_ || !open_sessions_.empty()) return;
+  }
+  Request r;
+  r.cmd = "start";
+  (void)start(r, std::nullopt, std::nullopt);
 }
 
 void Daemon::on_open_sessions_at_start() {
@@ -608,11 +644,21 @@ std::string Daemon::handle(const Request& r, const Peer& peer, bool* subscribe) 
                                      lc.error().message));
     return start(r, std::move(*lc), bag);
   }
+  const bool long_press = r.cmd == "trigger" && a.value("long", false);
+  if (long_press && cfg_.cfg.session.mode == "buttons") {
+    bool idle;
+    {
+      std::lock_guard lk(mu_);
+      idle = !running_;
+    }
+    if (idle) return start(r, std::nullopt, std::nullopt);  // field kit: a long press starts
+  }
   std::lock_guard lk(mu_);
   if (!running_) {
     if (r.cmd == "trigger" && cfg_.cfg.session.mode == "buttons")
       return reply_error(r.id, code::no_session,
-                         "no session is armed; start one (tetherbox start) to take brackets");
+                         "no session is armed; a long press (tetherbox trigger --long) or "
+                         "tetherbox start begins one");
     return reply_error(r.id, code::no_session, fmt::format("{}: no session is running", r.cmd));
   }
   if (r.cmd == "stop") {
@@ -632,8 +678,8 @@ std::string Daemon::handle(const Request& r, const Peer& peer, bool* subscribe) 
                          fmt::format("session '{}' is a {} session; trigger is for buttons "
                                      "sessions",
                                      session_name_, session_mode_));
-    trigger_->press("trigger");
-    return reply_ok(r.id, {{"pressed", true}});
+    trigger_->press("trigger", long_press);
+    return reply_ok(r.id, {{"pressed", true}, {"long", long_press}});
   }
   return reply_error(r.id, code::internal, "unhandled command " + r.cmd);
 }
@@ -647,6 +693,11 @@ void Daemon::housekeeping() {
     spdlog::info("stopping: the frame in flight is finished and the bag closed");
   }
   if (session_done_) finish_session();
+  if (arm_requested_.exchange(false) && !g_term) {
+    Request r;
+    r.cmd = "start";
+    (void)start(r, std::nullopt, std::nullopt);
+  }
   std::deque<std::string> evs;
   {
     std::lock_guard lk(ev_mu_);
@@ -659,6 +710,7 @@ int Daemon::serve(Server& server) {
   server_ = &server;
   g_server.store(&server);
   on_open_sessions_at_start();
+  arm_buttons();
   service::notify_ready();
   update_service_status();
   spdlog::info("tetherboxd ready on {} (config {})", server.path(), cfg_.cfg.source_path);

@@ -54,6 +54,8 @@ class Daemon {
                     std::optional<std::filesystem::path> resume);
   std::string reload(const nlohmann::json& id);
   void on_open_sessions_at_start();
+  void arm_buttons();
+  bool idle_long_press();  // device thread
 
   // Idle devices: made from cfg_ while no session runs; the samplers feed `status`.
   Status wire_idle_devices();
@@ -76,6 +78,7 @@ class Daemon {
 
   std::mutex mu_;  // everything below
   std::unique_ptr<hal::Devices> idle_;
+  bool idle_buttons_mode_ = false;  // the idle config is a field kit (long press starts)
   std::condition_variable dev_cv_;
   bool dev_quit_ = false;
   std::thread dev_thread_;
@@ -91,7 +94,8 @@ class Daemon {
   std::atomic<bool> session_done_{false};
   std::atomic<bool> stop_{false};
   std::atomic<bool> pause_{false};
-  bool stopping_ = false;  // loop thread: SIGTERM/SIGINT seen
+  bool stopping_ = false;
+  std::atomic<bool> arm_requested_{false};  // loop thread: SIGTERM/SIGINT seen
   std::string session_name_, session_mode_, session_bag_;
   TriggerButtons* trigger_ = nullptr;  // owned by the session's devices
   hal::GpsSource* live_gps_ = nullptr;

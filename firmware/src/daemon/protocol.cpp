@@ -73,7 +73,7 @@ const std::vector<std::string>& error_codes() {
   static const std::vector<std::string> v = {
       code::bad_json, code::bad_request, code::unknown_cmd,  code::bad_args,
       code::too_large, code::timeout,    code::not_allowed,  code::busy,
-      code::no_session, code::config_error, code::refused,   code::device_error,
+      code::no_session, code::config_error, code::refused,
       code::internal};
   return v;
 }
@@ -85,7 +85,9 @@ const std::vector<CommandSpec>& commands() {
       {"stop", {}, "stop after the frame in flight; the bag is closed"},
       {"pause", {{"on", ArgType::boolean}}, "pause (on, default) or continue (on: false)"},
       {"resume-session", {{"bag", ArgType::string}}, "continue an open (not finalized) session"},
-      {"trigger", {}, "one press of the trigger button (buttons sessions)"},
+      {"trigger",
+       {{"long", ArgType::boolean}},
+       "a press of the trigger: short shoots a bracket, long starts or ends a buttons session"},
       {"reload", {}, "re-read and validate the config file"},
       {"sessions", {}, "the bags in the storage root and their state"},
       {"log", {{"lines", ArgType::integer}}, "the latest events"},

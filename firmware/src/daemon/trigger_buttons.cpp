@@ -2,10 +2,20 @@
 
 namespace tb::daemon {
 
-void TriggerButtons::press(const std::string& action) {
+namespace {
+
+hal::ButtonEvent long_press_ends(hal::ButtonEvent e) {
+  if (e.long_press) e.action = "abort";
+  return e;
+}
+
+}  // namespace
+
+void TriggerButtons::press(const std::string& action, bool long_press) {
   hal::ButtonEvent e;
   e.name = "socket";
   e.action = action;
+  e.long_press = long_press;
   e.edge_utc = clock_ ? clock_->now_utc() : std::chrono::system_clock::now();
   {
     std::lock_guard lk(mu_);
@@ -15,6 +25,12 @@ void TriggerButtons::press(const std::string& action) {
 }
 
 std::optional<hal::ButtonEvent> TriggerButtons::wait_press(std::chrono::milliseconds timeout) {
+  auto e = next_press(timeout);
+  if (e) return long_press_ends(std::move(*e));
+  return e;
+}
+
+std::optional<hal::ButtonEvent> TriggerButtons::next_press(std::chrono::milliseconds timeout) {
   auto take = [&]() -> std::optional<hal::ButtonEvent> {
     std::lock_guard lk(mu_);
     if (queued_.empty()) return std::nullopt;

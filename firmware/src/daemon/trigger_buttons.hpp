@@ -1,6 +1,8 @@
 #pragma once
 // The buttons a buttons session waits on: the board's buttons (if any) plus presses sent over
 // the control socket (`tetherbox trigger`), which arrive as a press of the "trigger" action.
+// A long press (of a board button, or `trigger --long`) ends the session: it is handed to the
+// runner as an "abort", which stops after the frame in flight.
 #include <condition_variable>
 #include <deque>
 #include <memory>
@@ -18,9 +20,10 @@ class TriggerButtons : public hal::Buttons {
   std::optional<hal::ButtonEvent> wait_press(std::chrono::milliseconds timeout) override;
   Status status() const override { return board_ ? board_->status() : ok_status(); }
   // Thread-safe: queued for the next wait_press.
-  void press(const std::string& action);
+  void press(const std::string& action, bool long_press = false);
 
  private:
+  std::optional<hal::ButtonEvent> next_press(std::chrono::milliseconds timeout);
   std::unique_ptr<hal::Buttons> board_;
   std::shared_ptr<hal::Clock> clock_;
   std::mutex mu_;
