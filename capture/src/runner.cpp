@@ -9,6 +9,7 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <thread>
 
 #include "tetherbox/capture/pipeline.hpp"
 #include "tetherbox/capture/preflight.hpp"
@@ -202,6 +203,7 @@ class Runner {
         [this](const std::string& msg, uint64_t seq, uint64_t req) {
           (void)journal_event(
               {{"type", "fault"}, {"seq", seq}, {"request_id", req}, {"message", msg}});
+          emit("fault", msg);
         },
         [this] { return stop_requested(); }, [this] { return state_.next_request_id++; });
   }
@@ -218,6 +220,17 @@ class Runner {
     spdlog::error("session stopped: {}", e.message);
     (void)journal_event(
         {{"type", "stopped"}, {"error", errc_name(e.code)}, {"message", e.message}});
+    emit("stopped", e.message);
+  }
+
+  // An observer that throws must not take the capture down (same rule as on_progress).
+  void emit(const std::string& type, const std::string& message) const {
+    if (!opts_.on_event) return;
+    try {
+      opts_.on_event(type, message);
+    } catch (const std::exception& e) {
+      spdlog::warn("event observer failed: {}", e.what());
+    }
   }
 
   Status open_bag() {
@@ -378,10 +391,17 @@ class Runner {
 
   bool stop_requested() const { return opts_.stop && opts_.stop->load(); }
 
+  // Real (steady) time, not the session clock: a pause lasts as long as the person wants.
+  void wait_while_paused() const {
+    while (opts_.pause && opts_.pause->load() && !stop_requested())
+      std::this_thread::sleep_for(50ms);
+  }
+
   Status take_all() {
     if (cfg_.session.mode == "buttons") return take_on_presses();
     for (const auto& shot : plan_.shots) {
       if (state_.done_seqs.count(shot.seq)) continue;
+      wait_while_paused();
       if (stop_requested()) return make_error(Errc::cancelled, "stopped by request");
       TB_TRY(take(shot, shot.seq));
     }
@@ -405,6 +425,7 @@ class Runner {
     size_t complete = before.complete;
     const auto max = static_cast<size_t>(std::max(cfg_.session.max_brackets, 0));
     while (max == 0 || complete < max) {
+      wait_while_paused();
       if (stop_requested()) {
         ended_by_ = "stop requested";
         return {};

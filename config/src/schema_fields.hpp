@@ -44,6 +44,7 @@ TB_CONFIG_RECORD(Storage);
 TB_CONFIG_RECORD(Metadata);
 TB_CONFIG_RECORD(Privacy);
 TB_CONFIG_RECORD(Session);
+TB_CONFIG_RECORD(Daemon);
 TB_CONFIG_RECORD(Config);
 #undef TB_CONFIG_RECORD
 
@@ -287,6 +288,11 @@ void for_each_field(Session& x, F&& f) {
 }
 
 template <class F>
+void for_each_field(Daemon& x, F&& f) {
+  f("on_open_session", x.on_open_session);
+}
+
+template <class F>
 void for_each_field(Config& x, F&& f) {
   f("board", x.board);
   f("session", x.session);
@@ -303,6 +309,7 @@ void for_each_field(Config& x, F&& f) {
   f("metadata", x.metadata);
   f("privacy", x.privacy);
   f("log_level", x.log_level);
+  f("daemon", x.daemon);
 }
 
 }  // namespace tb::config::schema

@@ -435,6 +435,7 @@ void check_session(Checker& c, const Config& cfg) {
   }
   // Invalid UTF-8 is reported for this and every other string by check_strings.
   c.one_of("session.mode", s.mode, {"orbit", "buttons", "single"});
+  c.one_of("daemon.on_open_session", cfg.daemon.on_open_session, {"report", "resume"});
   if (s.max_brackets < 0) {
     c.add("session.max_brackets",
           fmt::format("{} must not be negative; expected 0 (until abort) or more", s.max_brackets));

@@ -2,6 +2,7 @@
 #include <csignal>
 #include <exception>
 
+#include "client/client.hpp"
 #include "commands.hpp"
 #include "tetherbox/common/console.hpp"
 #include "tetherbox/common/log.hpp"
@@ -36,6 +37,35 @@ int run_cli(int argc, char** argv) {
   auto* v = app.add_subcommand("verify", "re-hash a bag against its manifests");
   v->add_option("bag", bag, "session bag folder")->required();
 
+  // Client of tetherboxd (issue 10): one subcommand per control request.
+  tb::client::ClientArgs ca;
+  app.add_option("--socket", ca.socket, "tetherboxd's control socket")->capture_default_str();
+  std::vector<CLI::App*> client_cmds;
+  auto client_cmd = [&](const char* name, const char* help) {
+    auto* c = app.add_subcommand(name, help);
+    c->add_flag("--json", ca.json, "print the daemon's JSON reply lines");
+    client_cmds.push_back(c);
+    return c;
+  };
+  client_cmd("status", "the daemon's devices, disk and session")
+      ->add_flag("-w,--watch", ca.follow, "repeat every second");
+  auto* cs = client_cmd("start", "start a session in the daemon");
+  cs->add_option("config", ca.config, "session YAML (default: the daemon's)")
+      ->check(CLI::ExistingFile);
+  cs->add_flag("--wait", ca.follow, "follow the session; exit 0 complete, 3 incomplete");
+  client_cmd("stop", "stop the session after the frame in flight");
+  client_cmd("pause", "pause the session (--off: continue)")
+      ->add_flag("--off", ca.pause_off, "continue a paused session");
+  auto* crs = client_cmd("resume-session", "continue the session a crash left open");
+  crs->add_option("--bag", ca.bag, "which open bag (default: the only one)");
+  crs->add_flag("--wait", ca.follow, "follow the session; exit 0 complete, 3 incomplete");
+  client_cmd("trigger", "press the trigger (buttons sessions)");
+  client_cmd("reload", "re-read the daemon's config (kept when the new one is bad)");
+  client_cmd("sessions", "the bags in the storage root and their state");
+  auto* cl = client_cmd("log", "the daemon's latest events");
+  cl->add_flag("-f,--follow", ca.follow, "stream events as they happen");
+  cl->add_option("-n,--lines", ca.lines, "how many")->check(CLI::Range(1, 1000));
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -45,6 +75,11 @@ int run_cli(int argc, char** argv) {
   if (*r) return tb::cli::cmd_run(run);
   if (*p) return tb::cli::cmd_plan(plan_cfg);
   if (*v) return tb::cli::cmd_verify(bag);
+  for (auto* c : client_cmds)
+    if (*c) {
+      ca.cmd = c->get_name();
+      return tb::client::run_client(ca);
+    }
   return 2;
 }
 

@@ -36,6 +36,11 @@ struct RunOptions {
   // The preflight the caller already ran on this config (cmd_run does, to place its errors at
   // file:line:col); null: the runner runs it.
   const Preflight* preflight = nullptr;
+  // Control hooks for tetherboxd. While *pause is set, no new shot (buttons: no new press) is
+  // started; the frame in flight finishes. on_event sees what the journal records as a fault
+  // or a stop ("fault" / "stopped", message), from the capture or pipeline thread.
+  const std::atomic<bool>* pause = nullptr;
+  std::function<void(const std::string& type, const std::string& message)> on_event;
 };
 
 struct RunSummary {

@@ -258,6 +258,12 @@ struct Session {
   bool operator==(const Session&) const = default;
 };
 
+// tetherboxd: what a start does with a session left open by a crash or power cut.
+struct Daemon {
+  std::string on_open_session = "report";  // report | resume
+  bool operator==(const Daemon&) const = default;
+};
+
 struct Config {
   std::string source_path;  // the YAML file it came from
   std::string board = "sim";  // sim | rpi4 | rpi5
@@ -275,6 +281,7 @@ struct Config {
   Metadata metadata;
   Privacy privacy;
   std::string log_level = "info";
+  Daemon daemon;
   bool operator==(const Config&) const = default;
 };
 

@@ -1,0 +1,117 @@
+#pragma once
+// tetherboxd's state: the config, the devices it owns while idle (GPS and ambient samplers for
+// status, the camera probed until it appears), the session thread running capture::run_session
+// with the control hooks, and the control requests that act on them.
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "config_load.hpp"
+#include "protocol.hpp"
+#include "server.hpp"
+#include "tetherbox/capture/runner.hpp"
+#include "tetherbox/hal/board.hpp"
+
+namespace tb::daemon {
+
+class TriggerButtons;
+
+struct DaemonOptions {
+  std::string config_path;
+  std::string socket_path;
+  std::string storage;  // overrides storage.root when not empty
+  std::chrono::milliseconds read_deadline{5000};
+};
+
+class Daemon {
+ public:
+  // Loads and checks the config, wires the idle devices. Errors: a config that `plan` refuses
+  // (file:line:col), a device the config names that cannot be wired.
+  static Result<std::unique_ptr<Daemon>> create(const DaemonOptions& o);
+  ~Daemon();
+
+  // Serves the socket until SIGTERM/SIGINT (then the session in flight is closed). 0: clean.
+  int serve(Server& server);
+
+  // Async-signal-safe: set by the signal handlers.
+  static void on_terminate_signal();
+  static void on_reload_signal();
+
+ private:
+  explicit Daemon(DaemonOptions o) : opt_(std::move(o)) {}
+
+  std::string handle(const Request& r, const Peer& p, bool* subscribe);
+  nlohmann::json status_json();
+  nlohmann::json sessions_json();
+  std::string start(const Request& r, std::optional<LoadedConfig> cfg,
+                    std::optional<std::filesystem::path> resume);
+  std::string reload(const nlohmann::json& id);
+  void on_open_sessions_at_start();
+
+  // Idle devices: made from cfg_ while no session runs; the samplers feed `status`.
+  Status wire_idle_devices();
+  void release_idle_devices();
+  void probe_camera();  // device thread
+  void device_thread();
+
+  void session_thread(LoadedConfig lc, std::optional<std::filesystem::path> resume);
+  void finish_session();  // loop thread: joins a finished session and re-wires the idle devices
+
+  void emit(const std::string& type, nlohmann::json body = nlohmann::json::object());
+  std::filesystem::path storage_root() const;
+  void update_service_status();
+  void housekeeping();
+
+  DaemonOptions opt_;
+  Server* server_ = nullptr;
+  LoadedConfig cfg_;
+  std::optional<LoadedConfig> pending_cfg_;  // reload accepted during a session
+
+  std::mutex mu_;  // everything below
+  std::unique_ptr<hal::Devices> idle_;
+  std::condition_variable dev_cv_;
+  bool dev_quit_ = false;
+  std::thread dev_thread_;
+  struct CameraState {
+    bool connected = false;
+    std::string model, backend, port, error;
+    std::optional<int> battery_pct;  // not reported by the Camera interface yet
+  } camera_;
+
+  // The session in flight (or the last one).
+  std::thread session_;
+  bool running_ = false;
+  std::atomic<bool> session_done_{false};
+  std::atomic<bool> stop_{false};
+  std::atomic<bool> pause_{false};
+  bool stopping_ = false;  // loop thread: SIGTERM/SIGINT seen
+  std::string session_name_, session_mode_, session_bag_;
+  TriggerButtons* trigger_ = nullptr;  // owned by the session's devices
+  hal::GpsSource* live_gps_ = nullptr;
+  hal::EnvironmentSensor* live_ambient_ = nullptr;
+  std::shared_ptr<hal::Clock> live_clock_;
+  capture::Progress progress_;
+  size_t faults_ = 0;
+  nlohmann::json last_summary_;
+  // Bytes one frame costs on disk (originals, sidecar, preview), from the free-space drop over
+  // the last session's frames; unknown (0) until a session has taken one.
+  double frame_bytes_ = 0;
+  uint64_t free_at_start_ = 0;
+
+  config::Config session_cfg_;  // the running session's, for reload's comparison
+  std::vector<std::string> open_sessions_;  // found at start and after each session
+  std::mutex probe_mu_;  // held while the device thread talks to the idle camera
+
+  std::mutex ev_mu_;  // events only (taken inside mu_ or alone, never the other way round)
+  std::deque<nlohmann::json> history_;
+  std::deque<std::string> pending_events_;
+};
+
+}  // namespace tb::daemon

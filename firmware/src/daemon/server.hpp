@@ -1,0 +1,78 @@
+#pragma once
+// The control socket: a Unix stream socket served by one poll loop. Every client is bounded
+// (a line of at most kMaxRequestBytes, a deadline to finish a line once begun, a cap on
+// unsent output), so a client that floods or stalls is closed and cannot block the others.
+#include <sys/types.h>
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "protocol.hpp"
+#include "tetherbox/common/result.hpp"
+
+namespace tb::daemon {
+
+struct ServerOptions {
+  std::string path;
+  std::chrono::milliseconds read_deadline{5000};  // from a line's first byte to its newline
+  size_t max_unsent = 4u << 20;                    // a subscriber this far behind is dropped
+};
+
+struct Peer {
+  pid_t pid = 0;
+  uid_t uid = 0;
+  gid_t gid = 0;
+};
+
+// Whether a peer may use the socket: root, the daemon's own uid, and any uid whose primary or
+// supplementary groups include the socket's group.
+bool peer_allowed(const Peer& p, gid_t socket_gid);
+
+class Server {
+ public:
+  struct Hooks {
+    // One request, one reply line. *subscribe set: the client then receives broadcast().
+    std::function<std::string(const Request&, const Peer&, bool* subscribe)> handle;
+    std::function<void()> on_wake;  // wake() was called (from any thread)
+    std::function<void()> tick;     // about every 200 ms
+    std::function<bool()> quit;
+  };
+
+  // Binds the socket (mode 0660, the daemon's group). Refuses when another process answers on
+  // the path; a stale socket file left by a crash is replaced.
+  static Result<std::unique_ptr<Server>> listen(const ServerOptions& o);
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  void run(const Hooks& h);
+  void wake();  // thread-safe, async-signal-safe
+  void broadcast(const std::string& line);  // loop thread only
+  const std::string& path() const { return opt_.path; }
+
+ private:
+  struct Client {
+    int fd = -1;
+    Peer peer;
+    std::string in, out;
+    bool subscribed = false;
+    bool closing = false;  // close once `out` is flushed
+    std::chrono::steady_clock::time_point line_started{};
+  };
+  explicit Server(ServerOptions o) : opt_(std::move(o)) {}
+  void accept_all();
+  void read_from(Client& c, const Hooks& h);
+  void flush(Client& c);
+  void close_client(int fd);
+
+  ServerOptions opt_;
+  int listen_fd_ = -1;
+  int wake_r_ = -1, wake_w_ = -1;
+  gid_t gid_ = 0;
+  std::map<int, Client> clients_;
+};
+
+}  // namespace tb::daemon
