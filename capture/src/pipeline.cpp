@@ -4,9 +4,12 @@
 //
 // The preview (+ histogram) is not on that path: decoding a 12 MB JPEG costs ~60-130 ms of
 // CPU, and making the frame wait for it made the camera wait too. Once the frame line is
-// journaled, a low-priority thread reads the JPEG original back (page cache), makes the
-// preview, commits it to the bag and journals a "preview" line. A preview never stops
-// capture: a failure becomes a "preview skipped" line.
+// journaled, an idle-priority thread reads the JPEG original back (page cache) and makes the
+// preview; the pipeline thread then commits it to the bag and journals a "preview" line
+// (between frames, a batch at a time). The idle thread never takes the bag's or the
+// journal's lock: on a saturated Pi it may not run for seconds, and the camera's durable path
+// must never wait behind it. A preview never stops capture: a failure becomes a "preview
+// skipped" line.
 #include "tetherbox/capture/pipeline.hpp"
 
 #include <spdlog/spdlog.h>
@@ -24,6 +27,7 @@
 
 #include "tetherbox/capture/preview.hpp"
 #include "tetherbox/capture/sidecar.hpp"
+#include "tetherbox/common/time_utc.hpp"
 
 namespace tb::capture {
 
@@ -133,6 +137,7 @@ Pipeline::Pipeline(Bag& bag, Journal& journal, PipelineOptions opts, DoneFn on_d
       on_preview_(std::move(on_preview)),
       pool_(std::make_unique<WorkerPool>(2)) {  // RAW and JPEG hashed side by side
   if (opts_.max_queue == 0) opts_.max_queue = 1;
+  if (opts_.max_queue_bytes == 0) opts_.max_queue_bytes = 1;
   preview_thread_ = std::thread([this] { preview_worker(); });
   thread_ = std::thread([this] { worker(); });
 }
@@ -143,33 +148,89 @@ Pipeline::~Pipeline() {
     stopping_ = true;
   }
   cv_.notify_all();
-  if (thread_.joinable()) thread_.join();
-  // Only now: the frame worker queues previews until its last frame is durable.
-  {
-    std::lock_guard lock(mu_);
-    preview_stopping_ = true;
-  }
-  cv_.notify_all();
+  // The preview thread ends once no frame can queue a preview any more; the pipeline thread
+  // ends after it, having committed every preview it handed back.
   if (preview_thread_.joinable()) preview_thread_.join();
+  if (thread_.joinable()) thread_.join();
+}
+
+namespace {
+uint64_t job_bytes(const PipelineJob& job) {
+  uint64_t n = 0;
+  for (const auto& f : job.capture.files) n += f.data.size();
+  return n;
+}
+}  // namespace
+
+uint64_t Pipeline::queued_bytes() const {
+  std::lock_guard lock(mu_);
+  return queued_bytes_;
 }
 
 Status Pipeline::push(PipelineJob job) {
+  const uint64_t bytes = job_bytes(job);
   std::unique_lock lock(mu_);
-  cv_.wait(lock, [&] { return error_ || stopping_ || queue_.size() < opts_.max_queue; });
+  // A frame larger than the whole budget is taken once nothing else is held (never a deadlock).
+  auto room = [&] {
+    return queue_.size() < opts_.max_queue &&
+           (queued_bytes_ == 0 || queued_bytes_ + bytes <= opts_.max_queue_bytes);
+  };
+  if (!error_ && !stopping_ && !room()) {
+    const auto now = std::chrono::steady_clock::now();
+    ++backpressure_waits_;
+    if (!backpressure_ || now - backpressure_logged_ >= std::chrono::seconds(30)) {
+      const uint64_t held = queued_bytes_;
+      const size_t frames = queue_.size();
+      const uint64_t waits = std::exchange(backpressure_waits_, 0);
+      backpressure_ = true;
+      backpressure_logged_ = now;
+      lock.unlock();  // the journal's fdatasync is not done under the queue's lock
+      journal_backpressure(held, frames, waits);
+      lock.lock();
+    }
+  } else if (room()) {
+    backpressure_ = false;  // the episode is over: the next wait is journaled at once
+  }
+  cv_.wait(lock, [&] { return error_ || stopping_ || room(); });
   if (error_) return *error_;
   if (stopping_) return make_error(Errc::cancelled, "pipeline is shutting down");
+  queued_bytes_ += bytes;
   queue_.push_back(std::move(job));
   lock.unlock();
   cv_.notify_all();
   return ok_status();
 }
 
+void Pipeline::journal_backpressure(uint64_t bytes, size_t frames, uint64_t waits) {
+  const std::string msg = fmt::format(
+      "backpressure: disk slower than camera, queue full ({:.1f} MB in {} frame(s); limit "
+      "{:.1f} MB / {} frames): the camera waits for the disk",
+      static_cast<double>(bytes) / (1 << 20), frames,
+      static_cast<double>(opts_.max_queue_bytes) / (1 << 20), opts_.max_queue);
+  spdlog::warn("{}", msg);
+  try {
+    const nlohmann::json line = {
+        {"type", "backpressure"},
+        {"message", msg},
+        {"queued_bytes", bytes},
+        {"queued_frames", frames},
+        {"waits", waits},
+        {"utc", format_utc_iso(std::chrono::system_clock::now())}};
+    if (auto st = journal_.append(line.dump()); !st)
+      spdlog::error("cannot journal the backpressure: {}", st.error().message);
+  } catch (const std::exception& e) {
+    spdlog::error("cannot journal the backpressure: {}", e.what());
+  }
+}
+
 Status Pipeline::drain() {
   std::unique_lock lock(mu_);
   draining_ = true;
   cv_.notify_all();
-  cv_.wait(lock,
-           [&] { return queue_.empty() && !busy_ && preview_queue_.empty() && !preview_busy_; });
+  cv_.wait(lock, [&] {
+    return queue_.empty() && !busy_ && preview_queue_.empty() && !preview_busy_ &&
+           preview_made_.empty();
+  });
   if (error_) return *error_;
   return ok_status();
 }
@@ -189,37 +250,38 @@ void Pipeline::preview_worker() {
   bool boosted = false;
   std::unique_lock lock(mu_);
   for (;;) {
-    cv_.wait(lock, [&] { return preview_stopping_ || !preview_queue_.empty(); });
-    if (preview_queue_.empty()) return;  // stopping and every queued preview is done
+    cv_.wait(lock, [&] {
+      return !preview_queue_.empty() || (stopping_ && queue_.empty() && !frame_busy_);
+    });
+    if (preview_queue_.empty()) {  // stopping, and no frame can queue a preview any more
+      preview_exited_ = true;
+      cv_.notify_all();
+      return;
+    }
     PreviewJob job = std::move(preview_queue_.front());
     preview_queue_.pop_front();
     preview_busy_ = true;
-    const bool boost = (draining_ || preview_stopping_) && !boosted;
+    const bool boost = (draining_ || stopping_) && !boosted;
     lock.unlock();
     if (boost) {
       restore_this_thread_priority();
       boosted = true;
     }
 
-    PreviewDone done = make_preview(job);
-    if (on_preview_) on_preview_(done);
+    PreviewMade made = make_preview(job);
 
     lock.lock();
+    preview_made_.push_back(std::move(made));
     preview_busy_ = false;
     cv_.notify_all();
   }
 }
 
-// Reads the durable JPEG back, makes the preview, commits it and journals its line. Every
-// failure becomes a "preview skipped" line: the frame is already safe, and capture goes on.
-PreviewDone Pipeline::make_preview(const PreviewJob& job) {
-  PreviewDone done;
-  done.seq = job.seq;
-  done.request_id = job.request_id;
-  done.name = job.name;
-  const std::string rel = "previews/" + job.name + ".jpg";  // under data/
-  bool committed = false;
-
+// Reads the durable JPEG back and makes the preview. Nothing is written here: a failure is
+// carried to the pipeline thread, which journals it as a skipped preview.
+Pipeline::PreviewMade Pipeline::make_preview(const PreviewJob& job) {
+  PreviewMade made;
+  made.job = job;
   auto make = [&]() -> Status {
     const SpaceGuard guard(bag_.data_dir(), opts_.reserve_bytes);
     TB_TRY(guard.check(0));  // already inside the reserve: do not even decode
@@ -229,93 +291,161 @@ PreviewDone Pipeline::make_preview(const PreviewJob& job) {
     if (!jpeg) return jpeg.error();
     auto pv = make_preview_from_jpeg(*jpeg, opts_.previews.max_size, opts_.previews.quality);
     if (!pv) return make_error(pv.error().code, "{}: {}", job.jpeg_rel, pv.error().message);
-    jpeg->clear();
-    jpeg->shrink_to_fit();
-    TB_TRY(guard.check(pv->jpeg.size() + 1024));  // + its journal line
-    auto staged = bag_.stage(rel);
-    if (!staged) return staged.error();
-    TB_TRY(staged->file.write(pv->jpeg));
-    staged->sha256 = sha256_hex(pv->jpeg);
-    FileRecord file{"preview", "data/" + rel, "", pv->jpeg.size(), staged->sha256};
-    std::vector<Bag::Staged> batch;
-    batch.push_back(std::move(*staged));
-    // On failure the commit takes its own renamed file back; after it, a failure leaves a
-    // listed, unjournaled file that the cleanup below removes.
-    TB_TRY(bag_.commit(batch));
-    committed = true;
-    done.histogram = pv->histogram;
-    done.histogram.measured = true;
-    const nlohmann::json line = {
-        {"type", "preview"},
-        {"seq", job.seq},
-        {"request_id", job.request_id},
-        {"name", job.name},
-        {"file", to_json(file)},
-        {"histogram", to_json(done.histogram)},
-    };
-    TB_TRY(journal_.append(line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)));
-    done.file = std::move(file);
+    if (opts_.on_preview_decoded) opts_.on_preview_decoded(job.seq, *pv);
+    made.preview = std::move(*pv);
     return ok_status();
   };
-
   Status st = ok_status();
   try {
     st = make();
-  } catch (const std::exception& e) {  // allocation failure, JSON: the thread must go on
+  } catch (const std::exception& e) {  // allocation failure: the thread must go on
     st = make_error(Errc::internal, "{}", e.what());
   }
-  if (st) return done;
+  if (!st) {
+    made.preview.reset();
+    made.fault = "preview skipped: " + st.error().message;
+  }
+  return made;
+}
 
-  done.file.reset();
-  done.histogram = Histogram{};
-  done.fault = "preview skipped: " + st.error().message;
-  spdlog::warn("frame {}: {}", job.name, done.fault);
-  if (committed) {
-    if (auto rm = bag_.remove(rel); !rm)
-      spdlog::error("frame {}: could not remove the unrecorded preview data/{}: {}", job.name, rel,
-                    rm.error().message);
+// On the pipeline thread: one staged commit for the batch's previews (one manifest append,
+// one fsync of previews/) and one journal fdatasync for all their lines. Every failure
+// becomes a "preview skipped" line; the frames are already safe, and capture goes on.
+void Pipeline::commit_previews(std::vector<PreviewMade>& made) {
+  const SpaceGuard guard(bag_.data_dir(), opts_.reserve_bytes);
+  std::vector<Bag::Staged> batch;
+  std::vector<size_t> in_batch;  // index into `made` of each staged file
+  for (size_t i = 0; i < made.size(); ++i) {
+    auto& m = made[i];
+    if (!m.preview) continue;
+    const std::string rel = "previews/" + m.job.name + ".jpg";
+    auto stage = [&]() -> Status {
+      TB_TRY(guard.check(m.preview->jpeg.size() + 1024));  // + its journal line
+      auto staged = bag_.stage(rel);
+      if (!staged) return staged.error();
+      TB_TRY(staged->file.write(m.preview->jpeg));
+      staged->sha256 = sha256_hex(m.preview->jpeg);
+      batch.push_back(std::move(*staged));
+      in_batch.push_back(i);
+      return ok_status();
+    };
+    if (auto st = stage(); !st) {
+      m.preview.reset();
+      m.fault = "preview skipped: " + st.error().message;
+    }
   }
-  try {
-    const nlohmann::json line = {
-        {"type", "preview"}, {"seq", job.seq},  {"request_id", job.request_id},
-        {"name", job.name},  {"file", nullptr}, {"fault", done.fault}};
-    if (auto a =
-            journal_.append(line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
-        !a)
-      spdlog::error("frame {}: cannot journal the skipped preview: {}", job.name,
-                    a.error().message);
-  } catch (const std::exception& e) {
-    spdlog::error("frame {}: cannot journal the skipped preview: {}", job.name, e.what());
+  std::vector<std::string> committed;  // rel paths listed by the commit below
+  if (!batch.empty()) {
+    std::vector<std::string> rels;
+    for (const auto& b : batch) rels.push_back(b.rel);
+    if (auto st = bag_.commit(batch); !st) {
+      // The commit takes its own renamed files back: none of the batch is in the bag.
+      for (size_t i : in_batch) {
+        made[i].preview.reset();
+        made[i].fault = "preview skipped: " + st.error().message;
+      }
+    } else {
+      committed = std::move(rels);
+    }
   }
-  return done;
+  std::vector<std::string> lines;
+  std::vector<PreviewDone> done(made.size());
+  for (size_t i = 0; i < made.size(); ++i) {
+    auto& m = made[i];
+    PreviewDone& d = done[i];
+    d.seq = m.job.seq;
+    d.request_id = m.job.request_id;
+    d.name = m.job.name;
+    nlohmann::json line = {
+        {"type", "preview"}, {"seq", d.seq}, {"request_id", d.request_id}, {"name", d.name}};
+    if (m.preview) {
+      const std::string rel = "data/previews/" + m.job.name + ".jpg";
+      d.file = FileRecord{"preview", rel, "", m.preview->jpeg.size(),
+                          bag_.listed_sha256(rel.substr(5))};
+      d.histogram = m.preview->histogram;
+      d.histogram.measured = true;
+      line["file"] = to_json(*d.file);
+      line["histogram"] = to_json(d.histogram);
+    } else {
+      d.fault = m.fault;
+      spdlog::warn("frame {}: {}", d.name, d.fault);
+      line["file"] = nullptr;
+      line["fault"] = d.fault;
+    }
+    lines.push_back(line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  }
+  if (auto st = journal_.append_lines(lines); !st) {
+    // Listed, never journaled: take the files back so the bag claims nothing the journal
+    // does not (a crash here instead is repaired by resume the same way).
+    spdlog::error("previews: cannot journal {} preview line(s): {}", lines.size(),
+                  st.error().message);
+    for (const auto& rel : committed)
+      if (auto rm = bag_.remove(rel); !rm)
+        spdlog::error("could not remove the unrecorded preview data/{}: {}", rel,
+                      rm.error().message);
+    for (auto& d : done) {
+      d.file.reset();
+      d.histogram = Histogram{};
+      if (d.fault.empty()) d.fault = "preview skipped: " + st.error().message;
+    }
+  }
+  if (!on_preview_) return;
+  for (const auto& d : done) on_preview_(d);
 }
 
 void Pipeline::worker() {
+  // Encoded previews are small (~0.1-0.3 MB); this many are committed even while frames wait,
+  // so a camera that keeps the queue full cannot make them pile up in memory.
+  constexpr size_t kPreviewBatch = 8;
   std::unique_lock lock(mu_);
   for (;;) {
-    cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
-    if (queue_.empty()) return;  // stopping and nothing left: every pushed frame is done
+    cv_.wait(lock, [&] {
+      return !queue_.empty() || !preview_made_.empty() || (stopping_ && preview_exited_);
+    });
+    if (!preview_made_.empty() && (queue_.empty() || preview_made_.size() >= kPreviewBatch)) {
+      std::vector<PreviewMade> made(std::make_move_iterator(preview_made_.begin()),
+                                    std::make_move_iterator(preview_made_.end()));
+      preview_made_.clear();
+      busy_ = true;
+      lock.unlock();
+      try {
+        commit_previews(made);
+      } catch (const std::exception& e) {  // JSON or allocation: the frames must go on
+        spdlog::error("previews: {} preview(s) not recorded: {}", made.size(), e.what());
+      }
+      lock.lock();
+      busy_ = false;
+      cv_.notify_all();
+      continue;
+    }
+    if (queue_.empty()) return;  // stopping, every frame and preview is done
     PipelineJob job = std::move(queue_.front());
     queue_.pop_front();
+    const uint64_t bytes = job_bytes(job);
     busy_ = true;
+    frame_busy_ = true;
     lock.unlock();
-    cv_.notify_all();  // a slot is free for push()
+    cv_.notify_all();  // a frame slot is free for push() (its bytes only once it is stored)
 
-    auto r = process(std::move(job));
+    auto r = process(std::move(job));  // the job's bytes are freed when process returns
 
     lock.lock();
     busy_ = false;
+    frame_busy_ = false;
+    queued_bytes_ -= bytes;
     if (r && metadata_error_ && !error_) r = *metadata_error_;  // durable, but stop here
     if (!r && !error_) {
       error_ = r.error();
       // The pipeline has stopped: frames still queued will not become durable. Name them so
       // the log says exactly which requests must be captured again.
-      for (const auto& j : queue_)
+      for (const auto& j : queue_) {
         spdlog::error("pipeline stopped: frame {} (request {}) was not stored", j.record.name,
                       j.record.request_id);
+        queued_bytes_ -= job_bytes(j);
+      }
       queue_.clear();
     }
-    cv_.notify_all();
+    cv_.notify_all();  // a slot (and its bytes) is free for push()
   }
 }
 

@@ -35,6 +35,57 @@ constexpr const char* kPayloadDirs[] = {"frames", "previews", "releases", "expor
 
 std::atomic<uint64_t> g_create_counter{0};
 
+// A manifest line's size before it was stat'ed (open_existing does not stat every file).
+constexpr uint64_t kSizeUnknown = ~uint64_t{0};
+
+// The manifest grows by appends during a session (DURABILITY PROTOCOL): a crash inside an
+// append leaves a partial last line (no newline, or zero-filled blocks after a power cut).
+// That append was never acknowledged (its fdatasync never returned) and no rename followed
+// it, so the fragment is cut off here, as the journal does with its own torn tail.
+Result<std::string> read_manifest_repairing_tail(const fs::path& path) {
+  const int fd = ::open(path.c_str(), O_RDWR | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno == ENOENT) return std::string();
+    return detail::write_errno_error(errno, "open", path);
+  }
+  std::string all;
+  char buf[1 << 16];
+  for (;;) {
+    const ssize_t r = ::read(fd, buf, sizeof buf);
+    if (r < 0 && errno == EINTR) continue;
+    if (r < 0) {
+      const int err = errno;
+      ::close(fd);
+      return make_error(Errc::io, "cannot read {}: {}", path.string(), std::strerror(err));
+    }
+    if (r == 0) break;
+    all.append(buf, static_cast<size_t>(r));
+  }
+  size_t keep = all.size();
+  if (keep > 0 && all.back() != '\n') {
+    const size_t nl = all.rfind('\n');
+    keep = nl == std::string::npos ? 0 : nl + 1;
+  }
+  // Zero-filled blocks can only come from an interrupted append: cut from the line holding the
+  // first NUL. A frame line cut with them is restored from the journal by resume (relist).
+  if (const size_t nul = all.find('\0'); nul < keep) {
+    const size_t nl = nul == 0 ? std::string::npos : all.rfind('\n', nul - 1);
+    keep = nl == std::string::npos ? 0 : nl + 1;
+  }
+  if (keep != all.size()) {
+    spdlog::warn("manifest {}: dropping a torn last append ({} bytes) left by an interrupted write",
+                 path.string(), all.size() - keep);
+    if (::ftruncate(fd, static_cast<off_t>(keep)) != 0 || ::fdatasync(fd) != 0) {
+      const int err = errno;
+      ::close(fd);
+      return detail::write_errno_error(err, "truncate the torn tail of", path);
+    }
+    all.resize(keep);
+  }
+  ::close(fd);
+  return all;
+}
+
 Status make_dir(const fs::path& p) {
   if (::mkdir(p.c_str(), 0755) != 0 && errno != EEXIST)
     return detail::write_errno_error(errno, "create directory", p / "");
@@ -152,7 +203,13 @@ bool Bag::rewritable(const std::string& rel) {
 }
 
 Bag::~Bag() {
+  close_manifest_fd();
   if (lock_fd_ >= 0) ::close(lock_fd_);  // releases the flock
+}
+
+void Bag::close_manifest_fd() {
+  if (manifest_fd_ >= 0) ::close(manifest_fd_);
+  manifest_fd_ = -1;
 }
 
 Result<std::unique_ptr<Bag>> Bag::create(const fs::path& root, const std::string& name) {
@@ -231,11 +288,15 @@ Result<std::unique_ptr<Bag>> Bag::open_existing(const fs::path& bag_dir) {
   if (!fd) return fd.error();
   bag->lock_fd_ = *fd;
 
-  std::ifstream in(bag_dir / kManifest, std::ios::binary);
-  if (in) {
-    std::string line;
+  auto text = read_manifest_repairing_tail(bag_dir / kManifest);
+  if (!text) return text.error();
+  {
+    size_t pos = 0;
     int lineno = 0;
-    while (std::getline(in, line)) {
+    while (pos < text->size()) {
+      const size_t nl = std::min(text->find('\n', pos), text->size());
+      std::string line = text->substr(pos, nl - pos);
+      pos = nl + 1;
       ++lineno;
       if (!line.empty() && line.back() == '\r') line.pop_back();
       if (line.empty()) continue;
@@ -244,12 +305,11 @@ Result<std::unique_ptr<Bag>> Bag::open_existing(const fs::path& bag_dir) {
           !detail::check_rel(path.substr(5)))
         return make_error(Errc::invalid, "{}:{}: malformed manifest line '{}'",
                           (bag_dir / kManifest).string(), lineno, line);
-      std::error_code ec;
-      const auto size = fs::file_size(bag_dir / path, ec);
-      bag->entries_[path] = WrittenFile{path, ec ? 0 : size, sha};
+      // Sizes are not stat'ed here (a 100 000-frame bag would cost 400 000 stats before the
+      // first frame); resume checks the files the journal claims, finalize sums the sizes.
+      // A path appended twice (never by this code, but a hand-edited bag) keeps its last line.
+      bag->entries_[path] = WrittenFile{path, kSizeUnknown, sha};
     }
-  } else if (fs::exists(bag_dir / kManifest)) {
-    return make_error(Errc::io, "cannot read {}", (bag_dir / kManifest).string());
   }
   for (const char* sub : kPayloadDirs)
     TB_TRY(detail::make_dirs_durable(bag_dir, bag_dir / "data" / sub));
@@ -339,8 +399,13 @@ Status Bag::commit_locked(std::vector<Staged>& files) {
                         "frames rendered the same name?); the existing file is kept",
                         f.rel);
   }
-  // Listed in memory first (to render the manifest); put back as it was on failure, so
-  // memory always equals the manifest on disk.
+  // A batch that only adds new paths (every frame and preview) appends its lines to the
+  // manifest; one that replaces a listed file (report, exports) rewrites it whole, since a
+  // BagIt manifest lists a path once.
+  bool replaces = false;
+  for (const auto& f : files) replaces = replaces || entries_.count("data/" + f.rel) > 0;
+  // Listed in memory first; put back as it was on failure, so memory always equals the
+  // manifest on disk.
   std::vector<std::pair<std::string, std::optional<WrittenFile>>> previous;
   previous.reserve(files.size());
   for (const auto& f : files) {
@@ -351,7 +416,8 @@ Status Bag::commit_locked(std::vector<Staged>& files) {
     entries_[key] = WrittenFile{key, f.file.size(), f.sha256};
   }
   std::vector<size_t> renamed;  // indices of files renamed into place by this commit
-  bool manifest_in_place = false;
+  bool manifest_changed = false;
+  off_t manifest_before = -1;  // the append path's manifest size before its lines
   auto undo = [&] {
     // Files renamed here had new names (NOREPLACE), so they are ours to take away.
     std::set<fs::path> dirs;
@@ -367,13 +433,48 @@ Status Bag::commit_locked(std::vector<Staged>& files) {
         entries_.erase(key);
     }
     for (const auto& d : dirs) (void)fsync_dir(d);
-    if (manifest_in_place) {
-      if (auto st = rewrite_manifest(); !st)
-        spdlog::error("bag: could not take back a failed commit's manifest: {}",
-                      st.error().message);
-    }
+    if (!manifest_changed) return;
+    // The appended lines go again (a crash before this is repaired by resume: listed files
+    // no journal line claims); a rewritten manifest is rewritten from the restored entries.
+    const bool cut = manifest_before >= 0 && manifest_fd_ >= 0 &&
+                     ::ftruncate(manifest_fd_, manifest_before) == 0 &&
+                     ::fdatasync(manifest_fd_) == 0;
+    if (Status st = cut ? ok_status() : rewrite_manifest(); !st)
+      spdlog::error("bag: could not take back a failed commit's manifest: {}", st.error().message);
   };
-  auto run = [&]() -> Status {
+  auto payload_dirs = [&] {
+    std::vector<fs::path> dirs;
+    for (const auto& f : files) {
+      const fs::path d = f.file.dest().parent_path();
+      if (std::find(dirs.begin(), dirs.end(), d) == dirs.end()) dirs.push_back(d);
+    }
+    return dirs;
+  };
+  auto rename_all = [&]() -> Status {
+    for (size_t i = 0; i < files.size(); ++i) {
+      TB_TRY(files[i].file.commit());
+      renamed.push_back(i);
+    }
+    // One fsync per directory, however many files the batch renamed into it.
+    for (const auto& d : payload_dirs()) TB_TRY(fsync_dir(d));
+    return ok_status();
+  };
+  auto append = [&]() -> Status {
+    for (auto& f : files) TB_TRY(f.file.sync());
+    std::string text;
+    for (const auto& f : files) text += detail::manifest_line(f.sha256, "data/" + f.rel);
+    TB_TRY(open_manifest_fd());
+    struct stat st {};
+    if (::fstat(manifest_fd_, &st) != 0)
+      return detail::write_errno_error(errno, "stat", dir_ / kManifest);
+    manifest_before = st.st_size;
+    manifest_changed = true;
+    TB_TRY(append_manifest_text(text, manifest_before));
+    // The lines are durable before any file they list takes its name: a crash after this
+    // leaves listed files no journal line claims, which resume removes (hash checked).
+    return rename_all();
+  };
+  auto rewrite = [&]() -> Status {
     std::string text;
     text.reserve(entries_.size() * 128);
     for (const auto& [key, e] : entries_) text += detail::manifest_line(e.sha256, key);
@@ -384,23 +485,68 @@ Status Bag::commit_locked(std::vector<Staged>& files) {
     // lot and the others find nothing left to do.
     for (auto& f : files) TB_TRY(f.file.sync());
     TB_TRY(manifest->sync());
-    std::vector<fs::path> dirs;
-    for (size_t i = 0; i < files.size(); ++i) {
-      TB_TRY(files[i].file.commit());
-      renamed.push_back(i);
-      const fs::path d = files[i].file.dest().parent_path();
-      if (std::find(dirs.begin(), dirs.end(), d) == dirs.end()) dirs.push_back(d);
-    }
     // The files' renames are durable before the manifest that lists them is renamed.
-    for (const auto& d : dirs) TB_TRY(fsync_dir(d));
+    TB_TRY(rename_all());
+    close_manifest_fd();  // the append descriptor's file is about to be replaced
     TB_TRY(manifest->commit());
-    manifest_in_place = true;
+    manifest_changed = true;
     return fsync_dir(dir_);
   };
-  if (auto st = run(); !st) {
+  if (auto st = replaces ? rewrite() : append(); !st) {
     undo();
     return st.error();
   }
+  return ok_status();
+}
+
+// A file already on disk joins the manifest: one appended line when its path is new (resume
+// re-lists many files; a rewrite each would be quadratic), a rewrite when it replaces a line.
+Status Bag::list_locked(WrittenFile wf) {
+  const std::string key = wf.rel_path;
+  const bool replaces = entries_.count(key) > 0;
+  const std::string line = detail::manifest_line(wf.sha256, key);
+  entries_[key] = std::move(wf);
+  if (replaces) return rewrite_manifest();
+  auto append = [&]() -> Status {
+    TB_TRY(open_manifest_fd());
+    struct stat st {};
+    if (::fstat(manifest_fd_, &st) != 0)
+      return detail::write_errno_error(errno, "stat", dir_ / kManifest);
+    return append_manifest_text(line, st.st_size);
+  };
+  Status st = append();
+  if (!st) entries_.erase(key);  // memory stays equal to the manifest on disk
+  return st;
+}
+
+Status Bag::open_manifest_fd() {
+  if (manifest_fd_ >= 0) return ok_status();
+  const fs::path p = dir_ / kManifest;
+  manifest_fd_ = ::open(p.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
+  if (manifest_fd_ < 0) return detail::write_errno_error(errno, "open", p);
+  return ok_status();
+}
+
+Status Bag::append_manifest_text(const std::string& text, off_t before) {
+  const fs::path p = dir_ / kManifest;
+  size_t done = 0;
+  while (done < text.size()) {
+    const ssize_t w = ::write(manifest_fd_, text.data() + done, text.size() - done);
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) {
+      const int err = w < 0 ? errno : ENOSPC;
+      // A partial line would glue onto the next append: take it back now.
+      if (done > 0 && ::ftruncate(manifest_fd_, before) != 0)
+        spdlog::error("manifest: could not remove a partial line: {}", std::strerror(errno));
+      return detail::write_errno_error(err, "append to", p);
+    }
+    done += static_cast<size_t>(w);
+  }
+  int r;
+  do {
+    r = ::fdatasync(manifest_fd_);
+  } while (r != 0 && errno == EINTR);
+  if (r != 0) return detail::write_errno_error(errno, "fdatasync", p);
   return ok_status();
 }
 
@@ -415,8 +561,7 @@ Status Bag::add_existing(const std::string& rel) {
                       ec.message());
   auto sha = sha256_file(p);
   if (!sha) return sha.error();
-  entries_["data/" + rel] = WrittenFile{"data/" + rel, size, std::move(*sha)};
-  return rewrite_manifest();
+  return list_locked(WrittenFile{"data/" + rel, size, std::move(*sha)});
 }
 
 Status Bag::relist(const std::string& rel, const std::string& expected) {
@@ -431,8 +576,7 @@ Status Bag::relist(const std::string& rel, const std::string& expected) {
   if (*sha != expected)
     return make_error(Errc::mismatch, "data/{} was changed: SHA-256 {} but the journal says {}",
                       rel, *sha, expected);
-  entries_["data/" + rel] = WrittenFile{"data/" + rel, static_cast<uint64_t>(st.st_size), *sha};
-  return rewrite_manifest();
+  return list_locked(WrittenFile{"data/" + rel, static_cast<uint64_t>(st.st_size), *sha});
 }
 
 bool Bag::has(const std::string& rel) const {
@@ -478,8 +622,13 @@ Status Bag::finalize(const std::map<std::string, std::string>& info) {
   }
   std::string manifest;
   uint64_t bytes = 0;
-  for (const auto& [k, e] : entries_) {
+  for (auto& [k, e] : entries_) {
     manifest += detail::manifest_line(e.sha256, k);
+    if (e.size == kSizeUnknown) {
+      std::error_code ec;
+      e.size = fs::file_size(dir_ / k, ec);
+      if (ec) return make_error(Errc::io, "cannot stat {}: {}", (dir_ / k).string(), ec.message());
+    }
     bytes += e.size;
   }
   std::string text;
@@ -508,6 +657,9 @@ Status Bag::finalize(const std::map<std::string, std::string>& info) {
     staged.push_back(std::move(*f));
   }
   for (auto& f : staged) TB_TRY(f.sync());
+  // The sorted, complete manifest replaces the appended one (BagIt does not ask for an order,
+  // but a finished bag reads best sorted); later appends go to the new file.
+  close_manifest_fd();
   for (auto& f : staged) TB_TRY(f.commit());
   TB_TRY(fsync_dir(dir_));
   spdlog::info("bag {} finalized: {} files, {} bytes", dir_.string(), entries_.size(), bytes);
@@ -518,6 +670,7 @@ Status Bag::rewrite_manifest() {
   std::string text;
   text.reserve(entries_.size() * 128);
   for (const auto& [key, e] : entries_) text += detail::manifest_line(e.sha256, key);
+  close_manifest_fd();  // appends go to the new file from now on
   auto w = write_file_atomic(dir_ / kManifest, text);
   if (!w) return w.error();
   return ok_status();

@@ -62,11 +62,17 @@ Journal::~Journal() {
 }
 
 Status Journal::append(const std::string& json_line) {
-  if (json_line.find('\n') != std::string::npos || json_line.find('\0') != std::string::npos)
-    return make_error(Errc::invalid, "journal line must be one line without NUL bytes");
+  return append_lines({json_line});
+}
+
+Status Journal::append_lines(const std::vector<std::string>& json_lines) {
+  if (json_lines.empty()) return ok_status();
   std::string buf;
-  buf.reserve(json_line.size() + 1);
-  buf.append(json_line).push_back('\n');
+  for (const auto& l : json_lines) {
+    if (l.find('\n') != std::string::npos || l.find('\0') != std::string::npos)
+      return make_error(Errc::invalid, "journal line must be one line without NUL bytes");
+    buf.append(l).push_back('\n');
+  }
 
   std::lock_guard lock(mu_);
   struct stat st {};
@@ -78,7 +84,7 @@ Status Journal::append(const std::string& json_line) {
     if (w < 0 && errno == EINTR) continue;
     if (w <= 0) {
       const int err = w < 0 ? errno : ENOSPC;
-      // Take back the partial line so the journal stays a sequence of whole lines.
+      // Take back the partial lines so the journal stays a sequence of whole lines.
       if (done > 0 && ::ftruncate(fd_, before) != 0)
         spdlog::error("journal: could not remove a partial line: {}", std::strerror(errno));
       return detail::write_errno_error(err, "append to", path_);

@@ -255,10 +255,16 @@ Status StagedFile::write(std::span<const uint8_t> data) {
 Status StagedFile::sync() {
   if (synced_) return ok_status();
   if (fd_ < 0) return make_error(Errc::internal, "sync of {} after discard", dest_.string());
-  if (fsync_retry(fd_) != 0) return detail::write_errno_error(errno, "fsync", dest_);
-  const int r = ::close(fd_);
+  // fdatasync: the bytes and the size (needed to read them back) are made durable; the
+  // timestamps are not worth a second metadata write per file.
+  int r;
+  do {
+    r = ::fdatasync(fd_);
+  } while (r != 0 && errno == EINTR);
+  if (r != 0) return detail::write_errno_error(errno, "fdatasync", dest_);
+  const int c = ::close(fd_);
   fd_ = -1;
-  if (r != 0) return detail::write_errno_error(errno, "close", dest_);
+  if (c != 0) return detail::write_errno_error(errno, "close", dest_);
   synced_ = true;
   return ok_status();
 }

@@ -11,24 +11,33 @@
 // filesystem lacks it), and stage()/commit()/put() refuse a path the manifest lists. Only
 // report.json, report.html, journal.jsonl and exports/* are replaced (Bag::rewritable()).
 //
+// The manifest grows by appends during a session (one fdatasync'd append per commit, so a
+// frame's cost does not grow with the session); finalize() replaces it with the sorted,
+// complete manifest. A commit that replaces a listed file (report, exports) rewrites it whole
+// through a temp file instead (steps 2'/6' below).
+//
 // One frame (Pipeline::process -> Bag::commit -> Journal::append), in this order:
 //   1. payload temps written (writeback started);
-//   2. the new manifest written to its own temp ".manifest-sha256.txt.tmp-*" (it lists the
-//      frame's files with their hashes: the "intent");
-//   3. fsync every payload temp, then the manifest temp;
+//   2. fdatasync every payload temp;
+//   3. the frame's lines appended to manifest-sha256.txt and fdatasync'd (the "intent": it
+//      lists the frame's files with their hashes before any of them has its name);
 //   4. rename each payload temp onto its name (NOREPLACE);
-//   5. fsync each payload directory once;
-//   6. rename the manifest temp onto manifest-sha256.txt; fsync the bag root;
-//   7. append the frame's journal line and fdatasync the journal.
+//   5. fsync each payload directory once (one for frames/, whatever the batch holds);
+//   6. append the frame's journal line and fdatasync the journal.
+//   (Replace path: 2'. the whole new manifest to ".manifest-sha256.txt.tmp-*", fsync'd with
+//   the payload temps; 4, 5 as above; 6'. the temp renamed onto manifest-sha256.txt and the
+//   bag root fsync'd, then 6.)
 // What survives kill -9 / a power cut at each point, and what resume does with it:
-//   before 4: temps only -> removed on resume (their names prove they are ours);
-//   4..6: payload files on disk that the manifest does not list, plus the fsync'd manifest
-//         temp that lists them with their hashes -> files matching that intent are ours and
-//         removed (the frame was never journaled: it is retaken); anything else is moved to
-//         <bag>/quarantine/, never deleted;
-//   6..7: listed but not journaled -> removed if the hash still matches the manifest
-//         (retaken), else quarantined;
-//   after 7: the frame exists. Nothing a journal line claims is ever deleted: a claimed
+//   before 3: temps only -> removed on resume (their names prove they are ours);
+//   inside 3: a torn last manifest line (no newline / zero-filled) -> cut off when the bag is
+//         reopened (Bag::open_existing); its files are still temps;
+//   3..6: listed but not journaled (the files may be temps, renamed, or some of each) ->
+//         a listed file that is absent only loses its line; one whose hash matches the
+//         manifest is removed (the frame was never journaled: it is retaken); anything else
+//         is quarantined. Replace path 4..6': files the manifest does not list, plus the
+//         fsync'd manifest temp that lists them with their hashes -> removed when they match
+//         that intent, else quarantined;
+//   after 6: the frame exists. Nothing a journal line claims is ever deleted: a claimed
 //         file the manifest lost is re-listed when its hash matches the journal; a claimed
 //         file missing or changed makes the frame be retaken (changed files quarantined) and
 //         a {"type":"fault","retake":true} line says so.
@@ -51,6 +60,7 @@
 #include <memory>
 #include <mutex>
 #include <span>
+#include <sys/types.h>
 #include <string>
 #include <vector>
 
@@ -138,6 +148,8 @@ class Journal {
   static Result<std::unique_ptr<Journal>> open(const fs::path& path);  // creates or appends
   ~Journal();
   Status append(const std::string& json_line);  // one line, no '\n' inside
+  // Several lines, one write and one fdatasync: all of them or (after a crash) a torn tail.
+  Status append_lines(const std::vector<std::string>& json_lines);
   // Reads back all complete lines (a torn last line from a crash is ignored and reported).
   static Result<std::vector<std::string>> read_lines(const fs::path& path,
                                                      bool* torn_tail = nullptr);
@@ -232,10 +244,15 @@ class Bag {
  private:
   Bag() = default;
   Status rewrite_manifest();
+  Status list_locked(WrittenFile wf);
+  Status open_manifest_fd();
+  void close_manifest_fd();
+  Status append_manifest_text(const std::string& text, off_t before);
   Status check_new_locked(const std::string& rel) const;
   Status commit_locked(std::vector<Staged>& files);
   fs::path dir_;
   int lock_fd_ = -1;
+  int manifest_fd_ = -1;  // O_APPEND on manifest-sha256.txt, reopened after a rewrite
   std::map<std::string, WrittenFile> entries_;  // key: "data/..." path
   mutable std::mutex mu_;
 };
