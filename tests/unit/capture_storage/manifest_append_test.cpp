@@ -134,3 +134,29 @@ TEST(ManifestAppend, MalformedCompleteLineIsStillAnError) {
 
 }  // namespace
 }  // namespace tb::capture
+
+namespace tb::capture {
+namespace {
+
+// verify_bag hashes on several threads: every file is still checked once, and what is missing
+// or changed is reported in manifest order whatever thread found it.
+TEST(VerifyParallel, ReportsEveryMissingAndChangedFileInManifestOrder) {
+  testing::TempDir tmp;
+  auto b = Bag::create(tmp.path(), "s");
+  ASSERT_TRUE(b.ok());
+  for (int i = 0; i < 40; ++i)
+    ASSERT_TRUE((*b)->put(fmt::format("frames/f{:02}.jpg", i), testing::pattern_bytes(5000, i)).ok());
+  ASSERT_TRUE((*b)->finalize({}).ok());
+  const fs::path d = (*b)->data_dir() / "frames";
+  testing::write_raw(d / "f03.jpg", "changed");
+  testing::write_raw(d / "f31.jpg", "changed too");
+  fs::remove(d / "f17.jpg");
+  auto rep = verify_bag((*b)->dir());
+  ASSERT_TRUE(rep.ok()) << rep.error().message;
+  EXPECT_EQ(rep->changed, (std::vector<std::string>{"data/frames/f03.jpg", "data/frames/f31.jpg"}));
+  EXPECT_EQ(rep->missing, (std::vector<std::string>{"data/frames/f17.jpg"}));
+  EXPECT_EQ(rep->files_checked, 39u + 3u);  // 39 payload files + 3 tag files
+}
+
+}  // namespace
+}  // namespace tb::capture
