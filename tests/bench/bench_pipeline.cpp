@@ -259,8 +259,8 @@ void BM_Component_Preview(benchmark::State& state) {
 // it is now (the frame's lines appended + fdatasync), the journal line (append + fdatasync).
 void BM_Step_Sidecar(benchmark::State& state) {
   FrameRecord rec = make_job(1).record;
-  rec.files.push_back({"original", "data/frames/x.dng", "DSC_0001.DNG", kDngBytes,
-                       std::string(64, 'a')});
+  rec.files.push_back(
+      {"original", "data/frames/x.dng", "DSC_0001.DNG", kDngBytes, std::string(64, 'a')});
   SidecarContext ctx;
   ctx.session = "bench";
   ctx.camera_model = "Bench Camera";
@@ -351,9 +351,8 @@ void BM_FrameCost(benchmark::State& state) {
   {
     std::string manifest, journal;
     manifest.reserve(earlier * 3 * 130);
-    const std::string frame_line =
-        R"({"type":"frame","seq":0,"name":"x","files":[],"pad":")" + std::string(1300, 'p') +
-        "\"}\n";
+    const std::string frame_line = R"({"type":"frame","seq":0,"name":"x","files":[],"pad":")" +
+                                   std::string(1300, 'p') + "\"}\n";
     for (size_t i = 0; i < earlier; ++i) {
       const std::string name = fmt::format("early_{:06}", i);
       for (const char* ext : {raw ? "dng" : "xmp", "jpg", raw ? "xmp" : nullptr}) {
@@ -411,8 +410,15 @@ BENCHMARK(BM_Step_ManifestRewrite40k)->Unit(benchmark::kMillisecond)->UseRealTim
 BENCHMARK(BM_Step_ManifestAppend)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_Step_JournalLine)->Unit(benchmark::kMillisecond)->UseRealTime();
 // Frame counts are scaled so the whole bench stays within a few minutes (printed in the name).
-BENCHMARK(BM_FrameCost)->Args({10, 0})->Args({10000, 0})->Args({10, 1})->Args({10000, 1})
-    ->ArgNames({"earlier", "raw"})->Iterations(30)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_FrameCost)
+    ->Args({10, 0})
+    ->Args({10000, 0})
+    ->Args({10, 1})
+    ->Args({10000, 1})
+    ->ArgNames({"earlier", "raw"})
+    ->Iterations(30)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
 BENCHMARK(BM_Component_Sha256)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_Component_Preview)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_IoFloor)->Unit(benchmark::kMillisecond)->UseRealTime();
@@ -459,9 +465,10 @@ int main(int argc, char** argv) {
     }
     const char* what = std::string(kind) == "raw:1" ? "24 MP DNG + JPEG" : "3 MB JPEG";
     if (at10 > 0 && at10000 > 0)
-      std::printf("frame cost (%s): %.1f ms at frame 10, %.1f ms at frame 10000\n"
-                  "ratio frame_cost_10000_vs_10 (%s): %.2f\n",
-                  what, at10, at10000, what, at10000 / at10);
+      std::printf(
+          "frame cost (%s): %.1f ms at frame 10, %.1f ms at frame 10000\n"
+          "ratio frame_cost_10000_vs_10 (%s): %.2f\n",
+          what, at10, at10000, what, at10000 / at10);
   }
   if (pipe > 0 && floor > 0) {
     std::printf("per frame: pipeline %.1f ms, I/O floor %.1f ms\n", pipe, floor);

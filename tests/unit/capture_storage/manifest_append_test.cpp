@@ -42,7 +42,8 @@ TEST(ManifestAppend, NewFilesAppendLinesWithoutRewritingTheManifest) {
   const ino_t ino = inode_of(manifest);
   const std::string first = read_all(manifest);
   for (int i = 0; i < 20; ++i)
-    ASSERT_TRUE(commit_one(bag, "frames/f" + std::to_string(i) + ".jpg", pattern_bytes(300, i)).ok());
+    ASSERT_TRUE(
+        commit_one(bag, "frames/f" + std::to_string(i) + ".jpg", pattern_bytes(300, i)).ok());
   // Same file (a rewrite renames a new one into place), earlier bytes untouched, one line each.
   EXPECT_EQ(inode_of(manifest), ino);
   const std::string now = read_all(manifest);
@@ -91,9 +92,9 @@ TEST(ManifestAppend, FinalizeWritesTheSortedCompleteManifest) {
 // A crash inside an append: a line without its newline, or zero-filled blocks after a power
 // cut. Reopening cuts it off (it was never acknowledged) and the bag goes on.
 TEST(ManifestAppend, TornLastLineIsCutOffOnReopen) {
-  for (const std::string& tail : {std::string("0123456789abcdef  data/fra"),
-                                 std::string(4096, '\0'),
-                                 std::string("deadbeef") + std::string(100, '\0')}) {
+  for (const std::string& tail :
+       {std::string("0123456789abcdef  data/fra"), std::string(4096, '\0'),
+        std::string("deadbeef") + std::string(100, '\0')}) {
     TempDir tmp;
     fs::path dir;
     {
@@ -145,7 +146,8 @@ TEST(VerifyParallel, ReportsEveryMissingAndChangedFileInManifestOrder) {
   auto b = Bag::create(tmp.path(), "s");
   ASSERT_TRUE(b.ok());
   for (int i = 0; i < 40; ++i)
-    ASSERT_TRUE((*b)->put(fmt::format("frames/f{:02}.jpg", i), testing::pattern_bytes(5000, i)).ok());
+    ASSERT_TRUE(
+        (*b)->put(fmt::format("frames/f{:02}.jpg", i), testing::pattern_bytes(5000, i)).ok());
   ASSERT_TRUE((*b)->finalize({}).ok());
   const fs::path d = (*b)->data_dir() / "frames";
   testing::write_raw(d / "f03.jpg", "changed");
