@@ -12,8 +12,8 @@
 // skipped" line.
 #include "tetherbox/capture/pipeline.hpp"
 
-#include <spdlog/spdlog.h>
 #include <sched.h>
+#include <spdlog/spdlog.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -210,13 +210,12 @@ void Pipeline::journal_backpressure(uint64_t bytes, size_t frames, uint64_t wait
   spdlog::warn("{}", msg);
   try {
     const nlohmann::json line = {
-        {"type", "backpressure"},
-        {"message", msg},
-        {"queued_bytes", bytes},
-        {"queued_frames", frames},
-        {"waits", waits},
-        {"utc", format_utc_iso(std::chrono::system_clock::now())}};
-    if (auto st = journal_.append(line.dump()); !st)
+        {"type", "backpressure"}, {"message", msg},
+        {"queued_bytes", bytes},  {"queued_frames", frames},
+        {"waits", waits},         {"utc", format_utc_iso(std::chrono::system_clock::now())}};
+    if (auto st =
+            journal_.append(line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+        !st)
       spdlog::error("cannot journal the backpressure: {}", st.error().message);
   } catch (const std::exception& e) {
     spdlog::error("cannot journal the backpressure: {}", e.what());
@@ -360,8 +359,8 @@ void Pipeline::commit_previews(std::vector<PreviewMade>& made) {
         {"type", "preview"}, {"seq", d.seq}, {"request_id", d.request_id}, {"name", d.name}};
     if (m.preview) {
       const std::string rel = "data/previews/" + m.job.name + ".jpg";
-      d.file = FileRecord{"preview", rel, "", m.preview->jpeg.size(),
-                          bag_.listed_sha256(rel.substr(5))};
+      d.file =
+          FileRecord{"preview", rel, "", m.preview->jpeg.size(), bag_.listed_sha256(rel.substr(5))};
       d.histogram = m.preview->histogram;
       d.histogram.measured = true;
       line["file"] = to_json(*d.file);

@@ -15,6 +15,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
 #include <map>
 #include <mutex>
 #include <random>
@@ -252,6 +253,172 @@ void BM_Component_Preview(benchmark::State& state) {
   }
 }
 
+// Breakdown of a frame's durable cost (issue 9 item 1), step by step, each on its own:
+// rendering the XMP sidecar (exiv2), the manifest as it was before the append-only protocol
+// (the whole file rewritten and fsync'd per frame, here at 10 000 frames = 40 000 lines) and as
+// it is now (the frame's lines appended + fdatasync), the journal line (append + fdatasync).
+void BM_Step_Sidecar(benchmark::State& state) {
+  FrameRecord rec = make_job(1).record;
+  rec.files.push_back(
+      {"original", "data/frames/x.dng", "DSC_0001.DNG", kDngBytes, std::string(64, 'a')});
+  SidecarContext ctx;
+  ctx.session = "bench";
+  ctx.camera_model = "Bench Camera";
+  ctx.original_file = "x.dng";
+  for (auto _ : state) {
+    auto x = render_sidecar(rec, ctx);
+    if (!x) return state.SkipWithError(x.error().message.c_str());
+    benchmark::DoNotOptimize(x->packet.data());
+  }
+}
+
+std::string fake_manifest(size_t lines) {
+  std::string text;
+  text.reserve(lines * 120);
+  for (size_t i = 0; i < lines; ++i)
+    text += fmt::format("{:064x}  data/frames/bench_{:05}_key_+0.0_az{:03}.{}\n", i, i / 4,
+                        (i / 4 * 10) % 360, "dng");
+  return text;
+}
+
+void BM_Step_ManifestRewrite40k(benchmark::State& state) {
+  const fs::path dir = bench_dir();
+  const std::string text = fake_manifest(40000);
+  for (auto _ : state) {
+    auto w = write_file_atomic(dir / "manifest-sha256.txt", text);
+    if (!w) return state.SkipWithError(w.error().message.c_str());
+  }
+  std::error_code ec;
+  fs::remove_all(dir, ec);
+}
+
+void BM_Step_ManifestAppend(benchmark::State& state) {
+  const fs::path dir = bench_dir();
+  const std::string lines = fake_manifest(3);
+  const int fd = ::open((dir / "manifest-sha256.txt").c_str(),
+                        O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  for (auto _ : state) {
+    if (::write(fd, lines.data(), lines.size()) != static_cast<ssize_t>(lines.size()) ||
+        ::fdatasync(fd) != 0)
+      return state.SkipWithError("append failed");
+  }
+  ::close(fd);
+  std::error_code ec;
+  fs::remove_all(dir, ec);
+}
+
+void BM_Step_JournalLine(benchmark::State& state) {
+  const fs::path dir = bench_dir();
+  auto j = Journal::open(dir / "journal.jsonl");
+  if (!j) return state.SkipWithError(j.error().message.c_str());
+  const std::string line(1500, 'x');  // a frame line is ~1.5 KB
+  for (auto _ : state)
+    if (auto st = (*j)->append(line); !st) return state.SkipWithError(st.error().message.c_str());
+  std::error_code ec;
+  fs::remove_all(dir, ec);
+}
+
+// frame_cost_10000_vs_10: the cost of one frame in a bag that already holds N frames (manifest
+// lines, journal lines, files in frames/), against the same frame at N = 10. The earlier frames
+// are laid down cheaply (unsynced empty files, a manifest and journal of the right size, then
+// Bag::open_existing as a resume would), so the bench stays within minutes; the timed frames
+// are real (fsync'd) and deleted outside the timed region. Previews are off: they are made after
+// the frame is durable and are measured by BM_PipelineWithPreviews.
+// Arg 0: earlier frames; arg 1: 1 = 24 MP DNG + 8 MB JPEG, 0 = a 3 MB JPEG alone.
+const std::vector<uint8_t>& jpeg3mb_bytes() {
+  static const std::vector<uint8_t> v = [] {
+    std::vector<uint8_t> out(3u << 20);
+    std::mt19937_64 rng(3);
+    for (size_t i = 0; i + 8 <= out.size(); i += 8) {
+      const uint64_t x = rng();
+      std::memcpy(&out[i], &x, 8);
+    }
+    return out;
+  }();
+  return v;
+}
+
+void BM_FrameCost(benchmark::State& state) {
+  const size_t earlier = static_cast<size_t>(state.range(0));
+  const bool raw = state.range(1) != 0;
+  const fs::path root = bench_dir();
+  fs::path bag_dir;
+  {
+    auto bag = Bag::create(root, "session");
+    if (!bag) return state.SkipWithError(bag.error().message.c_str());
+    bag_dir = (*bag)->dir();
+  }
+  {
+    std::string manifest, journal;
+    manifest.reserve(earlier * 3 * 130);
+    const std::string frame_line = R"({"type":"frame","seq":0,"name":"x","files":[],"pad":")" +
+                                   std::string(1300, 'p') + "\"}\n";
+    for (size_t i = 0; i < earlier; ++i) {
+      const std::string name = fmt::format("early_{:06}", i);
+      for (const char* ext : {raw ? "dng" : "xmp", "jpg", raw ? "xmp" : nullptr}) {
+        if (!ext) continue;
+        const std::string rel = fmt::format("data/frames/{}.{}", name, ext);
+        manifest += fmt::format("{:064x}  {}\n", i, rel);
+        const int fd = ::open((bag_dir / rel).c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+        if (fd >= 0) ::close(fd);
+      }
+      manifest += fmt::format("{:064x}  data/previews/{}.jpg\n", i, name);
+      journal += frame_line;
+    }
+    std::ofstream(bag_dir / "manifest-sha256.txt", std::ios::binary) << manifest;
+    std::ofstream(bag_dir / "data" / "journal.jsonl", std::ios::binary) << journal;
+    ::sync();
+  }
+  auto bag = Bag::open_existing(bag_dir);
+  if (!bag) return state.SkipWithError(bag.error().message.c_str());
+  auto journal = Journal::open((*bag)->data_dir() / "journal.jsonl");
+  if (!journal) return state.SkipWithError(journal.error().message.c_str());
+  PipelineOptions opts;
+  opts.previews.enabled = false;
+  opts.sidecar.session = "bench";
+  opts.sidecar.camera_model = "Bench Camera";
+  {
+    Pipeline pipe(**bag, **journal, opts);
+    uint64_t seq = earlier;
+    for (auto _ : state) {
+      state.PauseTiming();
+      PipelineJob job = make_job(seq++);
+      if (!raw) {
+        job.capture.files.clear();
+        job.capture.files.push_back({"DSC_0001.JPG", "jpg", "image/jpeg", jpeg3mb_bytes()});
+      }
+      state.ResumeTiming();
+      auto r = pipe.process(std::move(job));
+      if (!r) {
+        state.SkipWithError(r.error().message.c_str());
+        break;
+      }
+      state.PauseTiming();
+      for (const auto& f : r->files)  // not through the bag: a removal rewrites its manifest
+        ::unlink(((*bag)->dir() / f.path).c_str());
+      state.ResumeTiming();
+    }
+  }
+  journal->reset();
+  bag->reset();
+  std::error_code ec;
+  fs::remove_all(root, ec);
+}
+
+BENCHMARK(BM_Step_Sidecar)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_Step_ManifestRewrite40k)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_Step_ManifestAppend)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_Step_JournalLine)->Unit(benchmark::kMillisecond)->UseRealTime();
+// Frame counts are scaled so the whole bench stays within a few minutes (printed in the name).
+BENCHMARK(BM_FrameCost)
+    ->Args({10, 0})
+    ->Args({10000, 0})
+    ->Args({10, 1})
+    ->Args({10000, 1})
+    ->ArgNames({"earlier", "raw"})
+    ->Iterations(30)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
 BENCHMARK(BM_Component_Sha256)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_Component_Preview)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_IoFloor)->Unit(benchmark::kMillisecond)->UseRealTime();
@@ -288,6 +455,20 @@ int main(int argc, char** argv) {
     if (name.rfind("BM_Pipeline/", 0) == 0 || name == "BM_Pipeline") pipe = ms;
     if (name.rfind("BM_PipelineWithPreviews", 0) == 0) with_previews = ms;
     if (name.find("IoFloor") != std::string::npos) floor = ms;
+  }
+  // frame_cost_10000_vs_10 per kind (JPEG-only 3 MB; 24 MP RAW+JPEG).
+  for (const char* kind : {"raw:0", "raw:1"}) {
+    double at10 = 0, at10000 = 0;
+    for (const auto& [name, ms] : reporter.ms_) {
+      if (name.rfind("BM_FrameCost/earlier:10/" + std::string(kind), 0) == 0) at10 = ms;
+      if (name.rfind("BM_FrameCost/earlier:10000/" + std::string(kind), 0) == 0) at10000 = ms;
+    }
+    const char* what = std::string(kind) == "raw:1" ? "24 MP DNG + JPEG" : "3 MB JPEG";
+    if (at10 > 0 && at10000 > 0)
+      std::printf(
+          "frame cost (%s): %.1f ms at frame 10, %.1f ms at frame 10000\n"
+          "ratio frame_cost_10000_vs_10 (%s): %.2f\n",
+          what, at10, at10000, what, at10000 / at10);
   }
   if (pipe > 0 && floor > 0) {
     std::printf("per frame: pipeline %.1f ms, I/O floor %.1f ms\n", pipe, floor);

@@ -90,8 +90,15 @@ Status check_claimed(Bag& bag, JournalState& st) {
     for (const auto& f : r.files) {
       if (f.path.rfind("data/", 0) != 0 || retake.count(r.seq)) continue;
       const std::string rel = f.path.substr(5);
-      if (!exists_no_follow(bag.data_dir() / rel)) {
+      struct stat fst {};
+      if (::lstat((bag.data_dir() / rel).c_str(), &fst) != 0) {
         retake[r.seq] = fmt::format("{} is missing (deleted?)", f.path);
+      } else if (S_ISREG(fst.st_mode) && f.size > 0 &&
+                 static_cast<uint64_t>(fst.st_size) != f.size) {
+        // Size, not hash: a resume of a 100 000-frame bag must start capturing within seconds,
+        // so it re-hashes nothing it does not have to (`tetherbox verify` re-hashes all).
+        retake[r.seq] = fmt::format("{} was changed: {} bytes but the journal says {}", f.path,
+                                    fst.st_size, f.size);
       } else if (!bag.has(rel)) {
         auto st2 = bag.relist(rel, f.sha256);
         if (st2) {

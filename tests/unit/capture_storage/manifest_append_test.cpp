@@ -42,7 +42,8 @@ TEST(ManifestAppend, NewFilesAppendLinesWithoutRewritingTheManifest) {
   const ino_t ino = inode_of(manifest);
   const std::string first = read_all(manifest);
   for (int i = 0; i < 20; ++i)
-    ASSERT_TRUE(commit_one(bag, "frames/f" + std::to_string(i) + ".jpg", pattern_bytes(300, i)).ok());
+    ASSERT_TRUE(
+        commit_one(bag, "frames/f" + std::to_string(i) + ".jpg", pattern_bytes(300, i)).ok());
   // Same file (a rewrite renames a new one into place), earlier bytes untouched, one line each.
   EXPECT_EQ(inode_of(manifest), ino);
   const std::string now = read_all(manifest);
@@ -91,9 +92,9 @@ TEST(ManifestAppend, FinalizeWritesTheSortedCompleteManifest) {
 // A crash inside an append: a line without its newline, or zero-filled blocks after a power
 // cut. Reopening cuts it off (it was never acknowledged) and the bag goes on.
 TEST(ManifestAppend, TornLastLineIsCutOffOnReopen) {
-  for (const std::string& tail : {std::string("0123456789abcdef  data/fra"),
-                                 std::string(4096, '\0'),
-                                 std::string("deadbeef") + std::string(100, '\0')}) {
+  for (const std::string& tail :
+       {std::string("0123456789abcdef  data/fra"), std::string(4096, '\0'),
+        std::string("deadbeef") + std::string(100, '\0')}) {
     TempDir tmp;
     fs::path dir;
     {
@@ -130,6 +131,33 @@ TEST(ManifestAppend, MalformedCompleteLineIsStillAnError) {
   ASSERT_FALSE(b.ok());
   EXPECT_NE(b.error().message.find("manifest-sha256.txt:1"), std::string::npos)
       << b.error().message;
+}
+
+}  // namespace
+}  // namespace tb::capture
+
+namespace tb::capture {
+namespace {
+
+// verify_bag hashes on several threads: every file is still checked once, and what is missing
+// or changed is reported in manifest order whatever thread found it.
+TEST(VerifyParallel, ReportsEveryMissingAndChangedFileInManifestOrder) {
+  testing::TempDir tmp;
+  auto b = Bag::create(tmp.path(), "s");
+  ASSERT_TRUE(b.ok());
+  for (int i = 0; i < 40; ++i)
+    ASSERT_TRUE(
+        (*b)->put(fmt::format("frames/f{:02}.jpg", i), testing::pattern_bytes(5000, i)).ok());
+  ASSERT_TRUE((*b)->finalize({}).ok());
+  const fs::path d = (*b)->data_dir() / "frames";
+  testing::write_raw(d / "f03.jpg", "changed");
+  testing::write_raw(d / "f31.jpg", "changed too");
+  fs::remove(d / "f17.jpg");
+  auto rep = verify_bag((*b)->dir());
+  ASSERT_TRUE(rep.ok()) << rep.error().message;
+  EXPECT_EQ(rep->changed, (std::vector<std::string>{"data/frames/f03.jpg", "data/frames/f31.jpg"}));
+  EXPECT_EQ(rep->missing, (std::vector<std::string>{"data/frames/f17.jpg"}));
+  EXPECT_EQ(rep->files_checked, 39u + 3u);  // 39 payload files + 3 tag files
 }
 
 }  // namespace

@@ -179,3 +179,39 @@ TEST(PipelineBackpressure, PreviewThreadOnlyDecodesAndThePipelineThreadCommits) 
 
 }  // namespace
 }  // namespace tb::capture
+
+#include "tetherbox/capture/resume.hpp"
+
+namespace tb::capture {
+namespace {
+
+// Resume re-hashes nothing by default (a 100 000-frame bag starts within seconds), but a
+// claimed file whose size differs from its journal line is caught and its frame retaken.
+TEST(ResumeCheck, AClaimedFileOfTheWrongSizeIsRetakenWithoutHashing) {
+  Rig rig;
+  std::string dng;
+  {
+    PipelineOptions opts;
+    opts.previews.enabled = false;
+    opts.reserve_bytes = 0;
+    Pipeline pipe(*rig.bag, *rig.journal, opts);
+    for (uint64_t i = 0; i < 3; ++i) ASSERT_TRUE(pipe.push(raw_job(i)).ok());
+    ASSERT_TRUE(pipe.drain().ok());
+  }
+  const fs::path dir = rig.bag->dir();
+  rig.journal.reset();
+  rig.bag.reset();
+  const fs::path victim = dir / "data/frames/bp_00001.dng";
+  fs::resize_file(victim, kRawBytes / 2);  // cut short, e.g. by a copy tool
+  auto bag = Bag::open_existing(dir);
+  ASSERT_TRUE(bag.ok()) << bag.error().message;
+  auto st = load_journal(**bag, /*repair=*/true);
+  ASSERT_TRUE(st.ok()) << st.error().message;
+  EXPECT_EQ(st->retaken, std::vector<std::string>{"bp_00001"});
+  EXPECT_EQ(st->done_seqs, (std::set<uint64_t>{0, 2}));
+  EXPECT_FALSE(fs::exists(victim));  // moved aside, never deleted
+  EXPECT_TRUE(fs::exists(dir / "quarantine/data/frames/bp_00001.dng"));
+}
+
+}  // namespace
+}  // namespace tb::capture

@@ -130,13 +130,13 @@ class Pipeline {
   std::chrono::steady_clock::time_point backpressure_logged_{};
   bool stopping_ = false;
   std::optional<Error> error_;
-  std::optional<Error> metadata_error_;  // a frame kept without its sidecar: stop after it
+  std::optional<Error> metadata_error_;   // a frame kept without its sidecar: stop after it
   std::deque<PreviewJob> preview_queue_;  // unbounded: push() never waits on previews
   bool preview_busy_ = false;
   bool draining_ = false;  // drain() was called: previews no longer yield to capture
   bool preview_exited_ = false;
   std::deque<PreviewMade> preview_made_;  // encoded, waiting for the pipeline thread
-  std::unique_ptr<WorkerPool> pool_;  // before the threads: the worker uses it until joined
+  std::unique_ptr<WorkerPool> pool_;      // before the threads: the worker uses it until joined
   std::thread preview_thread_;
   std::thread thread_;
 };

@@ -54,13 +54,13 @@
 // leaves a bag with no journal, which resume loads as empty.
 // Closing (finalize, report files) stages every file first and renames only when all bytes
 // are on disk, so a full disk (ENOSPC) leaves the previous manifest and files intact.
+#include <sys/types.h>
 #include <cstdint>
 #include <filesystem>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <span>
-#include <sys/types.h>
 #include <string>
 #include <vector>
 
