@@ -15,10 +15,13 @@
 
 namespace tb::daemon {
 
+inline constexpr size_t kMaxClients = 64;
+
 struct ServerOptions {
   std::string path;
   std::chrono::milliseconds read_deadline{5000};  // from a line's first byte to its newline
-  size_t max_unsent = 4u << 20;                    // a subscriber this far behind is dropped
+  // A subscriber this far behind is dropped; a client with this much unread is not read.
+  size_t max_unsent = 4u << 20;
 };
 
 struct Peer {
@@ -65,6 +68,7 @@ class Server {
   explicit Server(ServerOptions o) : opt_(std::move(o)) {}
   void accept_all();
   void read_from(Client& c, const Hooks& h);
+  void process_lines(Client& c, const Hooks& h);
   void flush(Client& c);
   void close_client(int fd);
 
