@@ -11,6 +11,7 @@
 #include "service_notify.hpp"
 #include "tetherbox/capture/resume_config.hpp"
 #include "tetherbox/firmware/wiring.hpp"
+#include "liveview.hpp"
 #include "trigger_buttons.hpp"
 
 namespace tb::daemon {
@@ -486,6 +487,34 @@ std::string Daemon::reload(const json& id) {
   return reply_ok(id, body);
 }
 
+// The idle camera, under the device thread's lock; never during a session, whose exposure is
+// locked and whose camera belongs to the session's thread.
+std::string Daemon::liveview(const json& id) {
+  {
+    std::lock_guard lk(mu_);
+    if (running_)
+      return reply_error(id, code::refused,
+                         fmt::format("live view is off during session '{}' (its sequence is "
+                                     "locked); stop it first",
+                                     session_name_));
+  }
+  std::lock_guard probe(probe_mu_);
+  hal::Camera* cam = nullptr;
+  {
+    std::lock_guard lk(mu_);
+    if (idle_) cam = idle_->camera.get();
+  }
+  if (!cam) return reply_error(id, code::refused, "no camera is wired (see status)");
+  auto f = live_frame(*cam, cfg_.cfg.camera.backend, ++liveview_seq_);
+  if (!f)
+    return reply_error(id, f.error().code == Errc::unsupported ? code::refused : code::internal,
+                       f.error().message);
+  return reply_ok(id, {{"width", f->width},
+                       {"height", f->height},
+                       {"focus", f->focus},
+                       {"jpeg_base64", base64(f->jpeg)}});
+}
+
 json Daemon::status_json() {
   std::lock_guard lk(mu_);
   json j;
@@ -603,6 +632,7 @@ std::string Daemon::handle(const Request& r, const Peer& peer, bool* subscribe) 
     return reply_ok(r.id, {{"events", evs}});
   }
   if (r.cmd == "reload") return reload(r.id);
+  if (r.cmd == "liveview") return liveview(r.id);
   if (r.cmd == "start") {
     if (g_term) return reply_error(r.id, code::refused, "the daemon is shutting down");
     std::optional<LoadedConfig> lc;

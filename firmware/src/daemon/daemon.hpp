@@ -53,6 +53,7 @@ class Daemon {
   std::string start(const Request& r, std::optional<LoadedConfig> cfg,
                     std::optional<std::filesystem::path> resume);
   std::string reload(const nlohmann::json& id);
+  std::string liveview(const nlohmann::json& id);
   void on_open_sessions_at_start();
   void arm_buttons();
   bool idle_long_press();  // device thread
@@ -95,7 +96,8 @@ class Daemon {
   std::atomic<bool> stop_{false};
   std::atomic<bool> pause_{false};
   bool stopping_ = false;
-  std::atomic<bool> arm_requested_{false};  // loop thread: SIGTERM/SIGINT seen
+  std::atomic<bool> arm_requested_{false};
+  uint64_t liveview_seq_ = 0;  // loop thread: SIGTERM/SIGINT seen
   std::string session_name_, session_mode_, session_bag_;
   TriggerButtons* trigger_ = nullptr;  // owned by the session's devices
   hal::GpsSource* live_gps_ = nullptr;
