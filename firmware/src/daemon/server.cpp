@@ -147,15 +147,16 @@ void Server::accept_all() {
       // Every fd stays bounded: past the cap a client is told why and closed at once.
       c.out = reply_error(nullptr, code::busy,
                           fmt::format("{} clients already connected; try again", kMaxClients));
-      c.closing = true;
+      c.refused = true;
     } else if (!peer_allowed(c.peer, gid_)) {
       spdlog::warn("control socket: refused uid {} (pid {}): not root, not the daemon's user, "
                    "not in group {}", c.peer.uid, c.peer.pid, gid_);
       c.out = reply_error(nullptr, code::not_allowed,
                           fmt::format("uid {} may not use {}: ask to be added to the socket's "
                                       "group (gid {})", c.peer.uid, opt_.path, gid_));
-      c.closing = true;
+      c.refused = true;
     }
+    c.line_started = std::chrono::steady_clock::now();
     clients_.emplace(fd, std::move(c));
     flush(clients_.at(fd));
   }
@@ -171,6 +172,10 @@ void Server::flush(Client& c) {
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
     c.closing = true;  // peer gone
     c.out.clear();
+  }
+  if (c.refused && c.out.empty() && !c.shut) {
+    shutdown(c.fd, SHUT_WR);
+    c.shut = true;
   }
   if (c.closing && c.out.empty()) close_client(c.fd);
 }
@@ -189,6 +194,7 @@ void Server::read_from(Client& c, const Hooks& h) {
       break;
     }
     if (n < 0) break;
+    if (c.refused) continue;  // nothing it sends is read
     if (c.in.empty()) c.line_started = std::chrono::steady_clock::now();
     c.in.append(buf, static_cast<size_t>(n));
     process_lines(c, h);
@@ -283,7 +289,10 @@ void Server::run(const Hooks& h) {
     }
     // Half a line, then silence past the deadline: the client is closed so it holds nothing.
     const auto now = std::chrono::steady_clock::now();
-    std::vector<int> stalled;
+    std::vector<int> stalled, expired;
+    for (auto& [fd, c] : clients_)
+      if (c.refused && now - c.line_started > opt_.read_deadline) expired.push_back(fd);
+    for (int fd : expired) close_client(fd);
     for (auto& [fd, c] : clients_)
       if (!c.in.empty() && !c.closing && c.out.size() < opt_.max_unsent &&
           c.in.find('\n') == std::string::npos && now - c.line_started > opt_.read_deadline)

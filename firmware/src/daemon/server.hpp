@@ -63,6 +63,11 @@ class Server {
     std::string in, out;
     bool subscribed = false;
     bool closing = false;  // close once `out` is flushed
+    // Refused at accept: told why, its input discarded, its side shut once the reason is sent,
+    // closed at its EOF or the deadline (closing at once with its request unread would reset
+    // the connection and could lose the reason).
+    bool refused = false;
+    bool shut = false;
     std::chrono::steady_clock::time_point line_started{};
   };
   explicit Server(ServerOptions o) : opt_(std::move(o)) {}
