@@ -347,12 +347,18 @@ void Daemon::session_thread(LoadedConfig lc, std::optional<fs::path> resume) {
              {"stopped_by", sum->stopped_by ? json(sum->stopped_by->message) : json(nullptr)},
              {"not_finalized",
               sum->not_finalized ? json(sum->not_finalized->message) : json(nullptr)}};
-      const auto free1 = free_bytes(sum->bag);
+      // The frame size from the bag itself (originals, sidecars, previews per frame): the
+      // free-space drop is shared with every other writer on the disk.
+      uint64_t bytes = 0;
+      std::error_code ec;
+      for (const char* sub : {"frames", "previews"})
+        for (fs::recursive_directory_iterator it(sum->bag / "data" / sub, ec), end;
+             !ec && it != end; it.increment(ec))
+          if (it->is_regular_file(ec)) bytes += it->file_size(ec);
       std::lock_guard lk(mu_);
       session_bag_ = sum->bag.string();
-      if (free1 && sum->taken_now > 0 && free_at_start_ > *free1)
-        frame_bytes_ = static_cast<double>(free_at_start_ - *free1) /
-                       static_cast<double>(sum->taken_now);
+      if (sum->done > 0 && bytes > 0)
+        frame_bytes_ = static_cast<double>(bytes) / static_cast<double>(sum->done);
     }
     std::lock_guard lk(mu_);
     trigger_ = nullptr;

@@ -106,8 +106,8 @@ class Daemon {
   capture::Progress progress_;
   size_t faults_ = 0;
   nlohmann::json last_summary_;
-  // Bytes one frame costs on disk (originals, sidecar, preview), from the free-space drop over
-  // the last session's frames; unknown (0) until a session has taken one.
+  // Bytes one frame costs on disk (originals, sidecar, preview), from the last session's bag;
+  // unknown (0) until a session has taken one. During a session the free-space drop stands in.
   double frame_bytes_ = 0;
   uint64_t free_at_start_ = 0;
 
