@@ -63,6 +63,9 @@ int run_cli(int argc, char** argv) {
       ->add_flag("--long", ca.long_press, "a long press: starts or ends a buttons session");
   client_cmd("reload", "re-read the daemon's config (kept when the new one is bad)");
   client_cmd("sessions", "the bags in the storage root and their state");
+  auto* lv = client_cmd("liveview", "a live frame and its focus measure (not during a session)");
+  lv->add_option("--out", ca.out, "write the frame to this JPEG file");
+  lv->add_flag("--stream", ca.stream, "one frame every half second until Ctrl-C");
   auto* cl = client_cmd("log", "the daemon's latest events");
   cl->add_flag("-f,--follow", ca.follow, "stream events as they happen");
   cl->add_option("-n,--lines", ca.lines, "how many")->check(CLI::Range(1, 1000));

@@ -99,6 +99,24 @@ f.sendall(b"".join(b'{"id":%d,"cmd":"status"}\n' % i for i in range(200)))
 ids = [line(f)["id"] for _ in range(200)]
 check(ids == list(range(200)), "flood replies out of order or missing")
 print("PASS: 200 pipelined requests answered in order")
+
+# A flooder that does not read its replies: the daemon stops reading it once 4 MB of replies
+# wait (its memory stays bounded), serves others meanwhile, and answers the rest as it reads.
+import threading
+N = 20000
+fl = conn()
+sender = threading.Thread(target=lambda: fl.sendall(
+    b"".join(b'{"id":%d,"cmd":"status"}\n' % i for i in range(N))), daemon=True)
+sender.start()
+time.sleep(1)
+other_served("while a flooder does not read")
+got = 0
+while got < N:
+    r = line(fl)
+    check(r["id"] == got, "flood reply %r out of order at %d" % (r.get("id"), got))
+    got += 1
+sender.join(60)
+print("PASS: %d pipelined requests from a client that did not read: all answered, others served" % N)
 PY
 tbc status >/dev/null || fail "daemon not serving after the bad clients"
 kill -0 "$DPID" || fail "daemon died"

@@ -21,6 +21,10 @@ wait_status "j['camera']['connected'] and j['gps']['fix']=='3d' and j['ambient']
 wait_status "j['session']['state']=='idle' and j['disk']['free_bytes'] > 0"
 pass "idle status: camera connected, GPS fix, ambient reading, free disk"
 
+tbc log -f --json >follow.jsonl 2>follow.err &
+FOLLOW=$!
+tbc status --watch --json >watch.jsonl 2>watch.err &
+WATCH=$!
 tbc start >start.txt || fail "start refused"
 expect_contains start.txt "started (42 frames planned)"
 set +e; tbc start >start2.txt 2>start2.err; rc=$?; set -e
@@ -47,6 +51,12 @@ BAG=$(json_get "$WORK/status.json" "j['last_session']['bag']")
 read -r n distinct <<<"$(journal_seqs "$BAG")"
 [ "$n" -eq 42 ] && [ "$distinct" -eq 42 ] || fail "journal has $n frames ($distinct distinct), expected 42"
 pass "paused at $d1 frames, continued, 42 frames, bag verifies"
+kill "$FOLLOW" "$WATCH"; wait "$FOLLOW" "$WATCH" 2>/dev/null || true
+[ "$(grep -c '"event":"frame"' follow.jsonl)" -eq 42 ] || fail "log -f saw $(grep -c '"event":"frame"' follow.jsonl) frame events, expected 42"
+grep -q '"event":"paused"' follow.jsonl || fail "log -f did not see the pause"
+grep -q '"event":"session_end"' follow.jsonl || fail "log -f did not see the session end"
+grep -q '"state":"running"' watch.jsonl || fail "status --watch never showed the session running"
+pass "log -f streamed every frame, the pause and the end; status --watch followed the run"
 
 # status after a session knows the frame size, so how many frames the disk still holds.
 tbc status --json >after.json

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdio>
 #include <filesystem>
 #include <thread>
 
@@ -126,6 +127,69 @@ std::string event_text(const json& e) {
   return o + "\n";
 }
 
+std::string unbase64(const std::string& in) {
+  std::string out;
+  uint32_t v = 0;
+  int bits = 0;
+  for (char ch : in) {
+    int d;
+    if (ch >= 'A' && ch <= 'Z') d = ch - 'A';
+    else if (ch >= 'a' && ch <= 'z') d = ch - 'a' + 26;
+    else if (ch >= '0' && ch <= '9') d = ch - '0' + 52;
+    else if (ch == '+') d = 62;
+    else if (ch == '/') d = 63;
+    else continue;  // '=' padding
+    v = (v << 6) | static_cast<uint32_t>(d);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out += static_cast<char>((v >> bits) & 0xff);
+    }
+  }
+  return out;
+}
+
+// The JPEG goes to a temp file renamed over FILE, so a viewer never sees half a frame.
+Status write_frame(const std::string& path, const std::string& bytes) {
+  const std::string tmp = path + ".tmp";
+  FILE* f = std::fopen(tmp.c_str(), "wb");
+  if (!f) return make_error(Errc::io, "cannot write {}", tmp);
+  const bool ok = std::fwrite(bytes.data(), 1, bytes.size(), f) == bytes.size();
+  if (std::fclose(f) != 0 || !ok || std::rename(tmp.c_str(), path.c_str()) != 0)
+    return make_error(Errc::io, "cannot write {}", path);
+  return {};
+}
+
+int refused(const json& reply);
+
+int liveview(Connection& c, const ClientArgs& a) {
+  for (;;) {
+    auto r = c.call("liveview");
+    if (!r) {
+      console::err(fmt::format("error: {}\n", r.error().message));
+      return 1;
+    }
+    if (!r->value("ok", false)) return refused(*r);
+    if (!a.out.empty()) {
+      if (auto st = write_frame(a.out, unbase64(str(*r, "jpeg_base64"))); !st.ok()) {
+        console::err(fmt::format("error: {}\n", st.error().message));
+        return 1;
+      }
+    }
+    if (a.json) {
+      json j = *r;
+      j.erase("jpeg_base64");
+      console::out(dump(j) + "\n");
+    } else {
+      console::out(fmt::format("focus {:.1f}  ({}x{}){}\n", (*r)["focus"].get<double>(),
+                               (*r)["width"].get<int>(), (*r)["height"].get<int>(),
+                               a.out.empty() ? "" : "  -> " + a.out));
+    }
+    if (!a.stream) return 0;
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  }
+}
+
 int refused(const json& reply) {
   const auto& e = reply["error"];
   console::err(fmt::format("error: {} ({})\n", str(e, "message"), str(e, "code")));
@@ -189,6 +253,7 @@ int run_client(const ClientArgs& a) {
       std::this_thread::sleep_for(std::chrono::seconds(1));
     }
   }
+  if (cmd == "liveview") return liveview(c, a);
   const bool subscribe = (cmd == "log" && a.follow) ||
                          ((cmd == "start" || cmd == "resume-session") && a.follow);
   if (subscribe) {

@@ -15,6 +15,8 @@ struct ClientArgs {
   std::string bag;     // resume-session [--bag DIR]
   bool pause_off = false;
   bool long_press = false;  // trigger --long
+  std::string out;          // liveview --out FILE.jpg
+  bool stream = false;      // liveview --stream
   int lines = 50;      // log
 };
 

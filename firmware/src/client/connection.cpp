@@ -87,6 +87,8 @@ Result<nlohmann::json> Connection::call(const std::string& cmd, nlohmann::json a
     auto j = next();
     if (!j) return j.error();
     if (j->contains("id") && (*j)["id"] == id) return j;
+    // An error with a null id is about the connection (refused peer, too many clients).
+    if (j->contains("error") && j->contains("id") && (*j)["id"].is_null()) return j;
   }
 }
 

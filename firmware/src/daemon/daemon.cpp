@@ -11,6 +11,7 @@
 #include "service_notify.hpp"
 #include "tetherbox/capture/resume_config.hpp"
 #include "tetherbox/firmware/wiring.hpp"
+#include "liveview.hpp"
 #include "trigger_buttons.hpp"
 
 namespace tb::daemon {
@@ -346,12 +347,18 @@ void Daemon::session_thread(LoadedConfig lc, std::optional<fs::path> resume) {
              {"stopped_by", sum->stopped_by ? json(sum->stopped_by->message) : json(nullptr)},
              {"not_finalized",
               sum->not_finalized ? json(sum->not_finalized->message) : json(nullptr)}};
-      const auto free1 = free_bytes(sum->bag);
+      // The frame size from the bag itself (originals, sidecars, previews per frame): the
+      // free-space drop is shared with every other writer on the disk.
+      uint64_t bytes = 0;
+      std::error_code ec;
+      for (const char* sub : {"frames", "previews"})
+        for (fs::recursive_directory_iterator it(sum->bag / "data" / sub, ec), end;
+             !ec && it != end; it.increment(ec))
+          if (it->is_regular_file(ec)) bytes += it->file_size(ec);
       std::lock_guard lk(mu_);
       session_bag_ = sum->bag.string();
-      if (free1 && sum->taken_now > 0 && free_at_start_ > *free1)
-        frame_bytes_ = static_cast<double>(free_at_start_ - *free1) /
-                       static_cast<double>(sum->taken_now);
+      if (sum->done > 0 && bytes > 0)
+        frame_bytes_ = static_cast<double>(bytes) / static_cast<double>(sum->done);
     }
     std::lock_guard lk(mu_);
     trigger_ = nullptr;
@@ -486,6 +493,34 @@ std::string Daemon::reload(const json& id) {
   return reply_ok(id, body);
 }
 
+// The idle camera, under the device thread's lock; never during a session, whose exposure is
+// locked and whose camera belongs to the session's thread.
+std::string Daemon::liveview(const json& id) {
+  {
+    std::lock_guard lk(mu_);
+    if (running_)
+      return reply_error(id, code::refused,
+                         fmt::format("live view is off during session '{}' (its sequence is "
+                                     "locked); stop it first",
+                                     session_name_));
+  }
+  std::lock_guard probe(probe_mu_);
+  hal::Camera* cam = nullptr;
+  {
+    std::lock_guard lk(mu_);
+    if (idle_) cam = idle_->camera.get();
+  }
+  if (!cam) return reply_error(id, code::refused, "no camera is wired (see status)");
+  auto f = live_frame(*cam, cfg_.cfg.camera.backend, ++liveview_seq_);
+  if (!f)
+    return reply_error(id, f.error().code == Errc::unsupported ? code::refused : code::internal,
+                       f.error().message);
+  return reply_ok(id, {{"width", f->width},
+                       {"height", f->height},
+                       {"focus", f->focus},
+                       {"jpeg_base64", base64(f->jpeg)}});
+}
+
 json Daemon::status_json() {
   std::lock_guard lk(mu_);
   json j;
@@ -603,6 +638,7 @@ std::string Daemon::handle(const Request& r, const Peer& peer, bool* subscribe) 
     return reply_ok(r.id, {{"events", evs}});
   }
   if (r.cmd == "reload") return reload(r.id);
+  if (r.cmd == "liveview") return liveview(r.id);
   if (r.cmd == "start") {
     if (g_term) return reply_error(r.id, code::refused, "the daemon is shutting down");
     std::optional<LoadedConfig> lc;

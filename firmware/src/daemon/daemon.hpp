@@ -53,6 +53,7 @@ class Daemon {
   std::string start(const Request& r, std::optional<LoadedConfig> cfg,
                     std::optional<std::filesystem::path> resume);
   std::string reload(const nlohmann::json& id);
+  std::string liveview(const nlohmann::json& id);
   void on_open_sessions_at_start();
   void arm_buttons();
   bool idle_long_press();  // device thread
@@ -95,7 +96,8 @@ class Daemon {
   std::atomic<bool> stop_{false};
   std::atomic<bool> pause_{false};
   bool stopping_ = false;
-  std::atomic<bool> arm_requested_{false};  // loop thread: SIGTERM/SIGINT seen
+  std::atomic<bool> arm_requested_{false};
+  uint64_t liveview_seq_ = 0;  // loop thread: SIGTERM/SIGINT seen
   std::string session_name_, session_mode_, session_bag_;
   TriggerButtons* trigger_ = nullptr;  // owned by the session's devices
   hal::GpsSource* live_gps_ = nullptr;
@@ -104,8 +106,8 @@ class Daemon {
   capture::Progress progress_;
   size_t faults_ = 0;
   nlohmann::json last_summary_;
-  // Bytes one frame costs on disk (originals, sidecar, preview), from the free-space drop over
-  // the last session's frames; unknown (0) until a session has taken one.
+  // Bytes one frame costs on disk (originals, sidecar, preview), from the last session's bag;
+  // unknown (0) until a session has taken one. During a session the free-space drop stands in.
   double frame_bytes_ = 0;
   uint64_t free_at_start_ = 0;
 

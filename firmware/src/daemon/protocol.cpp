@@ -92,6 +92,7 @@ const std::vector<CommandSpec>& commands() {
       {"sessions", {}, "the bags in the storage root and their state"},
       {"log", {{"lines", ArgType::integer}}, "the latest events"},
       {"subscribe", {}, "stream events on this connection"},
+      {"liveview", {}, "one live frame (JPEG, base64) with its focus measure; not in a session"},
   };
   return v;
 }

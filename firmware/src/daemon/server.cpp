@@ -143,14 +143,20 @@ void Server::accept_all() {
       continue;
     }
     c.peer = {cr.pid, cr.uid, cr.gid};
-    if (!peer_allowed(c.peer, gid_)) {
+    if (clients_.size() >= kMaxClients) {
+      // Every fd stays bounded: past the cap a client is told why and closed at once.
+      c.out = reply_error(nullptr, code::busy,
+                          fmt::format("{} clients already connected; try again", kMaxClients));
+      c.refused = true;
+    } else if (!peer_allowed(c.peer, gid_)) {
       spdlog::warn("control socket: refused uid {} (pid {}): not root, not the daemon's user, "
                    "not in group {}", c.peer.uid, c.peer.pid, gid_);
       c.out = reply_error(nullptr, code::not_allowed,
                           fmt::format("uid {} may not use {}: ask to be added to the socket's "
                                       "group (gid {})", c.peer.uid, opt_.path, gid_));
-      c.closing = true;
+      c.refused = true;
     }
+    c.line_started = std::chrono::steady_clock::now();
     clients_.emplace(fd, std::move(c));
     flush(clients_.at(fd));
   }
@@ -166,6 +172,10 @@ void Server::flush(Client& c) {
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
     c.closing = true;  // peer gone
     c.out.clear();
+  }
+  if (c.refused && c.out.empty() && !c.shut) {
+    shutdown(c.fd, SHUT_WR);
+    c.shut = true;
   }
   if (c.closing && c.out.empty()) close_client(c.fd);
 }
@@ -184,26 +194,11 @@ void Server::read_from(Client& c, const Hooks& h) {
       break;
     }
     if (n < 0) break;
+    if (c.refused) continue;  // nothing it sends is read
     if (c.in.empty()) c.line_started = std::chrono::steady_clock::now();
     c.in.append(buf, static_cast<size_t>(n));
-    size_t pos;
-    while (!c.closing && (pos = c.in.find('\n')) != std::string::npos) {
-      std::string_view line(c.in.data(), pos);
-      if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-      if (!line.empty()) {
-        Parsed p = parse_request(line);
-        if (!p.request) {
-          c.out += reply_error(p.error.id, p.error.code, p.error.message);
-          if (p.error.code == code::too_large) c.closing = true;
-        } else {
-          bool sub = false;
-          c.out += h.handle(*p.request, c.peer, &sub);
-          if (sub) c.subscribed = true;
-        }
-      }
-      c.in.erase(0, pos + 1);
-      c.line_started = std::chrono::steady_clock::now();
-    }
+    process_lines(c, h);
+    if (c.out.size() >= opt_.max_unsent) break;
     if (!c.closing && c.in.size() > kMaxRequestBytes) {
       // No newline within the limit: the rest of this line is never read.
       c.out += reply_error(nullptr, code::too_large,
@@ -214,6 +209,32 @@ void Server::read_from(Client& c, const Hooks& h) {
     }
     if (c.closing) break;
   }
+}
+
+// Answers the complete lines in `in`, in order. A client that sends requests but does not
+// read the replies stops being answered (and read) once `out` is full, so it cannot grow the
+// daemon's memory; its lines are answered as `out` drains. Consumed bytes are erased once.
+void Server::process_lines(Client& c, const Hooks& h) {
+  size_t start = 0, pos;
+  while (!c.closing && c.out.size() < opt_.max_unsent &&
+         (pos = c.in.find('\n', start)) != std::string::npos) {
+    std::string_view line(c.in.data() + start, pos - start);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (!line.empty()) {
+      Parsed p = parse_request(line);
+      if (!p.request) {
+        c.out += reply_error(p.error.id, p.error.code, p.error.message);
+        if (p.error.code == code::too_large) c.closing = true;
+      } else {
+        bool sub = false;
+        c.out += h.handle(*p.request, c.peer, &sub);
+        if (sub) c.subscribed = true;
+      }
+    }
+    start = pos + 1;
+    c.line_started = std::chrono::steady_clock::now();
+  }
+  c.in.erase(0, start);
 }
 
 void Server::broadcast(const std::string& line) {
@@ -240,7 +261,10 @@ void Server::run(const Hooks& h) {
     pf.push_back({listen_fd_, POLLIN, 0});
     pf.push_back({wake_r_, POLLIN, 0});
     for (auto& [fd, c] : clients_)
-      pf.push_back({fd, static_cast<short>((c.closing ? 0 : POLLIN) | (c.out.empty() ? 0 : POLLOUT)), 0});
+      pf.push_back({fd,
+                    static_cast<short>((c.closing || c.out.size() >= opt_.max_unsent ? 0 : POLLIN) |
+                                       (c.out.empty() ? 0 : POLLOUT)),
+                    0});
     poll(pf.data(), pf.size(), 200);
     if (pf[1].revents & POLLIN) {
       char b[256];
@@ -254,13 +278,24 @@ void Server::run(const Hooks& h) {
       if (it == clients_.end()) continue;
       Client& c = it->second;
       if (pf[i].revents & (POLLIN | POLLHUP | POLLERR)) read_from(c, h);
-      if (clients_.count(pf[i].fd)) flush(clients_.at(pf[i].fd));
+      if (!clients_.count(pf[i].fd)) continue;
+      flush(c);
+      // Lines held back while `out` was full are answered now that it drained.
+      if (clients_.count(pf[i].fd) && !c.closing && c.out.size() < opt_.max_unsent &&
+          c.in.find('\n') != std::string::npos) {
+        process_lines(c, h);
+        flush(c);
+      }
     }
     // Half a line, then silence past the deadline: the client is closed so it holds nothing.
     const auto now = std::chrono::steady_clock::now();
-    std::vector<int> stalled;
+    std::vector<int> stalled, expired;
     for (auto& [fd, c] : clients_)
-      if (!c.in.empty() && !c.closing && now - c.line_started > opt_.read_deadline)
+      if (c.refused && now - c.line_started > opt_.read_deadline) expired.push_back(fd);
+    for (int fd : expired) close_client(fd);
+    for (auto& [fd, c] : clients_)
+      if (!c.in.empty() && !c.closing && c.out.size() < opt_.max_unsent &&
+          c.in.find('\n') == std::string::npos && now - c.line_started > opt_.read_deadline)
         stalled.push_back(fd);
     for (int fd : stalled) {
       auto& c = clients_.at(fd);

@@ -15,10 +15,13 @@
 
 namespace tb::daemon {
 
+inline constexpr size_t kMaxClients = 64;
+
 struct ServerOptions {
   std::string path;
   std::chrono::milliseconds read_deadline{5000};  // from a line's first byte to its newline
-  size_t max_unsent = 4u << 20;                    // a subscriber this far behind is dropped
+  // A subscriber this far behind is dropped; a client with this much unread is not read.
+  size_t max_unsent = 4u << 20;
 };
 
 struct Peer {
@@ -60,11 +63,17 @@ class Server {
     std::string in, out;
     bool subscribed = false;
     bool closing = false;  // close once `out` is flushed
+    // Refused at accept: told why, its input discarded, its side shut once the reason is sent,
+    // closed at its EOF or the deadline (closing at once with its request unread would reset
+    // the connection and could lose the reason).
+    bool refused = false;
+    bool shut = false;
     std::chrono::steady_clock::time_point line_started{};
   };
   explicit Server(ServerOptions o) : opt_(std::move(o)) {}
   void accept_all();
   void read_from(Client& c, const Hooks& h);
+  void process_lines(Client& c, const Hooks& h);
   void flush(Client& c);
   void close_client(int fd);
 
