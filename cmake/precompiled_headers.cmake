@@ -4,8 +4,8 @@
 # and every C++ target of the tree reuses one of them. yaml-cpp, exiv2 and CLI11 are included by
 # one or two files each: precompiling them would cost as much as it saves.
 #
-# A target whose flags differ from the PCH's (hal/sim's -O2 files) silently parses the headers
-# as usual: GCC only uses a PCH built with the same options.
+# GCC only uses a PCH built with the same options, and says so (-Winvalid-pch, an error under
+# TETHERBOX_WERROR): files with their own compile options (hal/sim's -O2 files) skip the PCH.
 
 set(tb_pch_common
   <algorithm> <chrono> <cstdint> <filesystem> <functional> <map> <memory> <mutex> <optional>
@@ -67,4 +67,11 @@ foreach(t IN LISTS tb_all_targets)
     target_precompile_headers(${t} REUSE_FROM tb_pch_lib)
   endif()
   target_compile_options(${t} PRIVATE ${tb_pch_ccache_flag})
+  foreach(src IN LISTS srcs)
+    get_source_file_property(own ${src} TARGET_DIRECTORY ${t} COMPILE_OPTIONS)
+    if(own)
+      set_source_files_properties(${src} TARGET_DIRECTORY ${t} PROPERTIES
+        SKIP_PRECOMPILE_HEADERS ON)
+    endif()
+  endforeach()
 endforeach()
