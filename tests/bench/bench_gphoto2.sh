@@ -87,7 +87,8 @@ echo "gphoto2 CLI: $cli_ms ms/frame one process per frame; $cli_f_ms ms/frame wi
 	echo "bench_gphoto2: bench_gphoto2_bare failed:" >&2; cat "$OUT/bare.err" >&2; exit 1; }
 head -n 1 "$OUT/bare.out" >&2
 bare_ms=$(sed -n 's/^bare_ms_per_frame: //p' "$OUT/bare.out")
-# For the diagnosis only: the same loop plus the event drain tetherbox's backend does per frame.
+# For the diagnosis only: the same loop plus a fixed event drain after each frame (what tetherbox's
+# backend did before it collected a frame's files from the events as they come).
 "$WITH" --prefix "$PREFIX" -- "$BARE" "$FRAMES" 10 2>/dev/null | sed -n 's/^/  with an event drain: /;1p;2p' >&2 || true
 rm -rf "$OUT/tb" "$OUT/cli"
 

@@ -2,9 +2,9 @@
 // alone. Auto-detects the camera, opens one session, then loops gp_camera_capture +
 // gp_camera_file_get into a CameraFile in memory (nothing written to disk, no hashing, no events
 // drained), and prints the per-frame time. scripts/bench compares `tetherbox run` with this figure.
-// DRAIN_MS >= 0 adds what a tethering program does after each frame (tetherbox's gphoto2 backend
-// does it, to bind RAW+JPEG companions and see property changes): wait for events with that
-// timeout until the camera has none left; it is reported separately.
+// DRAIN_MS >= 0 adds what many tethering programs do after each frame (tetherbox's gphoto2
+// backend did, to bind RAW+JPEG companions, until it waited only for a missing file): wait for
+// events with that timeout until the camera has none left; it is reported separately.
 #include <gphoto2/gphoto2-camera.h>
 #include <gphoto2/gphoto2-context.h>
 #include <gphoto2/gphoto2-file.h>
