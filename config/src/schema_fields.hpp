@@ -313,6 +313,8 @@ template <class F>
 void for_each_field(Quality& x, F&& f) {
   f("focal_tolerance_mm", x.focal_tolerance_mm);
   f("stop_on_optics_change", x.stop_on_optics_change);
+  f("max_clipped_high", x.max_clipped_high);
+  f("max_clipped_low", x.max_clipped_low);
 }
 
 }  // namespace tb::config::schema

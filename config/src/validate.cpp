@@ -172,6 +172,8 @@ void check_camera(Checker& c, const Camera& cam) {
 
 void check_quality(Checker& c, const Quality& q) {
   c.in_range("quality.focal_tolerance_mm", q.focal_tolerance_mm, 0.01, 100, " mm");
+  c.in_range("quality.max_clipped_high", q.max_clipped_high, 0, 1, " (fraction)");
+  c.in_range("quality.max_clipped_low", q.max_clipped_low, 0, 1, " (fraction)");
 }
 
 // Ranges hold whichever backend is chosen (a snapshot stays loadable); the port and the lines

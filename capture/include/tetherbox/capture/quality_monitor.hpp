@@ -17,7 +17,8 @@
 namespace tb::capture::quality {
 
 struct Verdict {
-  std::vector<std::string> faults;  // to journal and record on the frame
+  std::vector<std::string> faults;    // to journal and record on the frame
+  std::vector<std::string> warnings;  // thresholds crossed: journaled, the frame stays valid
   std::optional<Error> stop;        // the config asks to stop the session after this frame
 };
 
@@ -26,7 +27,7 @@ class Monitor {
   // done: frames already in the bag (a resume), whose first frame stays the reference.
   Monitor(const config::Quality& cfg, const std::vector<FrameRecord>& done);
   Verdict on_captured(FrameRecord& r, const hal::CaptureResult& cap);
-  // "optics changed on 2" or empty while there is nothing to say.
+  // "0 clipped; optics changed on 2" (clipping only once a RAW was measured), or empty.
   std::string live_summary() const;
 
  private:
@@ -34,6 +35,8 @@ class Monitor {
   mutable std::mutex mu_;
   OpticsWatch optics_;
   size_t optics_changed_ = 0;
+  size_t raw_measured_ = 0;
+  size_t clipped_ = 0;
 };
 
 }  // namespace tb::capture::quality

@@ -2,6 +2,7 @@
 // The frame record: one per frame, in the journal (JSON line) and in the sidecar (XMP).
 #include <nlohmann/json.hpp>
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -69,6 +70,19 @@ struct OpticsRecord {
   bool changed = false;                 // differs from the reference beyond the tolerance
 };
 
+// Clipping measured on the RAW's CFA data at its own white and black levels
+// (capture/quality_raw.hpp), per channel R, G, B.
+struct RawLevels {
+  bool measured = false;  // false: `reason` says why (JPEG only, compressed RAW, no levels)
+  std::string reason;
+  std::string file;  // the camera's name of the original it was measured on
+  double white_level = 0;
+  double black_level = 0;                     // the mean over the pattern
+  std::array<double, 3> clipped_high{};       // fraction of the channel's photosites >= white
+  std::array<double, 3> clipped_low{};        // fraction <= black
+  std::vector<std::string> warnings;          // thresholds crossed (quality.max_clipped_*)
+};
+
 struct FrameRecord {
   uint64_t request_id = 0;
   uint64_t seq = 0;                // 0-based position in the plan
@@ -96,6 +110,7 @@ struct FrameRecord {
   Histogram histogram;
   std::vector<std::string> faults;
   OpticsRecord optics;
+  RawLevels raw_levels;
 };
 
 nlohmann::json to_json(const FrameRecord& r);
@@ -106,6 +121,8 @@ FileRecord file_record_from_json(const nlohmann::json& j);  // throws nlohmann::
 Histogram histogram_from_json(const nlohmann::json& j);
 nlohmann::json to_json(const OpticsRecord& o);
 OpticsRecord optics_from_json(const nlohmann::json& j);
+nlohmann::json to_json(const RawLevels& l);
+RawLevels raw_levels_from_json(const nlohmann::json& j);
 FrameRecord frame_record_from_json(const nlohmann::json& j);  // throws nlohmann::json::exception
 
 }  // namespace tb::capture

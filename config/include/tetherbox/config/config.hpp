@@ -268,6 +268,10 @@ struct Quality {
   // an optics fault (a zoom that crept, a lens that changed).
   double focal_tolerance_mm = 0.5;
   bool stop_on_optics_change = false;  // an optics fault also stops the session (resumable)
+  // RAW clipping warnings: the fraction of any channel's photosites at the white level, or at
+  // or below the black level, above which a frame gets a journaled warning.
+  double max_clipped_high = 0.01;
+  double max_clipped_low = 0.05;
   bool operator==(const Quality&) const = default;
 };
 
