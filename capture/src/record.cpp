@@ -106,6 +106,26 @@ RawLevels raw_levels_from_json(const json& j) {
   return l;
 }
 
+json to_json(const SharpnessRecord& s) {
+  if (!s.measured) return {{"measured", false}, {"reason", s.reason}};
+  return {{"measured", true},
+          {"value", s.value},
+          {"median", opt(s.median)},
+          {"ratio", opt(s.ratio)},
+          {"blurred", s.blurred}};
+}
+
+SharpnessRecord sharpness_from_json(const json& j) {
+  SharpnessRecord s;
+  s.measured = j.value("measured", false);
+  s.reason = j.value("reason", "");
+  s.value = j.value("value", 0.0);
+  s.median = get_opt(j, "median");
+  s.ratio = get_opt(j, "ratio");
+  s.blurred = j.value("blurred", false);
+  return s;
+}
+
 json to_json(const FrameRecord& r) {
   json files = json::array();
   for (const auto& f : r.files) files.push_back(to_json(f));
@@ -164,6 +184,7 @@ json to_json(const FrameRecord& r) {
       {"faults", r.faults},
       {"optics", to_json(r.optics)},
       {"raw_levels", to_json(r.raw_levels)},
+      {"sharpness", to_json(r.sharpness)},
   };
   return j;
 }
@@ -235,6 +256,10 @@ FrameRecord frame_record_from_json(const json& j) {
     r.raw_levels = raw_levels_from_json(j.at("raw_levels"));
   else
     r.raw_levels.reason = "not measured (journal predates the RAW check)";
+  if (j.contains("sharpness") && j.at("sharpness").is_object())
+    r.sharpness = sharpness_from_json(j.at("sharpness"));
+  else
+    r.sharpness.reason = "not measured (journal predates the sharpness check)";
   return r;
 }
 

@@ -7,12 +7,14 @@
 namespace tb::capture::quality {
 
 Monitor::Monitor(const config::Quality& cfg, const std::vector<FrameRecord>& done)
-    : cfg_(cfg), optics_(cfg.focal_tolerance_mm) {
+    : cfg_(cfg), optics_(cfg.focal_tolerance_mm), sharpness_(cfg.min_sharpness_ratio) {
   optics_.seed(done);
+  sharpness_.seed(done);
   for (const auto& f : done) {
     if (f.optics.changed) ++optics_changed_;
     if (f.raw_levels.measured) ++raw_measured_;
     if (!f.raw_levels.warnings.empty()) ++clipped_;
+    if (f.sharpness.blurred) ++blurred_;
   }
 }
 
@@ -45,15 +47,27 @@ void check_levels(RawLevels& l, const config::Quality& q) {
 Verdict Monitor::on_captured(FrameRecord& r, const hal::CaptureResult& cap) {
   Verdict v;
   r.optics = read_optics(cap);
+  Plane green;
   if (const auto* raw = raw_file(cap)) {
-    r.raw_levels = measure_raw(raw->data);
+    r.raw_levels = measure_raw(raw->data, &green);
     r.raw_levels.file = raw->camera_name;
     if (r.raw_levels.measured) check_levels(r.raw_levels, cfg_);
   } else {
     r.raw_levels.reason = "not measured: no RAW in this frame (JPEG only)";
   }
   v.warnings = r.raw_levels.warnings;
+  if (auto s = laplacian_sharpness(green)) {
+    r.sharpness.measured = true;
+    r.sharpness.value = *s;
+  } else {
+    r.sharpness.reason = r.raw_levels.measured ? "not measured: a black or tiny green plane"
+                                               : "not measured: no readable RAW";
+  }
   std::lock_guard lk(mu_);
+  if (auto blur = sharpness_.check(r.position.light, r.sharpness)) {
+    ++blurred_;
+    v.faults.push_back(*blur);
+  }
   if (r.raw_levels.measured) ++raw_measured_;
   if (!r.raw_levels.warnings.empty()) ++clipped_;
   if (auto fault = optics_.check(r.optics)) {
@@ -71,7 +85,7 @@ Verdict Monitor::on_captured(FrameRecord& r, const hal::CaptureResult& cap) {
 std::string Monitor::live_summary() const {
   std::lock_guard lk(mu_);
   std::string s;
-  if (raw_measured_ > 0) s = fmt::format("{} clipped", clipped_);
+  if (raw_measured_ > 0) s = fmt::format("{} blurred, not retaken; {} clipped", blurred_, clipped_);
   if (optics_changed_ > 0)
     s += fmt::format("{}optics changed on {}", s.empty() ? "" : "; ", optics_changed_);
   return s;

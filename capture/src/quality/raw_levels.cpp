@@ -133,7 +133,7 @@ RawLevels skipped(std::string reason) {
 
 }  // namespace
 
-RawLevels measure_raw(std::span<const uint8_t> dng) {
+RawLevels measure_raw(std::span<const uint8_t> dng, Plane* green) {
   Source src{dng, 0, {}};
   TIFFOpenOptions* opts = TIFFOpenOptionsAlloc();
   TIFFOpenOptionsSetErrorHandlerExtR(opts, error_handler, &src);
@@ -178,6 +178,17 @@ RawLevels measure_raw(std::span<const uint8_t> dng) {
     return (*black)[0];
   };
   const double wl = (*white)[0];
+  // The green plane, in the same pass: the first green site of each 2x2 cell.
+  int gy = -1, gx = -1;
+  if (green && rows == 2 && cols == 2) {
+    for (int k = 0; k < 4 && gy < 0; ++k)
+      if ((*pattern)[static_cast<size_t>(k)] == 1) gy = k / 2, gx = k % 2;
+    if (gy >= 0) {
+      green->width = static_cast<int>(width / 2);
+      green->height = static_cast<int>(height / 2);
+      green->v.assign(static_cast<size_t>(green->width) * green->height, 0.0f);
+    }
+  }
 
   std::array<uint64_t, 3> total{}, high{}, low{};
   const tmsize_t strip_size = TIFFStripSize(t);
@@ -218,6 +229,19 @@ RawLevels measure_raw(std::span<const uint8_t> dng) {
         high[c] += v >= wl;
         low[c] += v <= blk[k];
         if (++k == cols) k = 0;
+      }
+      if (gy >= 0 && static_cast<int>(y % 2) == gy && static_cast<int>(y / 2) < green->height) {
+        float* out = &green->v[static_cast<size_t>(y / 2) * green->width];
+        for (int gxi = 0; gxi < green->width; ++gxi) {
+          const size_t x = static_cast<size_t>(2 * gxi + gx);
+          double v = row[x];
+          if (bits == 16) {
+            uint16_t s16 = 0;
+            std::memcpy(&s16, row + 2 * x, 2);
+            v = s16;
+          }
+          out[gxi] = static_cast<float>(std::max(0.0, v - blk[x % cols]));
+        }
       }
     }
   }

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "tetherbox/capture/quality_optics.hpp"
+#include "tetherbox/capture/quality_sharpness.hpp"
 #include "tetherbox/capture/record.hpp"
 #include "tetherbox/common/result.hpp"
 #include "tetherbox/config/config.hpp"
@@ -34,6 +35,8 @@ class Monitor {
   config::Quality cfg_;
   mutable std::mutex mu_;
   OpticsWatch optics_;
+  SharpnessWatch sharpness_;
+  size_t blurred_ = 0;
   size_t optics_changed_ = 0;
   size_t raw_measured_ = 0;
   size_t clipped_ = 0;

@@ -83,6 +83,18 @@ struct RawLevels {
   std::vector<std::string> warnings;          // thresholds crossed (quality.max_clipped_*)
 };
 
+// Sharpness of the RAW's green plane (variance of its Laplacian over its squared mean, so a
+// bracket's brightness does not change it), against the running median of earlier frames
+// under the same lighting preset (capture/quality_sharpness.hpp).
+struct SharpnessRecord {
+  bool measured = false;  // false: `reason` says why
+  std::string reason;
+  double value = 0;
+  std::optional<double> median;  // of this preset's earlier sharp frames; absent for the first few
+  std::optional<double> ratio;   // value / median
+  bool blurred = false;          // ratio below quality.min_sharpness_ratio
+};
+
 struct FrameRecord {
   uint64_t request_id = 0;
   uint64_t seq = 0;                // 0-based position in the plan
@@ -111,6 +123,7 @@ struct FrameRecord {
   std::vector<std::string> faults;
   OpticsRecord optics;
   RawLevels raw_levels;
+  SharpnessRecord sharpness;
 };
 
 nlohmann::json to_json(const FrameRecord& r);
@@ -123,6 +136,8 @@ nlohmann::json to_json(const OpticsRecord& o);
 OpticsRecord optics_from_json(const nlohmann::json& j);
 nlohmann::json to_json(const RawLevels& l);
 RawLevels raw_levels_from_json(const nlohmann::json& j);
+nlohmann::json to_json(const SharpnessRecord& s);
+SharpnessRecord sharpness_from_json(const nlohmann::json& j);
 FrameRecord frame_record_from_json(const nlohmann::json& j);  // throws nlohmann::json::exception
 
 }  // namespace tb::capture
