@@ -164,10 +164,10 @@ void check_camera(Checker& c, const Camera& cam) {
   if (sim.faults.slow_download_ms >= 0)
     c.int_range("camera.sim.faults.slow_download_ms", sim.faults.slow_download_ms, 0, kMaxMs,
                 " ms");
-  c.int_range("camera.sim.faults.zoom_creep_from", sim.faults.zoom_creep_from, -1,
-              kMaxCaptureIndex, " (0-based capture index, -1: never)");
-  c.in_range("camera.sim.faults.zoom_creep_mm_per_frame", sim.faults.zoom_creep_mm_per_frame,
-             -50, 50, " mm");
+  c.int_range("camera.sim.faults.zoom_creep_from", sim.faults.zoom_creep_from, -1, kMaxCaptureIndex,
+              " (0-based capture index, -1: never)");
+  c.in_range("camera.sim.faults.zoom_creep_mm_per_frame", sim.faults.zoom_creep_mm_per_frame, -50,
+             50, " mm");
   c.max_items("camera.sim.faults.defocus_at", sim.faults.defocus_at.size(), kMaxListItems);
   for (size_t i = 0; i < sim.faults.defocus_at.size() && i < kMaxListItems; ++i)
     c.int_range(idx("camera.sim.faults.defocus_at", i), sim.faults.defocus_at[i], 0,

@@ -74,10 +74,9 @@ Verdict Monitor::on_captured(FrameRecord& r, const hal::CaptureResult& cap) {
     ++optics_changed_;
     v.faults.push_back(*fault);
     if (cfg_.stop_on_optics_change)
-      v.stop = Error{Errc::mismatch,
-                     fmt::format("frame {} ({}): {}; stopped because "
-                                 "quality.stop_on_optics_change is set",
-                                 r.seq, r.name, *fault)};
+      v.stop = Error{Errc::mismatch, fmt::format("frame {} ({}): {}; stopped because "
+                                                 "quality.stop_on_optics_change is set",
+                                                 r.seq, r.name, *fault)};
   }
   return v;
 }

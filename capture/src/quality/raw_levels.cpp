@@ -31,16 +31,24 @@ tmsize_t read_proc(thandle_t h, void* buf, tmsize_t n) {
   s->pos += len;
   return static_cast<tmsize_t>(len);
 }
-tmsize_t write_proc(thandle_t, void*, tmsize_t) { return -1; }
+tmsize_t write_proc(thandle_t, void*, tmsize_t) {
+  return -1;
+}
 toff_t seek_proc(thandle_t h, toff_t off, int whence) {
   auto* s = static_cast<Source*>(h);
   uint64_t base = whence == SEEK_CUR ? s->pos : whence == SEEK_END ? s->bytes.size() : 0;
   s->pos = base + off;
   return s->pos;
 }
-int close_proc(thandle_t) { return 0; }
-toff_t size_proc(thandle_t h) { return static_cast<Source*>(h)->bytes.size(); }
-int map_proc(thandle_t, void**, toff_t*) { return 0; }
+int close_proc(thandle_t) {
+  return 0;
+}
+toff_t size_proc(thandle_t h) {
+  return static_cast<Source*>(h)->bytes.size();
+}
+int map_proc(thandle_t, void**, toff_t*) {
+  return 0;
+}
 void unmap_proc(thandle_t, void*, toff_t) {}
 
 // libtiff reports through per-handle handlers (4.5), so a damaged file's complaint lands in
@@ -51,7 +59,9 @@ int error_handler(TIFF*, void* user, const char*, const char* fmt, va_list ap) {
   static_cast<Source*>(user)->last_error = buf;
   return 1;
 }
-int warning_handler(TIFF*, void*, const char*, const char*, va_list) { return 1; }
+int warning_handler(TIFF*, void*, const char*, const char*, va_list) {
+  return 1;
+}
 
 struct Closer {
   void operator()(TIFF* t) const { TIFFClose(t); }
@@ -82,8 +92,8 @@ std::optional<std::vector<double>> numbers(TIFF* tif, uint32_t tag) {
   }
   if (!data || n == 0) return std::nullopt;
   const TIFFDataType t = TIFFFieldDataType(f);
-  const bool real = t == TIFF_RATIONAL || t == TIFF_SRATIONAL || t == TIFF_FLOAT ||
-                    t == TIFF_DOUBLE;
+  const bool real =
+      t == TIFF_RATIONAL || t == TIFF_SRATIONAL || t == TIFF_FLOAT || t == TIFF_DOUBLE;
   const int size = TIFFFieldSetGetSize(f);
   std::vector<double> out(n);
   for (uint32_t i = 0; i < n; ++i) {
@@ -157,8 +167,8 @@ RawLevels measure_raw(std::span<const uint8_t> dng, Plane* green) {
   if (compression != COMPRESSION_NONE)
     return skipped(fmt::format("not measured: compressed RAW (compression {})", compression));
   if (spp != 1 || (bits != 8 && bits != 16) || width < 2 || height < 2 || TIFFIsTiled(t))
-    return skipped(fmt::format("not measured: unsupported CFA layout ({} bits, {} samples)", bits,
-                               spp));
+    return skipped(
+        fmt::format("not measured: unsupported CFA layout ({} bits, {} samples)", bits, spp));
   const auto dim = numbers(t, TIFFTAG_CFAREPEATPATTERNDIM);
   const auto pattern = numbers(t, TIFFTAG_CFAPATTERN);
   if (!dim || dim->size() != 2 || !pattern)

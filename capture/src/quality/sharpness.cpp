@@ -8,7 +8,9 @@ namespace tb::capture::quality {
 
 std::optional<double> laplacian_sharpness(const Plane& p) {
   if (p.width < 3 || p.height < 3) return std::nullopt;
-  const auto at = [&](int x, int y) { return static_cast<double>(p.v[static_cast<size_t>(y) * p.width + x]); };
+  const auto at = [&](int x, int y) {
+    return static_cast<double>(p.v[static_cast<size_t>(y) * p.width + x]);
+  };
   double sum = 0, sum2 = 0, mean = 0;
   size_t n = 0;
   for (float v : p.v) mean += v;

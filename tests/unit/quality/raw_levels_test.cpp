@@ -30,10 +30,10 @@ TEST(RawLevels, ExactFractionsPerChannelAtTheFilesOwnLevels) {
   auto b = flat(64, 40, 20000);
   auto at = [&](int x, int y) -> uint16_t& { return b.pixels[static_cast<size_t>(y) * 64 + x]; };
   // RGGB: red at (even, even), blue at (odd, odd). 640 red, 1280 green, 640 blue photosites.
-  for (int i = 0; i < 32; ++i) at(2 * i, 0) = 60000;        // 32 red at white
-  for (int i = 0; i < 16; ++i) at(2 * i + 1, 1) = 65535;    // 16 blue above white
+  for (int i = 0; i < 32; ++i) at(2 * i, 0) = 60000;            // 32 red at white
+  for (int i = 0; i < 16; ++i) at(2 * i + 1, 1) = 65535;        // 16 blue above white
   for (int i = 0; i < 64; ++i) at(i, 2) = (i % 2) ? 100 : 512;  // 32 green below, 32 red at black
-  at(1, 0) = 59999;                                          // green just under white: not clipped
+  at(1, 0) = 59999;  // green just under white: not clipped
   const auto l = measure_raw(encode(b));
   ASSERT_TRUE(l.measured) << l.reason;
   EXPECT_DOUBLE_EQ(l.white_level, 60000);

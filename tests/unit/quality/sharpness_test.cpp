@@ -13,7 +13,8 @@ Plane texture(float gain, bool blur) {
   p.width = p.height = 32;
   p.v.resize(32 * 32);
   for (int y = 0; y < 32; ++y)
-    for (int x = 0; x < 32; ++x) p.v[y * 32 + x] = gain * (100.0f + 50.0f * (((x / 2) + (y / 2)) % 2));
+    for (int x = 0; x < 32; ++x)
+      p.v[y * 32 + x] = gain * (100.0f + 50.0f * (((x / 2) + (y / 2)) % 2));
   if (blur) {
     Plane b = p;
     for (int y = 1; y < 31; ++y)

@@ -20,7 +20,7 @@ namespace tb::capture::quality {
 struct Verdict {
   std::vector<std::string> faults;    // to journal and record on the frame
   std::vector<std::string> warnings;  // thresholds crossed: journaled, the frame stays valid
-  std::optional<Error> stop;        // the config asks to stop the session after this frame
+  std::optional<Error> stop;          // the config asks to stop the session after this frame
 };
 
 class Monitor {

@@ -65,9 +65,9 @@ struct OpticsRecord {
   bool measured = false;  // false: `reason` says why the check did not run for this frame
   std::string reason;
   std::optional<double> focal_length_mm;
-  std::string source;                   // "file EXIF (tiff)", "file EXIF (jpg)"
-  std::optional<double> reference_mm;   // the session's first measured frame
-  bool changed = false;                 // differs from the reference beyond the tolerance
+  std::string source;                  // "file EXIF (tiff)", "file EXIF (jpg)"
+  std::optional<double> reference_mm;  // the session's first measured frame
+  bool changed = false;                // differs from the reference beyond the tolerance
 };
 
 // Clipping measured on the RAW's CFA data at its own white and black levels
@@ -77,10 +77,10 @@ struct RawLevels {
   std::string reason;
   std::string file;  // the camera's name of the original it was measured on
   double white_level = 0;
-  double black_level = 0;                     // the mean over the pattern
-  std::array<double, 3> clipped_high{};       // fraction of the channel's photosites >= white
-  std::array<double, 3> clipped_low{};        // fraction <= black
-  std::vector<std::string> warnings;          // thresholds crossed (quality.max_clipped_*)
+  double black_level = 0;                // the mean over the pattern
+  std::array<double, 3> clipped_high{};  // fraction of the channel's photosites >= white
+  std::array<double, 3> clipped_low{};   // fraction <= black
+  std::vector<std::string> warnings;     // thresholds crossed (quality.max_clipped_*)
 };
 
 // Sharpness of the RAW's green plane (variance of its Laplacian over its squared mean, so a
