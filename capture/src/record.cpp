@@ -75,6 +75,57 @@ OpticsRecord optics_from_json(const json& j) {
   return o;
 }
 
+json to_json(const RawLevels& l) {
+  if (!l.measured) return {{"measured", false}, {"reason", l.reason}};
+  auto rgb = [](const std::array<double, 3>& v) {
+    return json{{"r", v[0]}, {"g", v[1]}, {"b", v[2]}};
+  };
+  return {{"measured", true},
+          {"file", l.file},
+          {"white_level", l.white_level},
+          {"black_level", l.black_level},
+          {"clipped_high", rgb(l.clipped_high)},
+          {"clipped_low", rgb(l.clipped_low)},
+          {"warnings", l.warnings}};
+}
+
+RawLevels raw_levels_from_json(const json& j) {
+  RawLevels l;
+  l.measured = j.value("measured", false);
+  l.reason = j.value("reason", "");
+  if (!l.measured) return l;
+  l.file = j.value("file", "");
+  l.white_level = j.value("white_level", 0.0);
+  l.black_level = j.value("black_level", 0.0);
+  auto rgb = [](const json& v) {
+    return std::array<double, 3>{v.value("r", 0.0), v.value("g", 0.0), v.value("b", 0.0)};
+  };
+  l.clipped_high = rgb(j.at("clipped_high"));
+  l.clipped_low = rgb(j.at("clipped_low"));
+  l.warnings = j.value("warnings", std::vector<std::string>{});
+  return l;
+}
+
+json to_json(const SharpnessRecord& s) {
+  if (!s.measured) return {{"measured", false}, {"reason", s.reason}};
+  return {{"measured", true},
+          {"value", s.value},
+          {"median", opt(s.median)},
+          {"ratio", opt(s.ratio)},
+          {"blurred", s.blurred}};
+}
+
+SharpnessRecord sharpness_from_json(const json& j) {
+  SharpnessRecord s;
+  s.measured = j.value("measured", false);
+  s.reason = j.value("reason", "");
+  s.value = j.value("value", 0.0);
+  s.median = get_opt(j, "median");
+  s.ratio = get_opt(j, "ratio");
+  s.blurred = j.value("blurred", false);
+  return s;
+}
+
 json to_json(const FrameRecord& r) {
   json files = json::array();
   for (const auto& f : r.files) files.push_back(to_json(f));
@@ -132,6 +183,8 @@ json to_json(const FrameRecord& r) {
       {"histogram", to_json(r.histogram)},
       {"faults", r.faults},
       {"optics", to_json(r.optics)},
+      {"raw_levels", to_json(r.raw_levels)},
+      {"sharpness", to_json(r.sharpness)},
   };
   return j;
 }
@@ -199,6 +252,14 @@ FrameRecord frame_record_from_json(const json& j) {
     r.optics = optics_from_json(j.at("optics"));
   else
     r.optics.reason = "not checked (journal predates the optics check)";
+  if (j.contains("raw_levels") && j.at("raw_levels").is_object())
+    r.raw_levels = raw_levels_from_json(j.at("raw_levels"));
+  else
+    r.raw_levels.reason = "not measured (journal predates the RAW check)";
+  if (j.contains("sharpness") && j.at("sharpness").is_object())
+    r.sharpness = sharpness_from_json(j.at("sharpness"));
+  else
+    r.sharpness.reason = "not measured (journal predates the sharpness check)";
   return r;
 }
 

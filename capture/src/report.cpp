@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <limits>
 #include <map>
@@ -81,6 +82,12 @@ json make_report(const std::vector<FrameRecord>& frames, const ReportContext& ct
   std::map<std::string, size_t> no_fix_reasons, no_ambient_reasons;
   json unverified = json::array();
   json faults = json::array();
+  // From the RAW (quality_raw.hpp), per channel R, G, B; and the optics check.
+  std::array<Range, 3> raw_hi, raw_lo;
+  size_t raw_measured = 0, raw_warned = 0, optics_measured = 0, optics_changed = 0;
+  std::map<std::string, size_t> raw_skipped, optics_skipped;
+  Range focal;
+  std::optional<double> focal_reference;
   std::optional<UtcTime> first, last;
   for (const auto& f : frames) {
     if (f.gps.fix) {
@@ -120,6 +127,24 @@ json make_report(const std::vector<FrameRecord>& frames, const ReportContext& ct
            {"why", f.reported_valid ? "the reported exposure did not match the commanded one"
                                     : "the camera reported no exposure for this frame"}});
     }
+    if (f.raw_levels.measured) {
+      ++raw_measured;
+      for (size_t c = 0; c < 3; ++c) {
+        raw_hi[c].add(f.raw_levels.clipped_high[c]);
+        raw_lo[c].add(f.raw_levels.clipped_low[c]);
+      }
+      if (!f.raw_levels.warnings.empty()) ++raw_warned;
+    } else {
+      raw_skipped[clean_utf8(f.raw_levels.reason.empty() ? "not measured" : f.raw_levels.reason)]++;
+    }
+    if (f.optics.measured && f.optics.focal_length_mm) {
+      ++optics_measured;
+      focal.add(*f.optics.focal_length_mm);
+      if (f.optics.changed) ++optics_changed;
+      if (!focal_reference && f.optics.reference_mm) focal_reference = f.optics.reference_mm;
+    } else {
+      optics_skipped[clean_utf8(f.optics.reason.empty() ? "not checked" : f.optics.reason)]++;
+    }
     if (f.attempts > 1) ++retaken;
     for (const auto& file : f.files) bytes += file.size;
     // "" would read as a preset named nothing; a frame with no preset says so.
@@ -157,8 +182,12 @@ json make_report(const std::vector<FrameRecord>& frames, const ReportContext& ct
   if (measured < frames.size())
     clipping["not_measured_reason"] =
         unmeasured_with_image == 0
-            ? "not measured: no JPEG/preview (clipping is measured on the preview, made from a "
-              "JPEG; a RAW-only session has none)"
+            ? (raw_measured > 0
+                   ? "not measured on a preview: no JPEG/preview (the RAW's own clipping, per "
+                     "channel, is in "
+                     "raw_clipping)"
+                   : "not measured: no JPEG/preview (clipping is measured on the preview, made "
+                     "from a JPEG; a RAW-only session has none)")
             : fmt::format("not measured: {} frame(s) have a JPEG but no preview was made",
                           unmeasured_with_image);
   const char* why_clip = "not measured: no JPEG/preview";
@@ -169,6 +198,26 @@ json make_report(const std::vector<FrameRecord>& frames, const ReportContext& ct
     clipping["frames_over_1pct_highlights"] = clipped_frames;
   else
     clipping["frames_over_1pct_highlights"] = {{"not_measured", why_clip}};
+
+  json raw_clipping = {{"frames_measured", raw_measured},
+                       {"frames_not_measured", frames.size() - raw_measured},
+                       {"frames_over_threshold", raw_warned}};
+  if (!raw_skipped.empty()) raw_clipping["not_measured_reasons"] = raw_skipped;
+  {
+    static constexpr const char* kCh[3] = {"r", "g", "b"};
+    json hi = json::object(), lo = json::object();
+    for (size_t c = 0; c < 3; ++c) {
+      put_range(hi, kCh[c], raw_hi[c], "no frame had a readable RAW");
+      put_range(lo, kCh[c], raw_lo[c], "no frame had a readable RAW");
+    }
+    raw_clipping["clipped_high"] = hi;
+    raw_clipping["clipped_low"] = lo;
+  }
+  json optics = {{"frames_measured", optics_measured},
+                 {"frames_changed", optics_changed},
+                 {"reference_mm", focal_reference ? json(*focal_reference) : json(nullptr)}};
+  put_range(optics, "focal_length_mm", focal, "no frame's Exif carried a focal length");
+  if (!optics_skipped.empty()) optics["not_measured_reasons"] = optics_skipped;
 
   auto text_or_null = [](const std::string& s) {
     return s.empty() ? json(nullptr) : json(clean_utf8(s));
@@ -201,6 +250,8 @@ json make_report(const std::vector<FrameRecord>& frames, const ReportContext& ct
       {"gps", gps},
       {"ambient", ambient},
       {"clipping", clipping},
+      {"raw_clipping", raw_clipping},
+      {"optics", optics},
       {"frames_per_light", lights},
       {"frames_per_ev", evs},
       {"faults", faults},
@@ -219,6 +270,11 @@ std::string readable(const json& v) {
       const std::string why = v.at("not_measured").get<std::string>();
       return why.rfind("not measured", 0) == 0 ? why : "not measured: " + why;
     }
+    // A measured range reads "lo to hi (n)": a measured 0 (no photosite clipped) is a number
+    // with its sample count, never a bare "max 0" that could be an unmeasured default.
+    if (v.size() == 3 && v.contains("min") && v.contains("max") && v.contains("count"))
+      return readable(v.at("min")) + " to " + readable(v.at("max")) + " (" +
+             readable(v.at("count")) + " frames)";
     std::string out;
     for (const auto& [k, item] : v.items())
       out += (out.empty() ? "" : "; ") + k + " " + readable(item);
@@ -242,7 +298,7 @@ std::string report_html(const json& r) {
   };
   for (const char* k : {"session", "bag", "camera", "started_utc", "ended_utc", "planned", "frames",
                         "complete", "stopped_by", "bytes", "exposure", "gps", "ambient", "clipping",
-                        "frames_per_light", "frames_per_ev"})
+                        "raw_clipping", "optics", "frames_per_light", "frames_per_ev"})
     if (r.contains(k)) row(k, r.at(k));
   std::string faults;
   for (const auto& f : r.value("faults", json::array()))

@@ -500,6 +500,11 @@ class Runner {
       (void)journal_event(
           {{"type", "fault"}, {"seq", seq}, {"request_id", r.request_id}, {"message", msg}});
     }
+    for (const auto& msg : verdict.warnings) {
+      spdlog::warn("frame {}: {}", seq, msg);
+      (void)journal_event(
+          {{"type", "warning"}, {"seq", seq}, {"request_id", r.request_id}, {"message", msg}});
+    }
     TB_TRY(pipeline_->push(std::move(job)));
     // The frame that showed the fault is kept (and journaled) before the session stops.
     if (verdict.stop) return *verdict.stop;

@@ -264,6 +264,17 @@ void add_sequence(Writer& w, const FrameRecord& rec, const SidecarContext& ctx) 
     w.text_if(kTb + "ClippedLow", xmpfmt::real(rec.histogram.clipped_low));
     w.text_if(kTb + "MeanLuminance", xmpfmt::real(rec.histogram.mean));
   }
+  // Measured on the RAW's own data at its white/black level, per channel; absent (never 0)
+  // when the frame had no RAW the check could read.
+  if (rec.raw_levels.measured) {
+    static constexpr const char* kChannel[3] = {"Red", "Green", "Blue"};
+    for (size_t c = 0; c < 3; ++c) {
+      w.text_if(kTb + "RawClippedHigh" + kChannel[c], xmpfmt::real(rec.raw_levels.clipped_high[c]));
+      w.text_if(kTb + "RawClippedLow" + kChannel[c], xmpfmt::real(rec.raw_levels.clipped_low[c]));
+    }
+    w.text_if(kTb + "RawWhiteLevel", xmpfmt::real(rec.raw_levels.white_level));
+    w.text_if(kTb + "RawBlackLevel", xmpfmt::real(rec.raw_levels.black_level));
+  }
 }
 
 Result<std::string> encode_packet(const Exiv2::XmpData& data) {

@@ -65,6 +65,8 @@ void for_each_field(SimCameraFaults& x, F&& f) {
   f("wrong_exposure_at", x.wrong_exposure_at);
   f("zoom_creep_from", x.zoom_creep_from);
   f("zoom_creep_mm_per_frame", x.zoom_creep_mm_per_frame);
+  f("defocus_at", x.defocus_at);
+  f("defocus_radius_px", x.defocus_radius_px);
 }
 
 template <class F>
@@ -320,6 +322,9 @@ template <class F>
 void for_each_field(Quality& x, F&& f) {
   f("focal_tolerance_mm", x.focal_tolerance_mm);
   f("stop_on_optics_change", x.stop_on_optics_change);
+  f("max_clipped_high", x.max_clipped_high);
+  f("max_clipped_low", x.max_clipped_low);
+  f("min_sharpness_ratio", x.min_sharpness_ratio);
 }
 
 }  // namespace tb::config::schema

@@ -164,14 +164,23 @@ void check_camera(Checker& c, const Camera& cam) {
   if (sim.faults.slow_download_ms >= 0)
     c.int_range("camera.sim.faults.slow_download_ms", sim.faults.slow_download_ms, 0, kMaxMs,
                 " ms");
-  c.int_range("camera.sim.faults.zoom_creep_from", sim.faults.zoom_creep_from, -1,
-              kMaxCaptureIndex, " (0-based capture index, -1: never)");
-  c.in_range("camera.sim.faults.zoom_creep_mm_per_frame", sim.faults.zoom_creep_mm_per_frame,
-             -50, 50, " mm");
+  c.int_range("camera.sim.faults.zoom_creep_from", sim.faults.zoom_creep_from, -1, kMaxCaptureIndex,
+              " (0-based capture index, -1: never)");
+  c.in_range("camera.sim.faults.zoom_creep_mm_per_frame", sim.faults.zoom_creep_mm_per_frame, -50,
+             50, " mm");
+  c.max_items("camera.sim.faults.defocus_at", sim.faults.defocus_at.size(), kMaxListItems);
+  for (size_t i = 0; i < sim.faults.defocus_at.size() && i < kMaxListItems; ++i)
+    c.int_range(idx("camera.sim.faults.defocus_at", i), sim.faults.defocus_at[i], 0,
+                kMaxCaptureIndex, " (0-based capture index)");
+  c.int_range("camera.sim.faults.defocus_radius_px", sim.faults.defocus_radius_px, 1, 64,
+              " pixels");
 }
 
 void check_quality(Checker& c, const Quality& q) {
   c.in_range("quality.focal_tolerance_mm", q.focal_tolerance_mm, 0.01, 100, " mm");
+  c.in_range("quality.max_clipped_high", q.max_clipped_high, 0, 1, " (fraction)");
+  c.in_range("quality.max_clipped_low", q.max_clipped_low, 0, 1, " (fraction)");
+  c.in_range("quality.min_sharpness_ratio", q.min_sharpness_ratio, 0, 1, " (fraction)");
 }
 
 // Ranges hold whichever backend is chosen (a snapshot stays loadable); the port and the lines

@@ -16,7 +16,7 @@ grep -q zoom_creep_from creep.yaml || fail "config variant not applied"
 # 1. Creep recorded, session completes.
 BAG=$(run_bag creep.yaml "$WORK/out1")
 "$TB" verify "$BAG" >/dev/null || fail "bag does not verify"
-expect_contains "$WORK/out1.stderr" "[optics changed on 20]"
+expect_contains "$WORK/out1.stderr" "optics changed on 20]"
 python3 - "$BAG" <<'PY' || fail "optics records"
 import json, subprocess, sys
 bag = sys.argv[1]

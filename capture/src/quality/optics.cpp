@@ -32,8 +32,7 @@ OpticsRecord read_optics(const hal::CaptureResult& cap) {
 void OpticsWatch::seed(const std::vector<FrameRecord>& done) {
   const FrameRecord* first = nullptr;
   for (const auto& f : done)
-    if (f.optics.measured && f.optics.focal_length_mm && (!first || f.seq < first->seq))
-      first = &f;
+    if (f.optics.measured && f.optics.focal_length_mm && (!first || f.seq < first->seq)) first = &f;
   if (first) reference_mm_ = first->optics.focal_length_mm;
 }
 

@@ -23,6 +23,30 @@ constexpr auto kVirtualReadout = std::chrono::milliseconds(100);  // sensor read
 constexpr const char* kMake = "tetherbox";
 constexpr const char* kModel = "tetherbox sim camera";
 
+// A lens out of focus, crudely: a separable box blur of the given radius, horizontal then
+// vertical, on the linear image before it is mosaicked and encoded.
+void defocus(LinearImage& img, int radius) {
+  const int w = img.width, h = img.height;
+  std::vector<float> tmp(img.rgb.size());
+  auto pass = [&](const std::vector<float>& src, std::vector<float>& dst, bool horizontal) {
+    for (int y = 0; y < h; ++y)
+      for (int x = 0; x < w; ++x)
+        for (int c = 0; c < 3; ++c) {
+          float sum = 0;
+          int n = 0;
+          for (int d = -radius; d <= radius; ++d) {
+            const int xx = horizontal ? x + d : x, yy = horizontal ? y : y + d;
+            if (xx < 0 || yy < 0 || xx >= w || yy >= h) continue;
+            sum += src[(static_cast<size_t>(yy) * w + xx) * 3 + c];
+            ++n;
+          }
+          dst[(static_cast<size_t>(y) * w + x) * 3 + c] = sum / static_cast<float>(n);
+        }
+  };
+  pass(img.rgb, tmp, true);
+  pass(tmp, img.rgb, false);
+}
+
 bool contains(const std::vector<int>& v, uint64_t idx) {
   return std::any_of(v.begin(), v.end(),
                      [&](int i) { return i >= 0 && static_cast<uint64_t>(i) == idx; });
@@ -176,7 +200,11 @@ class SimCamera final : public Camera {
     }
     req.exposure = applied;
     req.frame_index = idx;
-    const LinearImage img = renderer_->render(req);
+    LinearImage img = renderer_->render(req);
+    if (contains(faults.defocus_at, idx)) {
+      defocus(img, faults.defocus_radius_px);
+      spdlog::warn("sim camera: frame out of focus at capture call {} (injected)", idx);
+    }
 
     const int number = next_number_;
     const std::string& format = cfg_.camera.format;

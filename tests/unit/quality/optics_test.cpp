@@ -23,8 +23,8 @@ config::Config creep_config(const std::string& format) {
 }
 
 std::vector<hal::CaptureResult> shoot(const config::Config& cfg, int n) {
-  auto cam = hal::sim::make_camera(hal::sim::make_world(), cfg,
-                                   std::make_shared<hal::SystemClock>());
+  auto cam =
+      hal::sim::make_camera(hal::sim::make_world(), cfg, std::make_shared<hal::SystemClock>());
   EXPECT_TRUE(cam->open().ok());
   std::vector<hal::CaptureResult> out;
   for (int i = 0; i < n; ++i) {
@@ -50,7 +50,8 @@ TEST(Optics, ZoomCreepReadFromTheFilesAndHeldAgainstTheFirstFrame) {
     }
     // Captures 2, 3, 4 report 35.5, 36, 36.5 mm: only the last two exceed 0.6 mm.
     EXPECT_EQ(changed, (std::vector<bool>{false, false, false, true, true})) << format;
-    EXPECT_EQ(read_optics(caps[4]).source, format == "jpeg" ? "file EXIF (jpg)" : "file EXIF (tiff)");
+    EXPECT_EQ(read_optics(caps[4]).source,
+              format == "jpeg" ? "file EXIF (jpg)" : "file EXIF (tiff)");
   }
 }
 

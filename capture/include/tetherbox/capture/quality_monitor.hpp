@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "tetherbox/capture/quality_optics.hpp"
+#include "tetherbox/capture/quality_sharpness.hpp"
 #include "tetherbox/capture/record.hpp"
 #include "tetherbox/common/result.hpp"
 #include "tetherbox/config/config.hpp"
@@ -17,8 +18,9 @@
 namespace tb::capture::quality {
 
 struct Verdict {
-  std::vector<std::string> faults;  // to journal and record on the frame
-  std::optional<Error> stop;        // the config asks to stop the session after this frame
+  std::vector<std::string> faults;    // to journal and record on the frame
+  std::vector<std::string> warnings;  // thresholds crossed: journaled, the frame stays valid
+  std::optional<Error> stop;          // the config asks to stop the session after this frame
 };
 
 class Monitor {
@@ -26,14 +28,18 @@ class Monitor {
   // done: frames already in the bag (a resume), whose first frame stays the reference.
   Monitor(const config::Quality& cfg, const std::vector<FrameRecord>& done);
   Verdict on_captured(FrameRecord& r, const hal::CaptureResult& cap);
-  // "optics changed on 2" or empty while there is nothing to say.
+  // "0 clipped; optics changed on 2" (clipping only once a RAW was measured), or empty.
   std::string live_summary() const;
 
  private:
   config::Quality cfg_;
   mutable std::mutex mu_;
   OpticsWatch optics_;
+  SharpnessWatch sharpness_;
+  size_t blurred_ = 0;
   size_t optics_changed_ = 0;
+  size_t raw_measured_ = 0;
+  size_t clipped_ = 0;
 };
 
 }  // namespace tb::capture::quality

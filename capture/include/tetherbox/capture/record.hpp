@@ -2,6 +2,7 @@
 // The frame record: one per frame, in the journal (JSON line) and in the sidecar (XMP).
 #include <nlohmann/json.hpp>
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -64,9 +65,34 @@ struct OpticsRecord {
   bool measured = false;  // false: `reason` says why the check did not run for this frame
   std::string reason;
   std::optional<double> focal_length_mm;
-  std::string source;                   // "file EXIF (tiff)", "file EXIF (jpg)"
-  std::optional<double> reference_mm;   // the session's first measured frame
-  bool changed = false;                 // differs from the reference beyond the tolerance
+  std::string source;                  // "file EXIF (tiff)", "file EXIF (jpg)"
+  std::optional<double> reference_mm;  // the session's first measured frame
+  bool changed = false;                // differs from the reference beyond the tolerance
+};
+
+// Clipping measured on the RAW's CFA data at its own white and black levels
+// (capture/quality_raw.hpp), per channel R, G, B.
+struct RawLevels {
+  bool measured = false;  // false: `reason` says why (JPEG only, compressed RAW, no levels)
+  std::string reason;
+  std::string file;  // the camera's name of the original it was measured on
+  double white_level = 0;
+  double black_level = 0;                // the mean over the pattern
+  std::array<double, 3> clipped_high{};  // fraction of the channel's photosites >= white
+  std::array<double, 3> clipped_low{};   // fraction <= black
+  std::vector<std::string> warnings;     // thresholds crossed (quality.max_clipped_*)
+};
+
+// Sharpness of the RAW's green plane (variance of its Laplacian over its squared mean, so a
+// bracket's brightness does not change it), against the running median of earlier frames
+// under the same lighting preset (capture/quality_sharpness.hpp).
+struct SharpnessRecord {
+  bool measured = false;  // false: `reason` says why
+  std::string reason;
+  double value = 0;
+  std::optional<double> median;  // of this preset's earlier sharp frames; absent for the first few
+  std::optional<double> ratio;   // value / median
+  bool blurred = false;          // ratio below quality.min_sharpness_ratio
 };
 
 struct FrameRecord {
@@ -96,6 +122,8 @@ struct FrameRecord {
   Histogram histogram;
   std::vector<std::string> faults;
   OpticsRecord optics;
+  RawLevels raw_levels;
+  SharpnessRecord sharpness;
 };
 
 nlohmann::json to_json(const FrameRecord& r);
@@ -106,6 +134,10 @@ FileRecord file_record_from_json(const nlohmann::json& j);  // throws nlohmann::
 Histogram histogram_from_json(const nlohmann::json& j);
 nlohmann::json to_json(const OpticsRecord& o);
 OpticsRecord optics_from_json(const nlohmann::json& j);
+nlohmann::json to_json(const RawLevels& l);
+RawLevels raw_levels_from_json(const nlohmann::json& j);
+nlohmann::json to_json(const SharpnessRecord& s);
+SharpnessRecord sharpness_from_json(const nlohmann::json& j);
 FrameRecord frame_record_from_json(const nlohmann::json& j);  // throws nlohmann::json::exception
 
 }  // namespace tb::capture

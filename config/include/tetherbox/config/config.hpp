@@ -30,6 +30,8 @@ struct SimCameraFaults {
   // Exif reports grows by zoom_creep_mm_per_frame per capture, as a loose zoom ring does.
   int zoom_creep_from = -1;
   double zoom_creep_mm_per_frame = 0.5;
+  std::vector<int> defocus_at = {};  // capture indices rendered out of focus (a box blur)
+  int defocus_radius_px = 4;
   bool operator==(const SimCameraFaults&) const = default;
 };
 
@@ -274,6 +276,13 @@ struct Quality {
   // an optics fault (a zoom that crept, a lens that changed).
   double focal_tolerance_mm = 0.5;
   bool stop_on_optics_change = false;  // an optics fault also stops the session (resumable)
+  // RAW clipping warnings: the fraction of any channel's photosites at the white level, or at
+  // or below the black level, above which a frame gets a journaled warning.
+  double max_clipped_high = 0.01;
+  double max_clipped_low = 0.05;
+  // A frame whose sharpness is below this fraction of the running median of its lighting
+  // preset is marked blurred (a fault on the frame).
+  double min_sharpness_ratio = 0.5;
   bool operator==(const Quality&) const = default;
 };
 

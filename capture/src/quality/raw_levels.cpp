@@ -1,0 +1,271 @@
+// The DNG is read with libtiff from memory (the bytes the camera handed over, before or while
+// they are written): IFD0 or the SubIFD that holds the full-size CFA image.
+#include <fmt/format.h>
+#include <tiffio.h>
+
+#include <algorithm>
+#include <cstring>
+#include <limits>
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include "tetherbox/capture/quality_raw.hpp"
+
+namespace tb::capture::quality {
+namespace {
+
+constexpr uint16_t kPhotometricCfa = 32803;
+
+struct Source {
+  std::span<const uint8_t> bytes;
+  uint64_t pos = 0;
+  std::string last_error;
+};
+
+tmsize_t read_proc(thandle_t h, void* buf, tmsize_t n) {
+  auto* s = static_cast<Source*>(h);
+  if (n <= 0 || s->pos >= s->bytes.size()) return 0;
+  const auto len = std::min<uint64_t>(static_cast<uint64_t>(n), s->bytes.size() - s->pos);
+  std::memcpy(buf, s->bytes.data() + s->pos, len);
+  s->pos += len;
+  return static_cast<tmsize_t>(len);
+}
+tmsize_t write_proc(thandle_t, void*, tmsize_t) {
+  return -1;
+}
+toff_t seek_proc(thandle_t h, toff_t off, int whence) {
+  auto* s = static_cast<Source*>(h);
+  uint64_t base = whence == SEEK_CUR ? s->pos : whence == SEEK_END ? s->bytes.size() : 0;
+  s->pos = base + off;
+  return s->pos;
+}
+int close_proc(thandle_t) {
+  return 0;
+}
+toff_t size_proc(thandle_t h) {
+  return static_cast<Source*>(h)->bytes.size();
+}
+int map_proc(thandle_t, void**, toff_t*) {
+  return 0;
+}
+void unmap_proc(thandle_t, void*, toff_t) {}
+
+// libtiff reports through per-handle handlers (4.5), so a damaged file's complaint lands in
+// the skip reason instead of stderr.
+int error_handler(TIFF*, void* user, const char*, const char* fmt, va_list ap) {
+  char buf[256];
+  vsnprintf(buf, sizeof buf, fmt, ap);
+  static_cast<Source*>(user)->last_error = buf;
+  return 1;
+}
+int warning_handler(TIFF*, void*, const char*, const char*, va_list) {
+  return 1;
+}
+
+struct Closer {
+  void operator()(TIFF* t) const { TIFFClose(t); }
+};
+
+// A numeric tag's values whatever libtiff stores them as (count-passing or fixed, 8..64-bit
+// integers, float or double), or nullopt when absent.
+std::optional<std::vector<double>> numbers(TIFF* tif, uint32_t tag) {
+  const TIFFField* f = TIFFFieldWithTag(tif, tag);
+  if (!f) return std::nullopt;
+  const void* data = nullptr;
+  uint32_t n = 0;
+  if (TIFFFieldPassCount(f)) {
+    if (TIFFFieldSetGetCountSize(f) == 4) {
+      uint32_t c = 0;
+      if (TIFFGetField(tif, tag, &c, &data) != 1) return std::nullopt;
+      n = c;
+    } else {
+      uint16_t c = 0;
+      if (TIFFGetField(tif, tag, &c, &data) != 1) return std::nullopt;
+      n = c;
+    }
+  } else {
+    const int rc = TIFFFieldReadCount(f);
+    if (rc < 2) return std::nullopt;  // scalars are read directly by the caller
+    if (TIFFGetField(tif, tag, &data) != 1) return std::nullopt;
+    n = static_cast<uint32_t>(rc);
+  }
+  if (!data || n == 0) return std::nullopt;
+  const TIFFDataType t = TIFFFieldDataType(f);
+  const bool real =
+      t == TIFF_RATIONAL || t == TIFF_SRATIONAL || t == TIFF_FLOAT || t == TIFF_DOUBLE;
+  const int size = TIFFFieldSetGetSize(f);
+  std::vector<double> out(n);
+  for (uint32_t i = 0; i < n; ++i) {
+    if (real && size == 4)
+      out[i] = static_cast<const float*>(data)[i];
+    else if (real && size == 8)
+      out[i] = static_cast<const double*>(data)[i];
+    else if (size == 1)
+      out[i] = static_cast<const uint8_t*>(data)[i];
+    else if (size == 2)
+      out[i] = static_cast<const uint16_t*>(data)[i];
+    else if (size == 4)
+      out[i] = static_cast<const uint32_t*>(data)[i];
+    else if (size == 8)
+      out[i] = static_cast<double>(static_cast<const uint64_t*>(data)[i]);
+    else
+      return std::nullopt;
+  }
+  return out;
+}
+
+bool is_cfa_image(TIFF* tif) {
+  uint16_t photometric = 0;
+  uint32_t subfile = 0;
+  TIFFGetFieldDefaulted(tif, TIFFTAG_SUBFILETYPE, &subfile);
+  return TIFFGetField(tif, TIFFTAG_PHOTOMETRIC, &photometric) == 1 &&
+         photometric == kPhotometricCfa && (subfile & FILETYPE_REDUCEDIMAGE) == 0;
+}
+
+// Moves to the full-size CFA image: IFD0 itself, or one of its SubIFDs.
+bool find_cfa_directory(TIFF* tif) {
+  if (is_cfa_image(tif)) return true;
+  uint16_t count = 0;
+  const uint64_t* offsets = nullptr;
+  if (TIFFGetField(tif, TIFFTAG_SUBIFD, &count, &offsets) != 1 || !offsets) return false;
+  const std::vector<uint64_t> subs(offsets, offsets + count);
+  for (uint64_t off : subs)
+    if (TIFFSetSubDirectory(tif, off) && is_cfa_image(tif)) return true;
+  return false;
+}
+
+RawLevels skipped(std::string reason) {
+  RawLevels l;
+  l.reason = std::move(reason);
+  return l;
+}
+
+}  // namespace
+
+RawLevels measure_raw(std::span<const uint8_t> dng, Plane* green) {
+  Source src{dng, 0, {}};
+  TIFFOpenOptions* opts = TIFFOpenOptionsAlloc();
+  TIFFOpenOptionsSetErrorHandlerExtR(opts, error_handler, &src);
+  TIFFOpenOptionsSetWarningHandlerExtR(opts, warning_handler, &src);
+  std::unique_ptr<TIFF, Closer> tif(TIFFClientOpenExt("raw", "rm", &src, read_proc, write_proc,
+                                                      seek_proc, close_proc, size_proc, map_proc,
+                                                      unmap_proc, opts));
+  TIFFOpenOptionsFree(opts);
+  if (!tif)
+    return skipped("not measured: not a readable TIFF/DNG" +
+                   (src.last_error.empty() ? std::string() : " (" + src.last_error + ")"));
+  TIFF* t = tif.get();
+  if (!find_cfa_directory(t)) return skipped("not measured: no CFA image in the RAW");
+  uint16_t compression = 0, bits = 0, spp = 0;
+  uint32_t width = 0, height = 0;
+  TIFFGetFieldDefaulted(t, TIFFTAG_COMPRESSION, &compression);
+  TIFFGetFieldDefaulted(t, TIFFTAG_BITSPERSAMPLE, &bits);
+  TIFFGetFieldDefaulted(t, TIFFTAG_SAMPLESPERPIXEL, &spp);
+  TIFFGetField(t, TIFFTAG_IMAGEWIDTH, &width);
+  TIFFGetField(t, TIFFTAG_IMAGELENGTH, &height);
+  if (compression != COMPRESSION_NONE)
+    return skipped(fmt::format("not measured: compressed RAW (compression {})", compression));
+  if (spp != 1 || (bits != 8 && bits != 16) || width < 2 || height < 2 || TIFFIsTiled(t))
+    return skipped(
+        fmt::format("not measured: unsupported CFA layout ({} bits, {} samples)", bits, spp));
+  const auto dim = numbers(t, TIFFTAG_CFAREPEATPATTERNDIM);
+  const auto pattern = numbers(t, TIFFTAG_CFAPATTERN);
+  if (!dim || dim->size() != 2 || !pattern)
+    return skipped("not measured: no CFA pattern in the RAW");
+  const auto rows = static_cast<uint32_t>((*dim)[0]), cols = static_cast<uint32_t>((*dim)[1]);
+  if (rows == 0 || cols == 0 || rows > 16 || cols > 16 || pattern->size() != rows * cols)
+    return skipped("not measured: CFA pattern size does not match its repeat dimensions");
+  for (double c : *pattern)
+    if (c < 0 || c > 2) return skipped("not measured: CFA pattern is not red/green/blue");
+  const auto white = numbers(t, TIFFTAG_WHITELEVEL);
+  const auto black = numbers(t, TIFFTAG_BLACKLEVEL);
+  if (!white || white->empty()) return skipped("not measured: the RAW reports no white level");
+  if (!black || black->empty()) return skipped("not measured: the RAW reports no black level");
+  // BlackLevel: one value for all, or one per position of the repeat pattern.
+  auto black_at = [&](uint32_t y, uint32_t x) {
+    if (black->size() == rows * cols) return (*black)[(y % rows) * cols + (x % cols)];
+    return (*black)[0];
+  };
+  const double wl = (*white)[0];
+  // The green plane, in the same pass: the first green site of each 2x2 cell.
+  int gy = -1, gx = -1;
+  if (green && rows == 2 && cols == 2) {
+    for (int k = 0; k < 4 && gy < 0; ++k)
+      if ((*pattern)[static_cast<size_t>(k)] == 1) gy = k / 2, gx = k % 2;
+    if (gy >= 0) {
+      green->width = static_cast<int>(width / 2);
+      green->height = static_cast<int>(height / 2);
+      green->v.assign(static_cast<size_t>(green->width) * green->height, 0.0f);
+    }
+  }
+
+  std::array<uint64_t, 3> total{}, high{}, low{};
+  const tmsize_t strip_size = TIFFStripSize(t);
+  if (strip_size <= 0) return skipped("not measured: empty raw strips");
+  std::vector<uint8_t> buf(static_cast<size_t>(strip_size));
+  uint32_t rows_per_strip = 0;
+  TIFFGetFieldDefaulted(t, TIFFTAG_ROWSPERSTRIP, &rows_per_strip);
+  rows_per_strip = std::clamp<uint32_t>(rows_per_strip, 1, height);
+  const uint32_t strips = TIFFNumberOfStrips(t);
+  for (uint32_t s = 0; s < strips; ++s) {
+    const tmsize_t got = TIFFReadEncodedStrip(t, s, buf.data(), strip_size);
+    if (got < 0)
+      return skipped("not measured: truncated or unreadable raw data" +
+                     (src.last_error.empty() ? std::string() : " (" + src.last_error + ")"));
+    const uint32_t y0 = s * rows_per_strip;
+    const size_t row_bytes = static_cast<size_t>(width) * (bits / 8);
+    const uint32_t n_rows = static_cast<uint32_t>(static_cast<size_t>(got) / row_bytes);
+    for (uint32_t r = 0; r < n_rows && y0 + r < height; ++r) {
+      const uint32_t y = y0 + r;
+      const uint8_t* row = buf.data() + r * row_bytes;
+      // This row's slice of the pattern, so the inner loop only counts.
+      std::array<size_t, 16> chan{};
+      std::array<double, 16> blk{};
+      for (uint32_t k = 0; k < cols; ++k) {
+        chan[k] = static_cast<size_t>((*pattern)[(y % rows) * cols + k]);
+        blk[k] = black_at(y, k);
+      }
+      uint32_t k = 0;
+      for (uint32_t x = 0; x < width; ++x) {
+        double v = row[x];
+        if (bits == 16) {
+          uint16_t s16 = 0;  // host order: libtiff swapped it on read
+          std::memcpy(&s16, row + 2 * static_cast<size_t>(x), 2);
+          v = s16;
+        }
+        const size_t c = chan[k];
+        ++total[c];
+        high[c] += v >= wl;
+        low[c] += v <= blk[k];
+        if (++k == cols) k = 0;
+      }
+      if (gy >= 0 && static_cast<int>(y % 2) == gy && static_cast<int>(y / 2) < green->height) {
+        float* out = &green->v[static_cast<size_t>(y / 2) * green->width];
+        for (int gxi = 0; gxi < green->width; ++gxi) {
+          const size_t x = static_cast<size_t>(2 * gxi + gx);
+          double v = row[x];
+          if (bits == 16) {
+            uint16_t s16 = 0;
+            std::memcpy(&s16, row + 2 * x, 2);
+            v = s16;
+          }
+          out[gxi] = static_cast<float>(std::max(0.0, v - blk[x % cols]));
+        }
+      }
+    }
+  }
+  RawLevels out;
+  out.measured = true;
+  out.white_level = wl;
+  double bsum = 0;
+  for (double b : *black) bsum += b;
+  out.black_level = bsum / static_cast<double>(black->size());
+  for (size_t c = 0; c < 3; ++c) {
+    out.clipped_high[c] = total[c] ? static_cast<double>(high[c]) / total[c] : 0;
+    out.clipped_low[c] = total[c] ? static_cast<double>(low[c]) / total[c] : 0;
+  }
+  return out;
+}
+
+}  // namespace tb::capture::quality

@@ -1,0 +1,74 @@
+// Clipping measured on the RAW: exact per-channel fractions on a DNG built with known
+// photosites (hal::dng, the writer the sim and libcamera use), per-position black levels, and
+// every file the check cannot read skipped with a reason.
+#include <gtest/gtest.h>
+
+#include "tetherbox/capture/quality_raw.hpp"
+#include "tetherbox/hal/dng/dng.hpp"
+
+namespace tb::capture::quality {
+namespace {
+
+hal::dng::BayerImage flat(int w, int h, uint16_t v) {
+  hal::dng::BayerImage b;
+  b.width = w;
+  b.height = h;
+  b.cfa = "RGGB";
+  b.black_level = 512;
+  b.white_level = 60000;
+  b.pixels.assign(static_cast<size_t>(w) * h, v);
+  return b;
+}
+
+std::vector<uint8_t> encode(const hal::dng::BayerImage& b) {
+  auto bytes = hal::dng::encode_dng(b, hal::dng::DngMeta{});
+  EXPECT_TRUE(bytes.ok());
+  return bytes.ok() ? *bytes : std::vector<uint8_t>{};
+}
+
+TEST(RawLevels, ExactFractionsPerChannelAtTheFilesOwnLevels) {
+  auto b = flat(64, 40, 20000);
+  auto at = [&](int x, int y) -> uint16_t& { return b.pixels[static_cast<size_t>(y) * 64 + x]; };
+  // RGGB: red at (even, even), blue at (odd, odd). 640 red, 1280 green, 640 blue photosites.
+  for (int i = 0; i < 32; ++i) at(2 * i, 0) = 60000;            // 32 red at white
+  for (int i = 0; i < 16; ++i) at(2 * i + 1, 1) = 65535;        // 16 blue above white
+  for (int i = 0; i < 64; ++i) at(i, 2) = (i % 2) ? 100 : 512;  // 32 green below, 32 red at black
+  at(1, 0) = 59999;  // green just under white: not clipped
+  const auto l = measure_raw(encode(b));
+  ASSERT_TRUE(l.measured) << l.reason;
+  EXPECT_DOUBLE_EQ(l.white_level, 60000);
+  EXPECT_DOUBLE_EQ(l.black_level, 512);
+  EXPECT_DOUBLE_EQ(l.clipped_high[0], 32.0 / 640);
+  EXPECT_DOUBLE_EQ(l.clipped_high[1], 0.0);
+  EXPECT_DOUBLE_EQ(l.clipped_high[2], 16.0 / 640);
+  EXPECT_DOUBLE_EQ(l.clipped_low[0], 32.0 / 640);
+  EXPECT_DOUBLE_EQ(l.clipped_low[1], 32.0 / 1280);
+  EXPECT_DOUBLE_EQ(l.clipped_low[2], 0.0);
+}
+
+TEST(RawLevels, OtherCfaPatternsCountTheRightChannel) {
+  auto b = flat(8, 8, 30000);
+  b.cfa = "BGGR";
+  b.pixels[0] = 60000;  // top-left is blue in BGGR
+  const auto l = measure_raw(encode(b));
+  ASSERT_TRUE(l.measured) << l.reason;
+  EXPECT_DOUBLE_EQ(l.clipped_high[2], 1.0 / 16);
+  EXPECT_DOUBLE_EQ(l.clipped_high[0], 0.0);
+}
+
+TEST(RawLevels, UnreadableInputIsSkippedWithAReason) {
+  const std::vector<uint8_t> jpeg = {0xFF, 0xD8, 0xFF, 0xD9};
+  auto l = measure_raw(jpeg);
+  EXPECT_FALSE(l.measured);
+  EXPECT_NE(l.reason.find("not a readable TIFF/DNG"), std::string::npos) << l.reason;
+
+  auto bytes = encode(flat(256, 256, 1000));
+  bytes.resize(bytes.size() - 40000);  // cut inside the raw strips
+  l = measure_raw(bytes);
+  EXPECT_FALSE(l.measured);
+  EXPECT_FALSE(l.reason.empty());
+  EXPECT_EQ(l.reason.rfind("not measured", 0), 0u) << l.reason;
+}
+
+}  // namespace
+}  // namespace tb::capture::quality
