@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""A stand-in journald: binds the native-protocol socket given, decodes every datagram
+"""A stand-in journald (or systemd's notify socket): binds the native-protocol socket given, decodes every datagram
 (KEY=value lines, or KEY\\n<le64 length><bytes>\\n for values with newlines; memfd-passed
 entries are not expected for short lines) and writes one JSON object per entry to OUT.
 Writes READY to stdout once bound; runs until killed."""
@@ -15,7 +15,9 @@ with open(out, "w") as f:
         data = s.recv(1 << 20)
         entry, pos = {}, 0
         while pos < len(data):
-            nl = data.index(b"\n", pos)
+            nl = data.find(b"\n", pos)
+            if nl < 0:  # sd_notify messages end without a newline
+                nl = len(data)
             line = data[pos:nl]
             if b"=" in line:
                 k, v = line.split(b"=", 1)

@@ -90,14 +90,36 @@ mkdir -p "$R/sock" "$R/store"
 cp "$HERE/configs/small.yaml" "$HERE/configs/model-release.pdf" "$R/"
 chown -R nobody:nogroup "$R"
 chmod 755 "$WORK"
-setpriv --reuid=nobody --regid=nogroup --clear-groups "$D" --config "$R/small.yaml" \
-  --socket "$R/sock/control.sock" --storage "$R/store" >"$R/d.out" 2>"$R/d.err" &
+# systemd's side of Type=notify, played by a listener on NOTIFY_SOCKET (WATCHDOG_PID is the
+# daemon's: the shell execs into setpriv, which execs into tetherboxd).
+python3 "$HERE/service_journal_listen.py" "$R/sock/notify" "$R/notify.jsonl" >"$R/listen.out" &
+lpid=$!
+for _ in $(seq 600); do grep -q READY "$R/listen.out" 2>/dev/null && break; sleep 0.1; done
+NOTIFY_SOCKET=$R/sock/notify WATCHDOG_USEC=4000000 sh -c 'export WATCHDOG_PID=$$; exec setpriv --reuid=nobody --regid=nogroup --clear-groups "$@"' sh \
+  "$D" --config "$R/small.yaml" --socket "$R/sock/control.sock" --storage "$R/store" >"$R/d.out" 2>"$R/d.err" &
 dpid=$!
 for _ in $(seq 600); do [ -S "$R/sock/control.sock" ] && break; kill -0 $dpid 2>/dev/null || break; sleep 0.1; done
 [ -S "$R/sock/control.sock" ] || { cat "$R/d.err"; fail "tetherboxd made no socket"; }
 [ "$(stat -c '%a %U %G' "$R/sock/control.sock")" = "660 nobody nogroup" ] ||
   fail "socket is $(stat -c '%a %U %G' "$R/sock/control.sock"), expected 660 nobody nogroup"
+setpriv --reuid=nobody --regid=nogroup --clear-groups "$X/usr/bin/tetherbox" --socket "$R/sock/control.sock" status \
+  >"$R/status.txt" 2>&1 || { cat "$R/status.txt" "$R/d.err"; fail "tetherbox status against the packaged daemon"; }
+# READY=1 comes before the socket is announced; the watchdog pings at least every 2 s after it.
+for _ in $(seq 600); do grep -q '"WATCHDOG": "1"' "$R/notify.jsonl" 2>/dev/null && break; sleep 0.1; done
 kill -TERM $dpid
 set +e; wait $dpid; rc=$?; set -e
 [ "$rc" -eq 0 ] || { cat "$R/d.err"; fail "tetherboxd exited $rc on SIGTERM"; }
-pass "packaged tetherboxd as nobody: socket 0660, SIGTERM exits 0"
+sleep 0.5
+kill $lpid
+python3 - "$R/notify.jsonl" <<'PY' || fail "sd_notify messages"
+import json, sys
+msgs = [json.loads(l) for l in open(sys.argv[1])]
+keys = [k for m in msgs for k in m]
+for want in ("READY", "STATUS", "WATCHDOG", "STOPPING"):
+    if want not in keys:
+        sys.exit(f"no {want}= among {msgs}")
+if keys.index("READY") > keys.index("WATCHDOG"):
+    sys.exit("WATCHDOG=1 before READY=1")
+print(f"{len(msgs)} notify messages; first STATUS: {next(m['STATUS'] for m in msgs if 'STATUS' in m)!r}")
+PY
+pass "packaged tetherboxd as nobody: socket 0660, status answers, READY/STATUS/WATCHDOG/STOPPING notified, SIGTERM exits 0"
