@@ -46,6 +46,19 @@ int run_cli(int argc, char** argv) {
   ex->add_flag("--jpeg-only", exp.jpeg_only, "leave RAW originals out");
   ex->add_flag("--previews", exp.previews, "include the previews");
 
+  tb::cli::ReleaseArgs rel;
+  auto* rl = app.add_subcommand("release", "model/property releases of a finished bag");
+  rl->require_subcommand(1);
+  auto* rla = rl->add_subcommand("add", "store a release (PDF, JPEG, PNG) linked to frames");
+  rla->add_option("bag", rel.bag, "finished session bag")->required();
+  rla->add_option("file", rel.file, "the release document")->required();
+  rla->add_option("--kind", rel.kind, "model|property")->required();
+  rla->add_option("--subject", rel.subject, "who or what it releases")->required();
+  rla->add_option("--frames", rel.frames, "glob over frame names (default: every frame)");
+  std::string rel_list_bag;
+  auto* rll = rl->add_subcommand("list", "the releases a bag records");
+  rll->add_option("bag", rel_list_bag, "session bag")->required();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -56,6 +69,8 @@ int run_cli(int argc, char** argv) {
   if (*p) return tb::cli::cmd_plan(plan_cfg);
   if (*v) return tb::cli::cmd_verify(bag);
   if (*ex) return tb::cli::cmd_export(exp);
+  if (*rla) return tb::cli::cmd_release_add(rel);
+  if (*rll) return tb::cli::cmd_release_list(rel_list_bag);
   return 2;
 }
 

@@ -27,5 +27,10 @@ struct ExportArgs {
   bool previews = false;
 };
 int cmd_export(const ExportArgs& a);
+struct ReleaseArgs {
+  std::string bag, file, kind, subject, frames;
+};
+int cmd_release_add(const ReleaseArgs& a);
+int cmd_release_list(const std::string& bag);
 
 }  // namespace tb::cli
