@@ -59,6 +59,11 @@ int run_cli(int argc, char** argv) {
   auto* rll = rl->add_subcommand("list", "the releases a bag records");
   rll->add_option("bag", rel_list_bag, "session bag")->required();
 
+  std::string copy_bag, copy_dir;
+  auto* cp = app.add_subcommand("copy", "verified second copy of a finished bag (another disk)");
+  cp->add_option("bag", copy_bag, "finished session bag")->required();
+  cp->add_option("dir", copy_dir, "folder to copy into (the copy is DIR/<bag name>)")->required();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -71,6 +76,7 @@ int run_cli(int argc, char** argv) {
   if (*ex) return tb::cli::cmd_export(exp);
   if (*rla) return tb::cli::cmd_release_add(rel);
   if (*rll) return tb::cli::cmd_release_list(rel_list_bag);
+  if (*cp) return tb::cli::cmd_copy(copy_bag, copy_dir);
   return 2;
 }
 

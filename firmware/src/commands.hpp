@@ -32,5 +32,6 @@ struct ReleaseArgs {
 };
 int cmd_release_add(const ReleaseArgs& a);
 int cmd_release_list(const std::string& bag);
+int cmd_copy(const std::string& bag, const std::string& dir);
 
 }  // namespace tb::cli
