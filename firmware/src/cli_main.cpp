@@ -64,6 +64,16 @@ int run_cli(int argc, char** argv) {
   cp->add_option("bag", copy_bag, "finished session bag")->required();
   cp->add_option("dir", copy_dir, "folder to copy into (the copy is DIR/<bag name>)")->required();
 
+  std::string prune_root;
+  int prune_copies = 2;
+  bool prune_dry = false;
+  auto* pr = app.add_subcommand("prune", "free the space of bags held in enough other places");
+  pr->add_option("root", prune_root, "storage root holding the bags")->required();
+  pr->add_option("--copies", prune_copies, "places a bag must be in besides this disk")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 100));
+  pr->add_flag("--dry-run", prune_dry, "say what would be removed; remove nothing");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -77,6 +87,7 @@ int run_cli(int argc, char** argv) {
   if (*rla) return tb::cli::cmd_release_add(rel);
   if (*rll) return tb::cli::cmd_release_list(rel_list_bag);
   if (*cp) return tb::cli::cmd_copy(copy_bag, copy_dir);
+  if (*pr) return tb::cli::cmd_prune(prune_root, prune_copies, prune_dry);
   return 2;
 }
 

@@ -33,5 +33,6 @@ struct ReleaseArgs {
 int cmd_release_add(const ReleaseArgs& a);
 int cmd_release_list(const std::string& bag);
 int cmd_copy(const std::string& bag, const std::string& dir);
+int cmd_prune(const std::string& root, int copies, bool dry_run);
 
 }  // namespace tb::cli
