@@ -22,10 +22,11 @@ uint64_t tree_bytes(const fs::path& dir) {
 }
 
 // Whether a recorded place still holds this content. A local copy is checked on disk (its
-// manifest's hash); a remote cannot be checked here and counts as recorded.
+// manifest's hash); a remote cannot be checked here and counts as recorded (whole bags only).
 bool place_holds(const DeliveryRecord& r, const std::string& manifest_sha) {
   if (r.manifest_sha256 != manifest_sha) return false;
-  if (r.type != "copy") return true;
+  if (r.type == "sync") return true;   // a whole bag, verified on the remote when recorded
+  if (r.type != "copy") return false;  // a partial sync is no place for the whole bag
   auto h = capture::sha256_file(fs::path(r.place) / "manifest-sha256.txt");
   return h && *h == manifest_sha;
 }

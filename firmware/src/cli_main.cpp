@@ -74,6 +74,16 @@ int run_cli(int argc, char** argv) {
       ->check(CLI::Range(1, 100));
   pr->add_flag("--dry-run", prune_dry, "say what would be removed; remove nothing");
 
+  tb::cli::SyncArgs sy;
+  auto* sc = app.add_subcommand("sync", "send a finished bag to an rclone remote, verified");
+  sc->add_option("bag", sy.bag, "finished session bag")->required();
+  sc->add_option("remote", sy.remote, "rclone remote name:path (the bag goes under it)")
+      ->required();
+  sc->add_option("--bwlimit", sy.bwlimit, "rclone bandwidth limit, e.g. 2M");
+  sc->add_flag("--previews", sy.previews, "previews, report, records and exports only");
+  sc->add_option("--select", sy.select, "file of frame names/globs whose originals to send")
+      ->check(CLI::ExistingFile);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -88,6 +98,7 @@ int run_cli(int argc, char** argv) {
   if (*rll) return tb::cli::cmd_release_list(rel_list_bag);
   if (*cp) return tb::cli::cmd_copy(copy_bag, copy_dir);
   if (*pr) return tb::cli::cmd_prune(prune_root, prune_copies, prune_dry);
+  if (*sc) return tb::cli::cmd_sync(sy);
   return 2;
 }
 
