@@ -8,6 +8,7 @@
 #include <fstream>
 #include <set>
 
+#include "tetherbox/capture/dataset.hpp"
 #include "tetherbox/capture/exports.hpp"
 
 namespace tb::capture {
@@ -257,6 +258,10 @@ Result<std::pair<int, int>> jpeg_size(const fs::path& path) {
 Result<ExportSummary> write_exports(Bag& bag, const std::vector<FrameRecord>& frames,
                                     const config::Config& cfg) {
   ExportSummary sum;
+  // Dataset skeletons (COCO, Pascal VOC) for every session, orbit or not; not pose exports, so
+  // not in sum.written. Like the poses, they can be rebuilt: a failure is a warning.
+  if (auto ds = write_dataset_skeletons(bag, frames, cfg.metadata.categories); !ds)
+    spdlog::warn("dataset skeletons not written: {}", ds.error().message);
   auto put = [&](const std::string& rel, const std::string& text) -> Status {
     auto w = bag.put("exports/" + rel, text);
     if (!w) return w.error();

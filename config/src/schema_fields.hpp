@@ -277,6 +277,7 @@ void for_each_field(Metadata& x, F&& f) {
   f("copyright", x.copyright);
   f("project", x.project);
   f("releases", x.releases);
+  f("categories", x.categories);
 }
 
 template <class F>

@@ -543,6 +543,19 @@ size_t first_invalid_utf8(std::string_view s) {
   return std::string_view::npos;
 }
 
+// COCO category names (delivery, issue 13): a dataset reader keys annotations by them, so an
+// empty or repeated name would make two categories one.
+static void check_categories(Checker& c, const std::vector<std::string>& cats) {
+  c.max_items("metadata.categories", cats.size(), kMaxNamed);
+  for (size_t i = 0; i < cats.size() && i <= kMaxNamed; ++i) {
+    if (cats[i].empty()) c.add(idx("metadata.categories", i), "is empty; expected a category name");
+    for (size_t k = 0; k < i; ++k)
+      if (!cats[i].empty() && cats[k] == cats[i])
+        c.add(idx("metadata.categories", i),
+              fmt::format("repeats '{}' (also item {}); expected distinct names", cats[i], k));
+  }
+}
+
 std::vector<Issue> collect_issues(const Config& cfg) {
   Checker c;
   check_strings(c, "", cfg);
@@ -564,6 +577,7 @@ std::vector<Issue> collect_issues(const Config& cfg) {
   check_sensors(c, cfg.gps, cfg.ambient);
   check_storage(c, cfg.storage);
   check_quality(c, cfg.quality);
+  check_categories(c, cfg.metadata.categories);
   return std::move(c.issues);
 }
 

@@ -9,7 +9,9 @@
 #include <iterator>
 #include <map>
 
+#include "tetherbox/capture/dataset.hpp"
 #include "tetherbox/capture/report.hpp"
+#include "tetherbox/capture/resume.hpp"
 #include "tetherbox/capture/sidecar.hpp"
 #include "tetherbox/capture/storage.hpp"
 #include "tetherbox/delivery/privacy.hpp"
@@ -22,6 +24,7 @@ namespace {
 // Commit in batches: one manifest rewrite per batch, bounded memory per batch.
 constexpr size_t kBatchFiles = 64;
 constexpr uint64_t kBatchBytes = 256ull << 20;
+constexpr const char* kCocoEntry = "data/exports/coco/annotations.json";
 
 std::string lower_ext(const std::string& rel) {
   std::string ext = fs::path(rel).extension().string();
@@ -78,13 +81,15 @@ class Exporter {
   Status run(ExportSummary& sum) {
     TB_TRY(prepare());
     for (const auto& entry : src_.entries) TB_TRY(one(entry, sum));
-    return flush();
+    TB_TRY(flush());
+    return dataset(sum);
   }
 
  private:
   // Reads what other files depend on: stripped sidecars (embedded into image copies) and the
   // stripped report (the HTML is rebuilt from it).
   Status prepare() {
+    categories_ = opt_.categories;
     for (const auto& entry : src_.entries) {
       if (opt_.embed_metadata && lower_ext(entry) == ".xmp") {
         auto b = read_listed(src_, entry);
@@ -92,6 +97,15 @@ class Exporter {
         auto packet = sidecar_text(entry, text_of(*b));
         if (!packet) return packet.error();
         sidecars_[fs::path(entry).replace_extension().string()] = *packet;
+      }
+      if (entry == kCocoEntry && opt_.categories.empty()) {
+        auto b = read_listed(src_, entry);
+        if (!b) return b.error();
+        const auto coco = nlohmann::json::parse(text_of(*b), nullptr, false);
+        if (coco.is_object() && coco.contains("categories") && coco["categories"].is_array())
+          for (const auto& c : coco["categories"])
+            if (c.is_object() && c.contains("name") && c["name"].is_string())
+              categories_.push_back(c["name"].get<std::string>());
       }
       if (opt_.strip_gps && entry == "data/report.json") {
         auto b = read_listed(src_, entry);
@@ -105,6 +119,17 @@ class Exporter {
     return ok_status();
   }
 
+  // The skeletons list the images this export holds (--jpeg-only, --previews change which),
+  // from its own (stripped) journal, with the source's categories.
+  Status dataset(ExportSummary& sum) {
+    auto state = capture::load_journal(out_, false);
+    if (!state) return state.error();
+    auto written = capture::write_dataset_skeletons(out_, state->frames, categories_);
+    if (!written) return written.error();
+    sum.files += written->size();
+    return ok_status();
+  }
+
   Result<std::string> sidecar_text(const std::string& entry, const std::string& packet) {
     if (!opt_.strip_gps) return packet;
     auto s = capture::strip_gps(packet);
@@ -113,6 +138,8 @@ class Exporter {
   }
 
   std::string left_out_reason(const std::string& rel) const {
+    if (rel.rfind("exports/coco/", 0) == 0 || rel.rfind("exports/voc/", 0) == 0)
+      return "dataset skeleton (written anew for the images of this export)";
     if (rel.rfind("previews/", 0) == 0 && !opt_.previews) return "preview (no --previews)";
     if (rel.rfind("frames/", 0) == 0 && opt_.jpeg_only && !is_jpeg(rel) && lower_ext(rel) != ".xmp")
       return "not a JPEG original (--jpeg-only)";
@@ -122,7 +149,7 @@ class Exporter {
   Status one(const std::string& entry, ExportSummary& sum) {
     const std::string rel = entry.substr(5);  // under data/
     if (const auto why = left_out_reason(rel); !why.empty()) {
-      sum.left_out.push_back(entry + ": " + why);
+      if (rel.rfind("exports/", 0) != 0) sum.left_out.push_back(entry + ": " + why);
       return ok_status();
     }
     auto b = read_listed(src_, entry);
@@ -200,6 +227,7 @@ class Exporter {
   const SourceBag& src_;
   const ExportOptions& opt_;
   capture::Bag& out_;
+  std::vector<std::string> categories_;
   std::map<std::string, std::string> sidecars_;  // "data/frames/<name>" -> sidecar packet
   nlohmann::json report_;
   std::vector<capture::Bag::Staged> batch_;

@@ -79,6 +79,44 @@ int run_cli(int argc, char** argv) {
   ex->add_flag("--jpeg-only", exp.jpeg_only, "leave RAW originals out");
   ex->add_flag("--previews", exp.previews, "include the previews");
 
+  tb::cli::ReleaseArgs rel;
+  auto* rl = app.add_subcommand("release", "model/property releases of a finished bag");
+  rl->require_subcommand(1);
+  auto* rla = rl->add_subcommand("add", "store a release (PDF, JPEG, PNG) linked to frames");
+  rla->add_option("bag", rel.bag, "finished session bag")->required();
+  rla->add_option("file", rel.file, "the release document")->required();
+  rla->add_option("--kind", rel.kind, "model|property")->required();
+  rla->add_option("--subject", rel.subject, "who or what it releases")->required();
+  rla->add_option("--frames", rel.frames, "glob over frame names (default: every frame)");
+  std::string rel_list_bag;
+  auto* rll = rl->add_subcommand("list", "the releases a bag records");
+  rll->add_option("bag", rel_list_bag, "session bag")->required();
+
+  std::string copy_bag, copy_dir;
+  auto* cp = app.add_subcommand("copy", "verified second copy of a finished bag (another disk)");
+  cp->add_option("bag", copy_bag, "finished session bag")->required();
+  cp->add_option("dir", copy_dir, "folder to copy into (the copy is DIR/<bag name>)")->required();
+
+  std::string prune_root;
+  int prune_copies = 2;
+  bool prune_dry = false;
+  auto* pr = app.add_subcommand("prune", "free the space of bags held in enough other places");
+  pr->add_option("root", prune_root, "storage root holding the bags")->required();
+  pr->add_option("--copies", prune_copies, "places a bag must be in besides this disk")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 100));
+  pr->add_flag("--dry-run", prune_dry, "say what would be removed; remove nothing");
+
+  tb::cli::SyncArgs sy;
+  auto* sc = app.add_subcommand("sync", "send a finished bag to an rclone remote, verified");
+  sc->add_option("bag", sy.bag, "finished session bag")->required();
+  sc->add_option("remote", sy.remote, "rclone remote name:path (the bag goes under it)")
+      ->required();
+  sc->add_option("--bwlimit", sy.bwlimit, "rclone bandwidth limit, e.g. 2M");
+  sc->add_flag("--previews", sy.previews, "previews, report, records and exports only");
+  sc->add_option("--select", sy.select, "file of frame names/globs whose originals to send")
+      ->check(CLI::ExistingFile);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -94,6 +132,11 @@ int run_cli(int argc, char** argv) {
       return tb::client::run_client(ca);
     }
   if (*ex) return tb::cli::cmd_export(exp);
+  if (*rla) return tb::cli::cmd_release_add(rel);
+  if (*rll) return tb::cli::cmd_release_list(rel_list_bag);
+  if (*cp) return tb::cli::cmd_copy(copy_bag, copy_dir);
+  if (*pr) return tb::cli::cmd_prune(prune_root, prune_copies, prune_dry);
+  if (*sc) return tb::cli::cmd_sync(sy);
   return 2;
 }
 

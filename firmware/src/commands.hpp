@@ -27,5 +27,17 @@ struct ExportArgs {
   bool previews = false;
 };
 int cmd_export(const ExportArgs& a);
+struct ReleaseArgs {
+  std::string bag, file, kind, subject, frames;
+};
+int cmd_release_add(const ReleaseArgs& a);
+int cmd_release_list(const std::string& bag);
+int cmd_copy(const std::string& bag, const std::string& dir);
+int cmd_prune(const std::string& root, int copies, bool dry_run);
+struct SyncArgs {
+  std::string bag, remote, bwlimit, select;
+  bool previews = false;
+};
+int cmd_sync(const SyncArgs& a);
 
 }  // namespace tb::cli

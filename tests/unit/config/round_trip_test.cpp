@@ -111,7 +111,8 @@ Config everything_changed() {
   c.metadata = {.creator = "Zoë \"Z\" O'Neil",
                 .copyright = "",
                 .project = "~",
-                .releases = {"/data/release 1.pdf", "/data/r2.pdf"}};
+                .releases = {"/data/release 1.pdf", "/data/r2.pdf"},
+                .categories = {"mug", "bottle & cap"}};
   c.privacy.strip_gps_on_delivery = true;
   c.log_level = "debug";
   return c;
@@ -138,7 +139,7 @@ TEST(ConfigRoundTrip, EveryFieldIsWritten) {
   for (const char* key :
        {"board:", "shutter:", "busy_probability:", "wrong_exposure_at:", "positions: ~",
         "sim_press_at_s:", "dropout_probability:", "strip_gps_on_delivery:", "log_level:",
-        "name_template:", "releases:", "max_view_angle_deg:"}) {
+        "name_template:", "releases:", "max_view_angle_deg:", "categories:"}) {
     EXPECT_NE(text.find(key), std::string::npos) << key << " missing from\n" << text;
   }
   // shutter_s is derived from shutter and not a key of its own.

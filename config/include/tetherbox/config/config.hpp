@@ -248,6 +248,8 @@ struct Metadata {
   std::string copyright;
   std::string project;
   std::vector<std::string> releases;  // model/property release files copied into the bag
+  // COCO categories of the dataset skeletons (ids 1..n in this order); none: an empty list.
+  std::vector<std::string> categories;
   bool operator==(const Metadata&) const = default;
 };
 

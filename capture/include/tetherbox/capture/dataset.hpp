@@ -1,0 +1,45 @@
+#pragma once
+// Dataset skeletons for labelling: COCO (data/exports/coco/annotations.json) and Pascal VOC
+// (data/exports/voc/Annotations/<image>.xml, ImageSets/Main/all.txt). Every image is listed
+// with its size read from the file and its UTC capture time; nothing is labelled yet, so COCO
+// has empty annotations (every image a negative until someone labels it) and each VOC file has
+// no <object>. Image paths are relative to the bag's data/ folder ("frames/x.jpg").
+#include <nlohmann/json.hpp>
+
+#include <string>
+#include <vector>
+
+#include "tetherbox/capture/record.hpp"
+#include "tetherbox/capture/storage.hpp"
+#include "tetherbox/common/result.hpp"
+
+namespace tb::capture {
+
+struct DatasetImage {
+  uint64_t id = 0;        // 1-based, in seq order
+  std::string file_name;  // relative to data/: "frames/x.jpg" (or "previews/x.jpg")
+  int width = 0, height = 0;
+  std::string date_captured;  // the frame's trigger time, UTC ISO 8601
+  const FrameRecord* frame = nullptr;
+};
+
+// One image per frame: its JPEG original, else its preview, when that file exists under
+// bag_dir; frames with neither (RAW only, previews not delivered) or an unreadable JPEG are
+// named in *left_out ("name: why").
+std::vector<DatasetImage> dataset_images(const std::vector<FrameRecord>& frames,
+                                         const fs::path& bag_dir,
+                                         std::vector<std::string>* left_out);
+
+// COCO object-detection layout: info, licenses, images, annotations ([]), categories (ids
+// 1..n in the order given).
+nlohmann::json coco_skeleton(const std::vector<DatasetImage>& images,
+                             const std::vector<std::string>& categories);
+// One Pascal VOC annotation file: folder, filename, size (depth 3), segmented 0, no object.
+std::string voc_annotation(const DatasetImage& image);
+
+// Writes both skeletons into the bag (exports/ is rewritable: a resumed session's close
+// rewrites them). Returns the paths written under data/.
+Result<std::vector<std::string>> write_dataset_skeletons(
+    Bag& bag, const std::vector<FrameRecord>& frames, const std::vector<std::string>& categories);
+
+}  // namespace tb::capture

@@ -1,0 +1,144 @@
+// COCO skeleton and the image list both dataset skeletons share.
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+#include "tetherbox/capture/dataset.hpp"
+#include "tetherbox/capture/exports.hpp"
+#include "tetherbox/common/time_utc.hpp"
+
+namespace tb::capture {
+
+namespace {
+
+bool has_ext(const std::string& path, std::initializer_list<const char*> exts) {
+  const auto dot = path.find_last_of('.');
+  if (dot == std::string::npos) return false;
+  std::string e = path.substr(dot + 1);
+  for (auto& c : e) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return std::any_of(exts.begin(), exts.end(), [&](const char* x) { return e == x; });
+}
+
+// The frame's image for a dataset: a JPEG original first (full resolution), else the preview.
+std::vector<std::string> candidates(const FrameRecord& f) {
+  std::vector<std::string> out;
+  for (const auto& file : f.files)
+    if (file.role == "original" && has_ext(file.path, {"jpg", "jpeg"})) out.push_back(file.path);
+  for (const auto& file : f.files)
+    if (file.role == "preview") out.push_back(file.path);
+  return out;
+}
+
+}  // namespace
+
+std::vector<DatasetImage> dataset_images(const std::vector<FrameRecord>& frames,
+                                         const fs::path& bag_dir,
+                                         std::vector<std::string>* left_out) {
+  std::vector<const FrameRecord*> sorted;
+  for (const auto& f : frames) sorted.push_back(&f);
+  std::stable_sort(sorted.begin(), sorted.end(),
+                   [](const FrameRecord* a, const FrameRecord* b) { return a->seq < b->seq; });
+  std::vector<DatasetImage> out;
+  for (const auto* f : sorted) {
+    std::string why = "no JPEG original or preview";
+    for (const auto& path : candidates(*f)) {
+      std::error_code ec;
+      if (!fs::exists(bag_dir / path, ec)) {
+        why = fmt::format("{} is not in this bag", path);
+        continue;
+      }
+      auto size = jpeg_size(bag_dir / path);
+      if (!size) {
+        why = size.error().message;
+        continue;
+      }
+      DatasetImage img;
+      img.id = out.size() + 1;
+      img.file_name = path.rfind("data/", 0) == 0 ? path.substr(5) : path;
+      img.width = size->first;
+      img.height = size->second;
+      img.date_captured = format_utc_iso(f->trigger_utc);
+      img.frame = f;
+      out.push_back(std::move(img));
+      why.clear();
+      break;
+    }
+    if (!why.empty() && left_out) left_out->push_back(fmt::format("{}: {}", f->name, why));
+  }
+  return out;
+}
+
+nlohmann::json coco_skeleton(const std::vector<DatasetImage>& images,
+                             const std::vector<std::string>& categories) {
+  nlohmann::json imgs = nlohmann::json::array();
+  for (const auto& i : images) {
+    nlohmann::json j = {
+        {"id", i.id},         {"file_name", i.file_name},         {"width", i.width},
+        {"height", i.height}, {"date_captured", i.date_captured}, {"license", 0}};
+    if (i.frame) {
+      const auto& p = i.frame->position;
+      // Not part of COCO (readers ignore unknown keys): where the frame sits in the shoot.
+      j["tetherbox"] = {{"name", i.frame->name},
+                        {"seq", i.frame->seq},
+                        {"light", p.light},
+                        {"ev_offset", p.ev_offset},
+                        {"azimuth_deg", p.azimuth_deg},
+                        {"elevation_deg", p.elevation_deg},
+                        {"exposure_verified", i.frame->exposure_verified}};
+    }
+    imgs.push_back(std::move(j));
+  }
+  nlohmann::json cats = nlohmann::json::array();
+  for (size_t k = 0; k < categories.size(); ++k)
+    cats.push_back({{"id", k + 1}, {"name", categories[k]}, {"supercategory", ""}});
+  const std::string created = images.empty() ? format_utc_iso(std::chrono::system_clock::now())
+                                             : images.front().date_captured;
+  return {{"info",
+           {{"description",
+             "tetherbox dataset skeleton: every image listed, none labelled yet; file_name is "
+             "relative to the bag's data/ folder"},
+            {"version", "1.0"},
+            {"year", std::stoi(created.substr(0, 4))},
+            {"contributor", "tetherbox"},
+            {"date_created", created}}},
+          {"licenses", nlohmann::json::array()},
+          {"images", std::move(imgs)},
+          {"annotations", nlohmann::json::array()},
+          {"categories", std::move(cats)}};
+}
+
+Result<std::vector<std::string>> write_dataset_skeletons(
+    Bag& bag, const std::vector<FrameRecord>& frames, const std::vector<std::string>& categories) {
+  std::vector<std::string> left_out;
+  const auto images = dataset_images(frames, bag.dir(), &left_out);
+  for (const auto& l : left_out) spdlog::warn("dataset skeletons: left out {}", l);
+  std::vector<std::string> written;
+  // Frame names and categories come from YAML and cameras: never let a bad byte throw.
+  const std::string coco = coco_skeleton(images, categories)
+                               .dump(2, ' ', false, nlohmann::json::error_handler_t::replace) +
+                           "\n";
+  std::string list;
+  // One file per image: written without a manifest rewrite each, listed once at the end.
+  for (const auto& img : images) {
+    const std::string stem = fs::path(img.file_name).stem().string();
+    const std::string rel = "exports/voc/Annotations/" + stem + ".xml";
+    const std::string xml = voc_annotation(img);
+    auto w =
+        bag.put_deferred(rel, std::span(reinterpret_cast<const uint8_t*>(xml.data()), xml.size()));
+    if (!w) return w.error();
+    written.push_back(rel);
+    list += stem + "\n";
+  }
+  for (const auto& [rel, text] :
+       {std::pair<std::string, const std::string*>{"exports/voc/ImageSets/Main/all.txt", &list},
+        {"exports/coco/annotations.json", &coco}}) {
+    auto w = bag.put(rel, *text);
+    if (!w) return w.error();
+    written.push_back(rel);
+  }
+  spdlog::info("dataset skeletons: {} images (COCO, Pascal VOC) in data/exports/", images.size());
+  return written;
+}
+
+}  // namespace tb::capture

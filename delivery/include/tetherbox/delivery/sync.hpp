@@ -1,0 +1,48 @@
+#pragma once
+// `tetherbox sync BAG REMOTE`: the bag to any rclone remote (S3, GCS, ... as the user's
+// rclone.conf or RCLONE_CONFIG_* variables define it), verified by hash.
+//
+// The remote gets REMOTE/<bag>/ holding the selected payload files and its own tag files: a
+// manifest-sha256.txt listing exactly the files sent (the source's lines for them), bag-info.txt
+// (with Tetherbox-Partial when not every file was selected) and a tagmanifest, so
+// `tetherbox verify` works on a download of even a partial copy. rclone copy sends only what is
+// missing or differs (a cut upload resumes by running sync again). Then every file is hashed
+// on the remote with `rclone hashsum sha256 --download` (S3 stores no SHA-256: the remote's
+// bytes are read back and hashed) and compared with the manifest; only when every selected
+// entry matches is the sync recorded in the delivery log (copy.hpp): "sync" for a whole bag
+// (counts as a place for prune), "sync-partial" otherwise.
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "tetherbox/common/result.hpp"
+
+namespace tb::delivery {
+
+namespace fs = std::filesystem;
+
+struct SyncOptions {
+  std::string remote;     // rclone "name:path"; the bag goes to remote/<bag name>
+  std::string bwlimit;    // rclone --bwlimit value ("" = none)
+  bool previews = false;  // previews, report, records and exports only
+  fs::path select;        // file of frame names or globs, one a line: those frames' files too
+  std::string rclone = "rclone";
+};
+
+struct SyncSummary {
+  std::string place;  // remote/<bag>
+  size_t files = 0;   // payload files the remote holds and verified
+  size_t total = 0;   // payload files of the bag
+  bool partial = false;
+};
+
+// Errors: the source refused (open_finished_bag); rclone missing or failing (its own message,
+// e.g. refused credentials; Errc::io); a file on the remote whose hash differs from the
+// manifest or that is missing (Errc::mismatch, named). Nothing is recorded on error.
+Result<SyncSummary> sync_bag(const fs::path& bag, const SyncOptions& opt);
+
+// The payload entries ("data/...") a selection sends.
+std::vector<std::string> select_entries(const std::vector<std::string>& entries, bool previews,
+                                        const std::vector<std::string>& frame_globs);
+
+}  // namespace tb::delivery

@@ -1,0 +1,274 @@
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <fnmatch.h>
+#include <spdlog/spdlog.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "tetherbox/capture/storage.hpp"
+#include "tetherbox/common/time_utc.hpp"
+#include "tetherbox/delivery/copy.hpp"
+#include "tetherbox/delivery/source_bag.hpp"
+#include "tetherbox/delivery/sync.hpp"
+
+namespace tb::delivery {
+
+namespace {
+
+struct Run {
+  int status = -1;
+  std::string out, err;
+};
+
+// Runs a program (no shell: names and remotes are never interpreted), capturing its output.
+Result<Run> run(const std::vector<std::string>& argv, const fs::path& tmp) {
+  const fs::path out = tmp / "rclone.out", err = tmp / "rclone.err";
+  const pid_t pid = ::fork();
+  if (pid < 0) return make_error(Errc::io, "cannot start {}: {}", argv[0], std::strerror(errno));
+  if (pid == 0) {
+    const int o = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    const int e = ::open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    if (o < 0 || e < 0) ::_exit(126);
+    ::dup2(o, 1);
+    ::dup2(e, 2);
+    std::vector<char*> args;
+    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    ::execvp(args[0], args.data());
+    ::_exit(127);
+  }
+  int st = 0;
+  while (::waitpid(pid, &st, 0) < 0)
+    if (errno != EINTR)
+      return make_error(Errc::io, "waiting for {}: {}", argv[0], std::strerror(errno));
+  Run r;
+  r.status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+  auto slurp = [](const fs::path& p) {
+    std::ifstream in(p, std::ios::binary);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+  };
+  r.out = slurp(out);
+  r.err = slurp(err);
+  if (r.status == 127)
+    return make_error(Errc::not_found, "{} is not installed (scripts/install-deps installs rclone)",
+                      argv[0]);
+  return r;
+}
+
+// rclone's last error lines: they name the cause (credentials, host, bucket).
+std::string tail_lines(const std::string& s, size_t n) {
+  std::vector<std::string> lines;
+  std::istringstream in(s);
+  for (std::string l; std::getline(in, l);)
+    if (!l.empty()) lines.push_back(l);
+  std::string out;
+  for (size_t i = lines.size() > n ? lines.size() - n : 0; i < lines.size(); ++i)
+    out += "\n  " + lines[i];
+  return out;
+}
+
+std::map<std::string, std::string> parse_manifest(const std::string& text) {
+  std::map<std::string, std::string> m;  // path -> sha
+  std::istringstream in(text);
+  for (std::string l; std::getline(in, l);) {
+    const auto sp = l.find("  ");
+    if (sp == 64) m[l.substr(66)] = l.substr(0, 64);
+  }
+  return m;
+}
+
+Result<std::string> read_text(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  if (!in) return make_error(Errc::io, "{}: cannot be read", p.string());
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+Status write_text(const fs::path& p, const std::string& s) {
+  auto w = capture::write_file_atomic(p, s);
+  if (!w) return w.error();
+  return ok_status();
+}
+
+}  // namespace
+
+std::vector<std::string> select_entries(const std::vector<std::string>& entries, bool previews,
+                                        const std::vector<std::string>& globs) {
+  if (!previews && globs.empty()) return entries;
+  std::vector<std::string> out;
+  for (const auto& e : entries) {
+    const std::string rel = e.substr(5);
+    const bool records = rel.rfind("frames/", 0) != 0 && rel.rfind("releases/", 0) != 0;
+    bool chosen = records;  // previews, report, journal, snapshot, exports
+    if (!chosen && rel.rfind("frames/", 0) == 0) {
+      const std::string stem = fs::path(rel).stem().string();
+      for (const auto& g : globs)
+        if (::fnmatch(g.c_str(), stem.c_str(), 0) == 0 ||
+            ::fnmatch(g.c_str(), fs::path(rel).filename().c_str(), 0) == 0)
+          chosen = true;
+    }
+    if (chosen) out.push_back(e);
+  }
+  return out;
+}
+
+Result<SyncSummary> sync_bag(const fs::path& bag_dir, const SyncOptions& opt) {
+  if (opt.remote.find(':') == std::string::npos)
+    return make_error(Errc::invalid, "sync: remote '{}' is not an rclone remote (name:path)",
+                      opt.remote);
+  std::vector<std::string> globs;
+  if (!opt.select.empty()) {
+    auto t = read_text(opt.select);
+    if (!t) return t.error();
+    std::istringstream in(*t);
+    for (std::string l; std::getline(in, l);) {
+      while (!l.empty() && (l.back() == '\r' || l.back() == ' ')) l.pop_back();
+      if (!l.empty() && l[0] != '#') globs.push_back(l);
+    }
+    if (globs.empty())
+      return make_error(Errc::invalid, "sync --select {}: no frame name in it",
+                        opt.select.string());
+  }
+  auto src = open_finished_bag(bag_dir);
+  if (!src) return src.error();
+  const fs::path dir = src->dir();
+  const fs::path abs = fs::absolute(dir).lexically_normal();
+  const std::string name = (abs.filename().empty() ? abs.parent_path() : abs).filename().string();
+  SyncSummary sum;
+  sum.place = opt.remote + (opt.remote.back() == ':' || opt.remote.back() == '/' ? "" : "/") + name;
+  const auto chosen = select_entries(src->entries, opt.previews || !globs.empty(), globs);
+  sum.total = src->entries.size();
+  sum.partial = chosen.size() != src->entries.size();
+  if (!globs.empty()) {
+    size_t frames = 0;
+    for (const auto& e : chosen) frames += e.rfind("data/frames/", 0) == 0;
+    if (frames == 0)
+      return make_error(Errc::invalid, "sync --select {}: matches no frame of the bag",
+                        opt.select.string());
+  }
+
+  // Tag files for what the remote will hold, made in a private temp folder.
+  char tmpl[] = "/tmp/tetherbox-sync.XXXXXX";
+  if (!::mkdtemp(tmpl)) return make_error(Errc::io, "mkdtemp: {}", std::strerror(errno));
+  const fs::path tmp(tmpl);
+  struct Cleanup {
+    fs::path p;
+    ~Cleanup() {
+      std::error_code ec;
+      fs::remove_all(p, ec);
+    }
+  } cleanup{tmp};
+  const fs::path tags = tmp / "tags";
+  fs::create_directories(tags);
+  auto manifest_text = read_text(dir / "manifest-sha256.txt");
+  if (!manifest_text) return manifest_text.error();
+  const auto listed = parse_manifest(*manifest_text);
+  std::string manifest, files;
+  for (const auto& e : chosen) {
+    manifest += listed.at(e) + "  " + e + "\n";
+    files += e + "\n";
+  }
+  if (sum.partial) {
+    auto info = read_text(dir / "bag-info.txt");
+    if (!info) return info.error();
+    std::string kept;
+    std::istringstream in(*info);
+    for (std::string l; std::getline(in, l);)
+      if (l.rfind("Payload-Oxum:", 0) != 0) kept += l + "\n";  // not this copy's payload
+    kept += fmt::format("Tetherbox-Partial: {} of {} payload files (--previews/--select)\n",
+                        chosen.size(), src->entries.size());
+    TB_TRY(write_text(tags / "manifest-sha256.txt", manifest));
+    TB_TRY(write_text(tags / "bag-info.txt", kept));
+    auto bagit = read_text(dir / "bagit.txt");
+    if (!bagit) return bagit.error();
+    TB_TRY(write_text(tags / "bagit.txt", *bagit));
+    std::string tm;
+    for (const char* t : {"bagit.txt", "bag-info.txt", "manifest-sha256.txt"}) {
+      auto h = capture::sha256_file(tags / t);
+      if (!h) return h.error();
+      tm += *h + "  " + t + "\n";
+    }
+    TB_TRY(write_text(tags / "tagmanifest-sha256.txt", tm));
+  } else {
+    for (const char* t :
+         {"bagit.txt", "bag-info.txt", "manifest-sha256.txt", "tagmanifest-sha256.txt"})
+      fs::copy_file(dir / t, tags / t);
+  }
+  TB_TRY(write_text(tmp / "files.txt", files));
+
+  std::vector<std::string> common = {opt.rclone, "--retries", "1", "--low-level-retries", "2"};
+  if (!opt.bwlimit.empty()) {
+    common.push_back("--bwlimit");
+    common.push_back(opt.bwlimit);
+  }
+  auto rclone = [&](std::vector<std::string> args, const char* what) -> Result<Run> {
+    std::vector<std::string> argv = common;
+    argv.insert(argv.end(), args.begin(), args.end());
+    auto r = run(argv, tmp);
+    if (!r) return r.error();
+    if (r->status != 0)
+      return make_error(Errc::io,
+                        "sync to {}: rclone {} failed (exit {}); the bag is not marked "
+                        "synced, run sync again to resume:{}",
+                        sum.place, what, r->status, tail_lines(r->err, 4));
+    return r;
+  };
+  // Payload first, tag files last: a remote with a manifest has every file it lists.
+  if (!chosen.empty()) {
+    auto r =
+        rclone({"copy", "--files-from-raw", (tmp / "files.txt").string(), dir.string(), sum.place},
+               "copy");
+    if (!r) return r.error();
+  }
+  {
+    auto r = rclone({"copy", tags.string(), sum.place}, "copy (tag files)");
+    if (!r) return r.error();
+  }
+  // Verify on the remote: its bytes hashed (downloaded where the backend keeps no SHA-256).
+  auto h = rclone({"hashsum", "sha256", "--download", "--fast-list", sum.place}, "hashsum");
+  if (!h) return h.error();
+  const auto remote = parse_manifest(h->out);
+  std::string bad;
+  for (const auto& e : chosen) {
+    auto it = remote.find(e);
+    if (it == remote.end())
+      bad += "\n  missing on the remote: " + e;
+    else if (it->second != listed.at(e))
+      bad += "\n  changed on the remote: " + e;
+  }
+  for (const char* t : {"bagit.txt", "bag-info.txt", "manifest-sha256.txt"}) {
+    auto want = capture::sha256_file(tags / t);
+    if (!want) return want.error();
+    auto it = remote.find(t);
+    if (it == remote.end() || it->second != *want)
+      bad += fmt::format("\n  tag file {} differs on the remote", t);
+  }
+  if (!bad.empty())
+    return make_error(Errc::mismatch,
+                      "sync to {}: the remote does not hold the bag's files as the manifest "
+                      "says; not marked synced (run sync again to resend them):{}",
+                      sum.place, bad);
+  sum.files = chosen.size();
+  auto msha = capture::sha256_file(dir / "manifest-sha256.txt");
+  if (!msha) return msha.error();
+  nlohmann::json line = {{"type", sum.partial ? "sync-partial" : "sync"},
+                         {"place", sum.place},
+                         {"utc", format_utc_iso(std::chrono::system_clock::now())},
+                         {"files", sum.files},
+                         {"manifest_sha256", *msha}};
+  auto log = capture::Journal::open(delivery_log_path(dir));
+  if (!log) return log.error();
+  TB_TRY((*log)->append(line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)));
+  spdlog::info("sync: {} verified ({} of {} files)", sum.place, sum.files, sum.total);
+  return sum;
+}
+
+}  // namespace tb::delivery
