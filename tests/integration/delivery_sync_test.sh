@@ -65,7 +65,7 @@ pass "a changed remote file is caught by verify and resent"
 
 # 3. Cut mid-upload: the server is killed while a slow (--bwlimit) sync runs.
 N0=$(log_lines)
-"$TB" sync "$BAG" s3:tbox/cut --bwlimit 100k >s3c.out 2>s3c.err & SYNC=$!
+"$TB" sync "$BAG" s3:tbox/cut --bwlimit 40k >s3c.out 2>s3c.err & SYNC=$!
 for _ in $(seq 600); do
   [ "$(find "$WORK/s3/tbox/cut" -name '*._S3rver_metadata.json' 2>/dev/null | wc -l)" -ge 4 ] && break; sleep 0.1
 done
