@@ -119,17 +119,34 @@ Result<std::vector<std::string>> write_dataset_skeletons(
                                .dump(2, ' ', false, nlohmann::json::error_handler_t::replace) +
                            "\n";
   std::string list;
-  // One file per image: written without a manifest rewrite each, listed once at the end.
+  // One file per image, committed in batches: each batch's manifest lines (the intent) are
+  // durable before any of its files has its name, so a crash while writing them leaves only
+  // what resume recognises as ours (a file renamed outside a commit would be quarantined).
+  // Batches bound the open temp files for a 100 000-frame session.
+  constexpr size_t kBatch = 256;
+  std::vector<Bag::Staged> batch;
+  auto flush = [&]() -> Status {
+    if (batch.empty()) return {};
+    TB_TRY(bag.commit(batch));
+    batch.clear();
+    return {};
+  };
   for (const auto& img : images) {
     const std::string stem = fs::path(img.file_name).stem().string();
     const std::string rel = "exports/voc/Annotations/" + stem + ".xml";
     const std::string xml = voc_annotation(img);
-    auto w =
-        bag.put_deferred(rel, std::span(reinterpret_cast<const uint8_t*>(xml.data()), xml.size()));
-    if (!w) return w.error();
+    const auto bytes = std::span(reinterpret_cast<const uint8_t*>(xml.data()), xml.size());
+    auto st = bag.stage(rel);
+    if (!st) return st.error();
+    if (auto w = st->file.write(bytes); !w) return w.error();
+    st->sha256 = sha256_hex(bytes);
+    batch.push_back(std::move(*st));
     written.push_back(rel);
     list += stem + "\n";
+    if (batch.size() >= kBatch)
+      if (auto f = flush(); !f) return f.error();
   }
+  if (auto f = flush(); !f) return f.error();
   for (const auto& [rel, text] :
        {std::pair<std::string, const std::string*>{"exports/voc/ImageSets/Main/all.txt", &list},
         {"exports/coco/annotations.json", &coco}}) {
