@@ -7,6 +7,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "tetherbox/capture/exports.hpp"
 #include "tetherbox/capture/preflight.hpp"
 #include "tetherbox/capture/release_copy.hpp"
 #include "tetherbox/capture/report.hpp"
@@ -21,16 +22,6 @@ namespace {
 
 std::string dump(const nlohmann::json& j, int indent = -1) {
   return j.dump(indent, ' ', false, nlohmann::json::error_handler_t::replace);
-}
-
-std::string safe_part(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                    c == '-' || c == '_';
-    out += ok ? c : '_';
-  }
-  return out.empty() ? "_" : out;
 }
 
 std::string head_text(const std::vector<uint8_t>& head) {
@@ -125,11 +116,11 @@ Result<ReleaseEntry> add_release(const fs::path& bag_dir, const ReleaseAdd& r) {
   std::string ext = r.file.extension().string();
   if (ext.empty()) ext = type == "PDF" ? ".pdf" : type == "JPEG" ? ".jpg" : ".png";
   const std::string stem =
-      fmt::format("{}_{}_{}", r.kind, safe_part(r.subject), safe_part(r.file.stem().string()));
-  std::string name = stem + safe_part(ext.substr(1)).insert(0, ".");
+      fmt::format("{}_{}_{}", r.kind, capture::export_file_part(r.subject), capture::export_file_part(r.file.stem().string()));
+  std::string name = stem + capture::export_file_part(ext.substr(1)).insert(0, ".");
   for (int i = 2; bag.has("releases/" + name) || fs::exists(bag.data_dir() / "releases" / name);
        ++i)
-    name = fmt::format("{}-{}.{}", stem, i, safe_part(ext.substr(1)));
+    name = fmt::format("{}-{}.{}", stem, i, capture::export_file_part(ext.substr(1)));
   capture::ReleaseFile rf{r.file.string(), name, static_cast<uint64_t>(st.st_size), type};
   // Order: the file is durable and listed, then the journal line claims it, then the report and
   // the tag files follow. A crash between leaves a listed file the journal does not name yet,
