@@ -14,7 +14,13 @@ command -v npm >/dev/null || fail "npm is required (scripts/install-deps: nodejs
 CACHE=${TB_TEST_NPM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/tetherbox-tests/npm}
 if [ ! -x "$CACHE/node_modules/.bin/s3rver" ]; then
   mkdir -p "$CACHE"
-  npm install --prefix "$CACHE" --no-audit --no-fund s3rver@3 >npm.log 2>&1 || { cat npm.log; fail "npm install s3rver"; }
+  # Node trusts only its own CA list unless told: a site that inspects TLS adds its CA to the
+  # system bundle, so point node at that bundle when the environment did not.
+  if [ -z "${NODE_EXTRA_CA_CERTS:-}" ] && [ -r /etc/ssl/certs/ca-certificates.crt ]; then
+    export NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt
+  fi
+  npm install --prefix "$CACHE" --no-audit --no-fund s3rver@3 >npm.log 2>&1 ||
+    { cat npm.log; fail "npm install s3rver (the npm registry must be reachable; NODE_EXTRA_CA_CERTS=${NODE_EXTRA_CA_CERTS:-unset})"; }
 fi
 S3RVER="$CACHE/node_modules/.bin/s3rver"
 # Downloads use --fast-list: s3rver's delimited listing leaves out some nested folders.
