@@ -4,8 +4,10 @@
 
 #include <algorithm>
 
+#include "export_stream.hpp"
 #include "tetherbox/capture/dataset.hpp"
 #include "tetherbox/capture/exports.hpp"
+#include "tetherbox/capture/frame_source.hpp"
 #include "tetherbox/common/time_utc.hpp"
 
 namespace tb::capture {
@@ -32,6 +34,33 @@ std::vector<std::string> candidates(const FrameRecord& f) {
 
 }  // namespace
 
+std::optional<DatasetImage> dataset_image(const FrameRecord& f, const fs::path& bag_dir,
+                                          uint64_t id, std::string* why_not) {
+  std::string why = "no JPEG original or preview";
+  for (const auto& path : candidates(f)) {
+    std::error_code ec;
+    if (!fs::exists(bag_dir / path, ec)) {
+      why = fmt::format("{} is not in this bag", path);
+      continue;
+    }
+    auto size = jpeg_size(bag_dir / path);
+    if (!size) {
+      why = size.error().message;
+      continue;
+    }
+    DatasetImage img;
+    img.id = id;
+    img.file_name = path.rfind("data/", 0) == 0 ? path.substr(5) : path;
+    img.width = size->first;
+    img.height = size->second;
+    img.date_captured = format_utc_iso(f.trigger_utc);
+    img.frame = &f;
+    return img;
+  }
+  if (why_not) *why_not = fmt::format("{}: {}", f.name, why);
+  return std::nullopt;
+}
+
 std::vector<DatasetImage> dataset_images(const std::vector<FrameRecord>& frames,
                                          const fs::path& bag_dir,
                                          std::vector<std::string>* left_out) {
@@ -41,54 +70,36 @@ std::vector<DatasetImage> dataset_images(const std::vector<FrameRecord>& frames,
                    [](const FrameRecord* a, const FrameRecord* b) { return a->seq < b->seq; });
   std::vector<DatasetImage> out;
   for (const auto* f : sorted) {
-    std::string why = "no JPEG original or preview";
-    for (const auto& path : candidates(*f)) {
-      std::error_code ec;
-      if (!fs::exists(bag_dir / path, ec)) {
-        why = fmt::format("{} is not in this bag", path);
-        continue;
-      }
-      auto size = jpeg_size(bag_dir / path);
-      if (!size) {
-        why = size.error().message;
-        continue;
-      }
-      DatasetImage img;
-      img.id = out.size() + 1;
-      img.file_name = path.rfind("data/", 0) == 0 ? path.substr(5) : path;
-      img.width = size->first;
-      img.height = size->second;
-      img.date_captured = format_utc_iso(f->trigger_utc);
-      img.frame = f;
-      out.push_back(std::move(img));
-      why.clear();
-      break;
-    }
-    if (!why.empty() && left_out) left_out->push_back(fmt::format("{}: {}", f->name, why));
+    std::string why;
+    if (auto img = dataset_image(*f, bag_dir, out.size() + 1, &why))
+      out.push_back(std::move(*img));
+    else if (left_out)
+      left_out->push_back(why);
   }
   return out;
+}
+
+nlohmann::json coco_image(const DatasetImage& i) {
+  nlohmann::json j = {{"id", i.id},         {"file_name", i.file_name},         {"width", i.width},
+                      {"height", i.height}, {"date_captured", i.date_captured}, {"license", 0}};
+  if (i.frame) {
+    const auto& p = i.frame->position;
+    // Not part of COCO (readers ignore unknown keys): where the frame sits in the shoot.
+    j["tetherbox"] = {{"name", i.frame->name},
+                      {"seq", i.frame->seq},
+                      {"light", p.light},
+                      {"ev_offset", p.ev_offset},
+                      {"azimuth_deg", p.azimuth_deg},
+                      {"elevation_deg", p.elevation_deg},
+                      {"exposure_verified", i.frame->exposure_verified}};
+  }
+  return j;
 }
 
 nlohmann::json coco_skeleton(const std::vector<DatasetImage>& images,
                              const std::vector<std::string>& categories) {
   nlohmann::json imgs = nlohmann::json::array();
-  for (const auto& i : images) {
-    nlohmann::json j = {
-        {"id", i.id},         {"file_name", i.file_name},         {"width", i.width},
-        {"height", i.height}, {"date_captured", i.date_captured}, {"license", 0}};
-    if (i.frame) {
-      const auto& p = i.frame->position;
-      // Not part of COCO (readers ignore unknown keys): where the frame sits in the shoot.
-      j["tetherbox"] = {{"name", i.frame->name},
-                        {"seq", i.frame->seq},
-                        {"light", p.light},
-                        {"ev_offset", p.ev_offset},
-                        {"azimuth_deg", p.azimuth_deg},
-                        {"elevation_deg", p.elevation_deg},
-                        {"exposure_verified", i.frame->exposure_verified}};
-    }
-    imgs.push_back(std::move(j));
-  }
+  for (const auto& i : images) imgs.push_back(coco_image(i));
   nlohmann::json cats = nlohmann::json::array();
   for (size_t k = 0; k < categories.size(); ++k)
     cats.push_back({{"id", k + 1}, {"name", categories[k]}, {"supercategory", ""}});
@@ -108,18 +119,22 @@ nlohmann::json coco_skeleton(const std::vector<DatasetImage>& images,
           {"categories", std::move(cats)}};
 }
 
-Result<std::vector<std::string>> write_dataset_skeletons(
-    Bag& bag, const std::vector<FrameRecord>& frames, const std::vector<std::string>& categories) {
-  std::vector<std::string> left_out;
-  const auto images = dataset_images(frames, bag.dir(), &left_out);
-  for (const auto& l : left_out) spdlog::warn("dataset skeletons: left out {}", l);
-  std::vector<std::string> written;
-  // Frame names and categories come from YAML and cameras: never let a bad byte throw.
-  const std::string coco = coco_skeleton(images, categories)
-                               .dump(2, ' ', false, nlohmann::json::error_handler_t::replace) +
-                           "\n";
-  std::string list;
-  // One file per image, committed in batches: each batch's manifest lines (the intent) are
+Result<size_t> write_dataset_skeletons(Bag& bag, const FrameSource& frames,
+                                       const std::vector<std::string>& categories,
+                                       std::vector<std::string>* written) {
+  // Frame names and categories come from YAML and cameras: never let a bad byte throw
+  // (export_stream dumps with invalid UTF-8 replaced). COCO's keys sort "images" before
+  // "info", so the head is known before the first image and the tail (whose date is the
+  // first image's) after the last.
+  auto coco = StreamedFile::open(bag, "exports/coco/annotations.json");
+  if (!coco) return coco.error();
+  auto list = StreamedFile::open(bag, "exports/voc/ImageSets/Main/all.txt");
+  if (!list) return list.error();
+  TB_TRY(coco->write(json_frame(coco_skeleton({}, categories), "images").head));
+  size_t files = 0;
+  uint64_t images = 0;
+  std::optional<DatasetImage> first;
+  // One VOC file per image, committed in batches: each batch's manifest lines (the intent) are
   // durable before any of its files has its name, so a crash while writing them leaves only
   // what resume recognises as ours (a file renamed outside a commit would be quarantined).
   // Batches bound the open temp files for a 100 000-frame session.
@@ -128,33 +143,58 @@ Result<std::vector<std::string>> write_dataset_skeletons(
   auto flush = [&]() -> Status {
     if (batch.empty()) return {};
     TB_TRY(bag.commit(batch));
+    files += batch.size();
     batch.clear();
     return {};
   };
-  for (const auto& img : images) {
-    const std::string stem = fs::path(img.file_name).stem().string();
+  TB_TRY(frames.for_each([&](const FrameRecord& f) -> Status {
+    std::string why;
+    auto img = dataset_image(f, bag.dir(), images + 1, &why);
+    if (!img) {
+      spdlog::warn("dataset skeletons: left out {}", why);
+      return ok_status();
+    }
+    TB_TRY(coco->write(json_element(coco_image(*img), 1, images == 0)));
+    ++images;
+    if (!first) {
+      first = *img;
+      first->frame = nullptr;  // only its date is kept past this visit
+    }
+    const std::string stem = fs::path(img->file_name).stem().string();
     const std::string rel = "exports/voc/Annotations/" + stem + ".xml";
-    const std::string xml = voc_annotation(img);
+    const std::string xml = voc_annotation(*img);
     const auto bytes = std::span(reinterpret_cast<const uint8_t*>(xml.data()), xml.size());
     auto st = bag.stage(rel);
     if (!st) return st.error();
-    if (auto w = st->file.write(bytes); !w) return w.error();
+    TB_TRY(st->file.write(bytes));
     st->sha256 = sha256_hex(bytes);
     batch.push_back(std::move(*st));
-    written.push_back(rel);
-    list += stem + "\n";
-    if (batch.size() >= kBatch)
-      if (auto f = flush(); !f) return f.error();
+    if (written) written->push_back(rel);
+    TB_TRY(list->write(stem + "\n"));
+    if (batch.size() >= kBatch) TB_TRY(flush());
+    return ok_status();
+  }));
+  TB_TRY(flush());
+  std::vector<DatasetImage> first_only;
+  if (first) first_only.push_back(*first);
+  TB_TRY(coco->write(json_array_end(images, 1) +
+                     json_frame(coco_skeleton(first_only, categories), "images").tail + "\n"));
+  TB_TRY(list->done());
+  TB_TRY(coco->done());
+  files += 2;
+  if (written) {
+    written->push_back("exports/voc/ImageSets/Main/all.txt");
+    written->push_back("exports/coco/annotations.json");
   }
-  if (auto f = flush(); !f) return f.error();
-  for (const auto& [rel, text] :
-       {std::pair<std::string, const std::string*>{"exports/voc/ImageSets/Main/all.txt", &list},
-        {"exports/coco/annotations.json", &coco}}) {
-    auto w = bag.put(rel, *text);
-    if (!w) return w.error();
-    written.push_back(rel);
-  }
-  spdlog::info("dataset skeletons: {} images (COCO, Pascal VOC) in data/exports/", images.size());
+  spdlog::info("dataset skeletons: {} images (COCO, Pascal VOC) in data/exports/", images);
+  return files;
+}
+
+Result<std::vector<std::string>> write_dataset_skeletons(
+    Bag& bag, const std::vector<FrameRecord>& frames, const std::vector<std::string>& categories) {
+  std::vector<std::string> written;
+  auto n = write_dataset_skeletons(bag, FrameList(frames), categories, &written);
+  if (!n) return n.error();
   return written;
 }
 

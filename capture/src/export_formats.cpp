@@ -74,6 +74,26 @@ std::vector<FrameRecord> select_frames(const std::vector<FrameRecord>& frames,
   return out;
 }
 
+nlohmann::json nerfstudio_frame(const FrameRecord& f, const ExportCamera& cam, ImageSource source) {
+  const auto m = camera_to_world(f.position.azimuth_deg, f.position.elevation_deg, cam);
+  nlohmann::json rows = nlohmann::json::array();
+  for (int r = 0; r < 4; ++r)
+    rows.push_back({z(m[r * 4]), z(m[r * 4 + 1]), z(m[r * 4 + 2]), z(m[r * 4 + 3])});
+  nlohmann::json fr;
+  fr["file_path"] = "../" + under_data(export_image_path(f, source));
+  fr["transform_matrix"] = std::move(rows);
+  // Not read by Nerfstudio; lets a person trace a pose back to its frame record.
+  fr["tetherbox"] = {{"seq", f.seq},
+                     {"name", f.name},
+                     {"ring", f.position.ring},
+                     {"azimuth_deg", f.position.azimuth_deg},
+                     {"elevation_deg", f.position.elevation_deg},
+                     {"light", f.position.light},
+                     {"ev_offset", f.position.ev_offset},
+                     {"exposure_verified", f.exposure_verified}};
+  return fr;
+}
+
 nlohmann::json nerfstudio_transforms(const std::vector<FrameRecord>& frames,
                                      const ExportCamera& cam, const std::string& only_light,
                                      double only_ev, ImageSource source) {
@@ -91,25 +111,8 @@ nlohmann::json nerfstudio_transforms(const std::vector<FrameRecord>& frames,
   j["p1"] = 0.0;
   j["p2"] = 0.0;
   nlohmann::json list = nlohmann::json::array();
-  for (const auto& f : select_frames(frames, only_light, only_ev, source)) {
-    const auto m = camera_to_world(f.position.azimuth_deg, f.position.elevation_deg, cam);
-    nlohmann::json rows = nlohmann::json::array();
-    for (int r = 0; r < 4; ++r)
-      rows.push_back({z(m[r * 4]), z(m[r * 4 + 1]), z(m[r * 4 + 2]), z(m[r * 4 + 3])});
-    nlohmann::json fr;
-    fr["file_path"] = "../" + under_data(export_image_path(f, source));
-    fr["transform_matrix"] = std::move(rows);
-    // Not read by Nerfstudio; lets a person trace a pose back to its frame record.
-    fr["tetherbox"] = {{"seq", f.seq},
-                       {"name", f.name},
-                       {"ring", f.position.ring},
-                       {"azimuth_deg", f.position.azimuth_deg},
-                       {"elevation_deg", f.position.elevation_deg},
-                       {"light", f.position.light},
-                       {"ev_offset", f.position.ev_offset},
-                       {"exposure_verified", f.exposure_verified}};
-    list.push_back(std::move(fr));
-  }
+  for (const auto& f : select_frames(frames, only_light, only_ev, source))
+    list.push_back(nerfstudio_frame(f, cam, source));
   j["frames"] = std::move(list);
   j["tetherbox"] = {
       {"world_frame",
@@ -138,20 +141,27 @@ std::string colmap_cameras_txt(const ExportCamera& cam) {
 std::string colmap_images_txt(const std::vector<FrameRecord>& frames, const ExportCamera& cam,
                               const std::string& only_light, double only_ev, ImageSource source) {
   const auto selected = select_frames(frames, only_light, only_ev, source);
-  std::string out = fmt::format(
+  std::string out = colmap_images_header(selected.size());
+  int id = 1;
+  for (const auto& f : selected) out += colmap_image_entry(id++, f, cam, source);
+  return out;
+}
+
+std::string colmap_images_header(size_t images) {
+  return fmt::format(
       "# Image list with two lines of data per image:\n"
       "#   IMAGE_ID, QW, QX, QY, QZ, TX, TY, TZ, CAMERA_ID, NAME\n"
       "#   POINTS2D[] as (X, Y, POINT3D_ID)\n"
       "# Number of images: {}, mean observations per image: 0\n",
-      selected.size());
-  int id = 1;
-  for (const auto& f : selected) {
-    const auto p = colmap_pose(f.position.azimuth_deg, f.position.elevation_deg, cam);
-    out += fmt::format("{} {:.17g} {:.17g} {:.17g} {:.17g} {:.17g} {:.17g} {:.17g} 1 {}\n\n", id++,
-                       z(p.q[0]), z(p.q[1]), z(p.q[2]), z(p.q[3]), z(p.t[0]), z(p.t[1]), z(p.t[2]),
-                       under_data(export_image_path(f, source)));
-  }
-  return out;
+      images);
+}
+
+std::string colmap_image_entry(int id, const FrameRecord& f, const ExportCamera& cam,
+                               ImageSource source) {
+  const auto p = colmap_pose(f.position.azimuth_deg, f.position.elevation_deg, cam);
+  return fmt::format("{} {:.17g} {:.17g} {:.17g} {:.17g} {:.17g} {:.17g} {:.17g} 1 {}\n\n", id,
+                     z(p.q[0]), z(p.q[1]), z(p.q[2]), z(p.q[3]), z(p.t[0]), z(p.t[1]), z(p.t[2]),
+                     under_data(export_image_path(f, source)));
 }
 
 std::string colmap_points3d_txt() {

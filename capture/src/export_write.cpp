@@ -6,8 +6,10 @@
 #include <algorithm>
 #include <cmath>
 #include <fstream>
+#include <map>
 #include <set>
 
+#include "export_stream.hpp"
 #include "tetherbox/capture/dataset.hpp"
 #include "tetherbox/capture/exports.hpp"
 
@@ -43,37 +45,6 @@ const char* source_name(ImageSource s) {
       return "JPEG originals where a frame has one, else its preview";
   }
   return "";
-}
-
-// The bracket step nearest 0 EV (the base exposure; ties go to the darker one, which clips
-// less).
-double base_ev(const std::vector<FrameRecord>& frames) {
-  double best = frames.front().position.ev_offset;
-  for (const auto& f : frames) {
-    const double ev = f.position.ev_offset;
-    if (std::fabs(ev) < std::fabs(best) - 1e-9 ||
-        (std::fabs(std::fabs(ev) - std::fabs(best)) <= 1e-9 && ev < best))
-      best = ev;
-  }
-  return best;
-}
-
-// Presets in the config's order, then any other preset a frame names, in plan order.
-std::vector<std::string> presets_in(const std::vector<FrameRecord>& frames,
-                                    const config::Config& cfg) {
-  std::set<std::string> seen_in_frames;
-  for (const auto& f : frames) seen_in_frames.insert(f.position.light);
-  std::vector<std::string> out;
-  std::set<std::string> added;
-  for (const auto& p : cfg.lighting.presets)
-    if (seen_in_frames.contains(p.name) && added.insert(p.name).second) out.push_back(p.name);
-  std::vector<const FrameRecord*> sorted;
-  for (const auto& f : frames) sorted.push_back(&f);
-  std::sort(sorted.begin(), sorted.end(),
-            [](const FrameRecord* a, const FrameRecord* b) { return a->seq < b->seq; });
-  for (const auto* f : sorted)
-    if (added.insert(f->position.light).second) out.push_back(f->position.light);
-  return out;
 }
 
 std::string readme_no_poses(const std::string& why) {
@@ -255,7 +226,23 @@ Result<std::pair<int, int>> jpeg_size(const fs::path& path) {
   }
 }
 
+namespace {
+
+// The bracket step nearest 0 EV (the base exposure; ties go to the darker one, which clips
+// less).
+bool nearer_base(double ev, double best) {
+  return std::fabs(ev) < std::fabs(best) - 1e-9 ||
+         (std::fabs(std::fabs(ev) - std::fabs(best)) <= 1e-9 && ev < best);
+}
+
+}  // namespace
+
 Result<ExportSummary> write_exports(Bag& bag, const std::vector<FrameRecord>& frames,
+                                    const config::Config& cfg) {
+  return write_exports(bag, FrameList(frames), cfg);
+}
+
+Result<ExportSummary> write_exports(Bag& bag, const FrameSource& frames,
                                     const config::Config& cfg) {
   ExportSummary sum;
   // Dataset skeletons (COCO, Pascal VOC) for every session, orbit or not; not pose exports, so
@@ -269,11 +256,19 @@ Result<ExportSummary> write_exports(Bag& bag, const std::vector<FrameRecord>& fr
     return ok_status();
   };
 
+  // Pass 1: is there anything, and the base exposure.
+  size_t count = 0;
+  double ev = 0;
+  if (cfg.session.mode == "orbit" && cfg.orbit.enabled)
+    TB_TRY(frames.for_each([&](const FrameRecord& f) {
+      if (count++ == 0 || nearer_base(f.position.ev_offset, ev)) ev = f.position.ev_offset;
+      return ok_status();
+    }));
   if (cfg.session.mode != "orbit" || !cfg.orbit.enabled)
     sum.skipped_reason =
         fmt::format("the session mode is '{}'{}, not a turntable orbit", cfg.session.mode,
                     cfg.orbit.enabled ? "" : " (orbit disabled)");
-  else if (frames.empty())
+  else if (count == 0)
     sum.skipped_reason = "the session has no frames";
   if (!sum.skipped_reason.empty()) {
     TB_TRY(put("README.txt", readme_no_poses(sum.skipped_reason)));
@@ -283,19 +278,26 @@ Result<ExportSummary> write_exports(Bag& bag, const std::vector<FrameRecord>& fr
   sum.poses = pose_provenance(cfg);
   if (!sum.poses.usable) spdlog::warn("exports: poses flagged unusable: {}", sum.poses.text);
 
-  const double ev = base_ev(frames);
-  std::vector<FrameRecord> base;
+  // Pass 2: the frames at the base exposure, and which kind of image every one of them has.
+  auto at_base = [&](const FrameRecord& f) {
+    return std::fabs(f.position.ev_offset - ev) <= 1e-6 && !excluded_for_exposure(f);
+  };
   std::vector<std::string> unverifiable;
-  for (const auto& f : frames) {
-    if (std::fabs(f.position.ev_offset - ev) > 1e-6) continue;
+  size_t base = 0;
+  bool all_jpeg = true, all_preview = true;
+  TB_TRY(frames.for_each([&](const FrameRecord& f) {
+    if (std::fabs(f.position.ev_offset - ev) > 1e-6) return ok_status();
     if (excluded_for_exposure(f)) {
       sum.excluded.push_back(excluded_line(f));
-      continue;
+      return ok_status();
     }
     if (!f.exposure_verified) unverifiable.push_back(fmt::format("{} (seq {})", f.name, f.seq));
-    base.push_back(f);
-  }
-  if (base.empty()) {
+    ++base;
+    all_jpeg = all_jpeg && !export_image_path(f, ImageSource::jpeg_original).empty();
+    all_preview = all_preview && !export_image_path(f, ImageSource::preview).empty();
+    return ok_status();
+  }));
+  if (base == 0) {
     sum.skipped_reason = "every frame at the base exposure failed exposure verification";
     std::string why = sum.skipped_reason + ":\n";
     for (const auto& e : sum.excluded) why += "  - " + e + "\n";
@@ -303,44 +305,62 @@ Result<ExportSummary> write_exports(Bag& bag, const std::vector<FrameRecord>& fr
     return sum;
   }
   // One source for every exported image, so one set of intrinsics fits them all.
-  auto all_have = [&](ImageSource s) {
-    return std::all_of(base.begin(), base.end(),
-                       [&](const FrameRecord& f) { return !export_image_path(f, s).empty(); });
-  };
-  const ImageSource source = all_have(ImageSource::jpeg_original) ? ImageSource::jpeg_original
-                             : all_have(ImageSource::preview)     ? ImageSource::preview
-                                                                  : ImageSource::jpeg_else_preview;
+  const ImageSource source = all_jpeg      ? ImageSource::jpeg_original
+                             : all_preview ? ImageSource::preview
+                                           : ImageSource::jpeg_else_preview;
 
-  // The image size is read from the files (a camera's JPEG may not be what the config says);
-  // a frame whose image differs from the first is left out rather than given wrong intrinsics.
-  std::vector<FrameRecord> usable;
+  // Pass 3: the image size is read from the files (a camera's JPEG may not be what the config
+  // says); a frame whose image differs from the first is left out rather than given wrong
+  // intrinsics. What is kept per frame is its seq (ascending: the passes go in seq order).
+  std::vector<uint64_t> usable;
   std::vector<std::string> left_out;
+  std::map<std::string, size_t> per_light;
+  std::vector<std::string> lights_in_seq_order;
   int width = 0, height = 0;
-  for (const auto& f : select_frames(base, "", ev, source)) {
+  TB_TRY(frames.for_each([&](const FrameRecord& f) {
+    if (!at_base(f)) return ok_status();
     const std::string rel = export_image_path(f, source);
+    if (rel.empty()) return ok_status();
     auto size = jpeg_size(bag.dir() / rel);
     if (!size) {
       spdlog::warn("exports: {} left out: {}", rel, size.error().message);
       left_out.push_back(fmt::format("{}: {}", rel, size.error().message));
-      continue;
+      return ok_status();
     }
     if (width == 0) std::tie(width, height) = *size;
     if (size->first != width || size->second != height) {
       left_out.push_back(
           fmt::format("{}: {}x{}, expected {}x{}", rel, size->first, size->second, width, height));
-      continue;
+      return ok_status();
     }
-    usable.push_back(f);
-  }
+    usable.push_back(f.seq);
+    if (per_light[f.position.light]++ == 0) lights_in_seq_order.push_back(f.position.light);
+    return ok_status();
+  }));
   if (usable.empty()) {
     sum.skipped_reason = "no frame at the base exposure has a readable JPEG original or preview";
     TB_TRY(put("README.txt", readme_no_poses(sum.skipped_reason)));
     return sum;
   }
+  auto is_usable = [&](const FrameRecord& f) {
+    return at_base(f) && std::binary_search(usable.begin(), usable.end(), f.seq);
+  };
 
   const ExportCamera cam = export_camera_from(cfg, width, height);
-  const auto presets = presets_in(usable, cfg);
+  // Presets in the config's order, then any other preset a frame names, in plan order.
+  std::vector<std::string> presets;
+  {
+    std::set<std::string> added;
+    for (const auto& p : cfg.lighting.presets)
+      if (per_light.contains(p.name) && added.insert(p.name).second) presets.push_back(p.name);
+    for (const auto& l : lights_in_seq_order)
+      if (added.insert(l).second) presets.push_back(l);
+  }
   const auto parts = preset_file_parts(presets);
+  // "" (frames without a preset) selects every usable frame, as select_frames does.
+  auto in_preset = [&](const FrameRecord& f, const std::string& p) {
+    return p.empty() || f.position.light == p;
+  };
   // Said in every file a tool reads, so the flag travels with the poses.
   const nlohmann::json excluded_json = sum.excluded;
   auto annotate = [&](nlohmann::json& j) {
@@ -351,14 +371,15 @@ Result<ExportSummary> write_exports(Bag& bag, const std::vector<FrameRecord>& fr
   };
   std::vector<PresetExport> per_preset;
   for (size_t i = 0; i < presets.size(); ++i) {
-    auto j = nerfstudio_transforms(usable, cam, presets[i], ev, source);
+    auto j = nerfstudio_transforms({}, cam, presets[i], ev, source);
     annotate(j);
-    // Preset names and frame names come from YAML: never let a bad byte throw here.
-    const std::string text = j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
-    PresetExport pe{presets[i], "", j["frames"].size()};
+    const JsonFrame frame = json_frame(std::move(j), "frames");
+    PresetExport pe{presets[i], "", 0};
+    std::vector<std::pair<std::string, StreamedFile>> outs;
     if (i == 0) {
-      TB_TRY(put("transforms.json", text));
-      sum.frames_exported = j["frames"].size();
+      auto f = StreamedFile::open(bag, "exports/transforms.json");
+      if (!f) return f.error();
+      outs.emplace_back("exports/transforms.json", std::move(*f));
     }
     if (presets.size() > 1) {
       pe.file = "transforms_" + parts[i] + ".json";
@@ -367,21 +388,48 @@ Result<ExportSummary> write_exports(Bag& bag, const std::vector<FrameRecord>& fr
             "exports: preset '{}' written as {}: its file name collides with another "
             "preset's",
             presets[i], pe.file);
-      TB_TRY(put(pe.file, text));
+      auto f = StreamedFile::open(bag, "exports/" + pe.file);
+      if (!f) return f.error();
+      outs.emplace_back("exports/" + pe.file, std::move(*f));
     }
+    auto write_all = [&](const std::string& text) -> Status {
+      for (auto& o : outs) TB_TRY(o.second.write(text));
+      return ok_status();
+    };
+    TB_TRY(write_all(frame.head));
+    TB_TRY(frames.for_each([&](const FrameRecord& f) {
+      if (!is_usable(f) || !in_preset(f, presets[i])) return ok_status();
+      return write_all(json_element(nerfstudio_frame(f, cam, source), 1, pe.frames++ == 0));
+    }));
+    TB_TRY(write_all(json_array_end(pe.frames, 1) + frame.tail + "\n"));
+    for (auto& o : outs) {
+      TB_TRY(o.second.done());
+      sum.written.push_back(o.first);
+    }
+    if (i == 0) sum.frames_exported = pe.frames;
     per_preset.push_back(std::move(pe));
   }
   TB_TRY(put("colmap/cameras.txt", colmap_cameras_txt(cam)));
-  std::string images = colmap_images_txt(usable, cam, presets.front(), ev, source);
-  // COLMAP skips '#' lines: the provenance rides along without changing the model.
-  images.insert(0, fmt::format("# tetherbox poses: {}\n# tetherbox poses_usable: {}\n{}",
-                               sum.poses.text, sum.poses.usable ? "true" : "false",
-                               sum.excluded.empty()
-                                   ? std::string()
-                                   : fmt::format("# tetherbox excluded (exposure verification "
-                                                 "failed): {} frame(s), listed in README.txt\n",
-                                                 sum.excluded.size())));
-  TB_TRY(put("colmap/images.txt", images));
+  {
+    auto images = StreamedFile::open(bag, "exports/colmap/images.txt");
+    if (!images) return images.error();
+    // COLMAP skips '#' lines: the provenance rides along without changing the model.
+    TB_TRY(images->write(fmt::format(
+        "# tetherbox poses: {}\n# tetherbox poses_usable: {}\n{}", sum.poses.text,
+        sum.poses.usable ? "true" : "false",
+        sum.excluded.empty() ? std::string()
+                             : fmt::format("# tetherbox excluded (exposure verification "
+                                           "failed): {} frame(s), listed in README.txt\n",
+                                           sum.excluded.size()))));
+    TB_TRY(images->write(colmap_images_header(per_preset.front().frames)));
+    int id = 1;
+    TB_TRY(frames.for_each([&](const FrameRecord& f) {
+      if (!is_usable(f) || !in_preset(f, presets.front())) return ok_status();
+      return images->write(colmap_image_entry(id++, f, cam, source));
+    }));
+    TB_TRY(images->done());
+    sum.written.push_back("exports/colmap/images.txt");
+  }
   TB_TRY(put("colmap/points3D.txt", colmap_points3d_txt()));
   TB_TRY(put("README.txt", readme(cam, intrinsics(cam), source, ev, per_preset, left_out, sum.poses,
                                   sum.excluded, unverifiable)));

@@ -11,6 +11,7 @@
 #include <set>
 #include <thread>
 
+#include "tetherbox/capture/frame_source.hpp"
 #include "tetherbox/capture/pipeline.hpp"
 #include "tetherbox/capture/preflight.hpp"
 #include "tetherbox/capture/quality_monitor.hpp"
@@ -243,7 +244,7 @@ class Runner {
       auto bag = Bag::open_existing(*opts_.resume);
       if (!bag) return bag.error();
       bag_ = std::move(*bag);
-      auto st = load_journal(*bag_, true);
+      auto st = load_journal(*bag_, true, opts_.rehash);
       if (!st) return st.error();
       if (!st->plan_fingerprint.empty() && st->plan_fingerprint != fingerprint_)
         return make_error(Errc::invalid,
@@ -326,6 +327,11 @@ class Runner {
     po.sidecar.focal_length_mm = cfg_.lens.focal_length_mm;
     po.sidecar.creator = cfg_.metadata.creator;
     po.sidecar.copyright = cfg_.metadata.copyright;
+    {
+      std::lock_guard lk(mu_);
+      durable_seqs_ = state_.done_seqs;
+      for (const auto& f : state_.frames) faults_ += f.faults.size();
+    }
     pipeline_ = std::make_unique<Pipeline>(
         *bag_, *journal_, po, [this](const FrameRecord& r) { on_frame_durable(r); },
         [this](const PreviewDone& p) { on_preview(p); });
@@ -333,6 +339,10 @@ class Runner {
     {
       std::lock_guard lk(mu_);
       quality_ = std::make_unique<quality::Monitor>(cfg_.quality, state_.frames);
+      // A resumed bag's records were needed only to seed the checks and find lost previews:
+      // from here on the journal holds them and the runner keeps only counts and seqs, so a
+      // session's memory does not grow with its frames (close_bag reads them back).
+      std::vector<FrameRecord>().swap(state_.frames);
     }
     run_start_ = clock_->now_steady();
     return journal_event(
@@ -349,9 +359,10 @@ class Runner {
     Progress p;
     {
       std::lock_guard lk(mu_);
-      state_.frames.push_back(r);
+      durable_seqs_.insert(r.seq);
+      faults_ += r.faults.size();
       ++taken_now_;
-      p.done = state_.frames.size();
+      p.done = durable_seqs_.size();
       p.last_name = r.name;
       const double el = seconds_between(run_start_, clock_->now_steady());
       p.frames_per_s = el > 0 ? static_cast<double>(taken_now_) / el : 0;
@@ -368,18 +379,14 @@ class Runner {
     }
   }
 
-  // The preview of a durable frame arrives later, from the pipeline's preview thread, always
-  // after that frame's on_done (pipeline.hpp), so its record is already in state_.frames.
+  // The preview of a durable frame arrives later, always after that frame's on_done
+  // (pipeline.hpp). Its journal line joins the frame's record when the bag is closed; only a
+  // skipped preview's fault is counted here.
   void on_preview(const PreviewDone& p) {
     std::lock_guard lk(mu_);
-    for (auto& f : state_.frames) {
-      if (f.seq != p.seq) continue;
-      if (p.file) f.files.push_back(*p.file);
-      f.histogram = p.histogram;
-      if (!p.fault.empty()) f.faults.push_back(p.fault);
-      return;
-    }
-    spdlog::error("preview for seq {} arrived before its frame; the journal line stands", p.seq);
+    if (!durable_seqs_.count(p.seq))
+      spdlog::error("preview for seq {} arrived before its frame; the journal line stands", p.seq);
+    if (!p.fault.empty()) ++faults_;
   }
 
   // Resume: frames made durable before the crash whose preview never was.
@@ -512,8 +519,7 @@ class Runner {
   }
 
   Status journal_press(const hal::ButtonEvent& press, const FrameRecord& r) {
-    const double latency =
-        std::chrono::duration<double>(r.trigger_utc - press.edge_utc).count();
+    const double latency = std::chrono::duration<double>(r.trigger_utc - press.edge_utc).count();
     return journal_event({{"type", "press"},
                           {"seq", r.seq},
                           {"button", press.name},
@@ -524,17 +530,15 @@ class Runner {
   }
 
   Status close_bag() {
-    std::vector<FrameRecord> frames;
+    std::set<uint64_t> seqs;
     {
       std::lock_guard lk(mu_);
-      frames = state_.frames;
+      seqs = durable_seqs_;
+      summary_.faults = faults_;
     }
-    std::set<uint64_t> seqs;
-    for (const auto& f : frames) seqs.insert(f.seq);
     summary_.planned = planned_total_;
-    summary_.done = frames.size();
+    summary_.done = seqs.size();
     summary_.taken_now = taken_now_;
-    for (const auto& f : frames) summary_.faults += f.faults.size();
     std::string description;
     if (cfg_.session.mode == "buttons") {
       // A field session ends when the user says so (abort button, Ctrl-C) or after
@@ -558,8 +562,13 @@ class Runner {
                       summary_.planned, summary_.complete ? "" : " (incomplete: resumable)");
     }
 
+    // The records come back from the journal one at a time (the report and the exports are
+    // built streaming): the journal is the truth of what was taken, and holding them all would
+    // cost ~6 KB a frame for the whole session.
+    auto frames = JournalFrames::index(bag_->data_dir() / "journal.jsonl");
+    if (!frames) return frames.error();
     CloseInput in;
-    in.frames = std::move(frames);
+    in.frames = &*frames;
     in.done = summary_.done;
     in.description = description;
     ReportContext& rc = in.report;
@@ -596,7 +605,9 @@ class Runner {
   std::string ended_by_;
   UtcTime started_{};
   SteadyTime run_start_{};
-  std::mutex mu_;  // state_.frames and taken_now_, shared with the pipeline's threads
+  std::mutex mu_;  // durable_seqs_, faults_ and taken_now_, shared with the pipeline's threads
+  std::set<uint64_t> durable_seqs_;  // every frame durable in the bag (earlier runs included)
+  size_t faults_ = 0;                // faults recorded on those frames (previews included)
   size_t taken_now_ = 0;
   RunSummary summary_;
   std::unique_ptr<ShotExecutor> executor_;

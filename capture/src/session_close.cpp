@@ -30,7 +30,15 @@ std::map<std::string, std::string> base_info(const config::Config& cfg, const Ba
 
 Status close_session(const config::Config& cfg, Bag& bag, Journal& journal, const CloseInput& in) {
   const auto& rc = in.report;
-  auto report = make_report(in.frames, rc);
+  static const std::vector<FrameRecord> kNone;
+  static const FrameList kNoFrames(kNone);
+  const FrameSource& frames = in.frames ? *in.frames : kNoFrames;
+  ReportBuilder builder;
+  TB_TRY(frames.for_each([&](const FrameRecord& f) {
+    builder.add(f);
+    return ok_status();
+  }));
+  auto report = builder.finish(rc);
   nlohmann::json end = {{"type", "session_end"},
                         {"complete", rc.complete},
                         {"frames", in.done},
@@ -44,7 +52,7 @@ Status close_session(const config::Config& cfg, Bag& bag, Journal& journal, cons
   // Poses can be rebuilt from the journal later: a failed export is a warning, not a loss.
   // A throwing exporter (a name that is not UTF-8) is caught here for the same reason.
   try {
-    if (auto ex = write_exports(bag, in.frames, cfg); !ex)
+    if (auto ex = write_exports(bag, frames, cfg); !ex)
       spdlog::warn("exports not written: {}", ex.error().message);
   } catch (const std::exception& e) {
     spdlog::warn("exports not written: {}", e.what());

@@ -28,6 +28,9 @@ int run_cli(int argc, char** argv) {
   r->add_option("--resume", run.resume, "continue this bag after a crash or stop")
       ->check(CLI::ExistingDirectory);
   r->add_flag("-q,--quiet", run.quiet, "no progress lines");
+  r->add_flag("--rehash", run.rehash,
+              "with --resume: re-hash every file against the journal, not only size (slower)")
+      ->needs("--resume");
 
   std::string plan_cfg;
   auto* p = app.add_subcommand("plan", "print the planned sequence; touches no device");

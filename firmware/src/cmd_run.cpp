@@ -93,6 +93,7 @@ int run(const RunArgs& a) {
   capture::RunOptions opts;
   opts.out_root = a.out;
   if (!a.resume.empty()) opts.resume = a.resume;
+  opts.rehash = a.rehash;
   opts.preflight = &pf;
   opts.stop = &g_stop;
   if (!a.quiet)

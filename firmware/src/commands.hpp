@@ -11,6 +11,7 @@ struct RunArgs {
   std::string out;
   std::string resume;
   bool quiet = false;
+  bool rehash = false;  // with --resume: re-hash every file (durable2, issue 9)
 };
 
 int cmd_run(const RunArgs& a);

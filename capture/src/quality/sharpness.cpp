@@ -32,7 +32,13 @@ void SharpnessWatch::seed(const std::vector<FrameRecord>& done) {
   for (const auto& f : done)
     if (f.sharpness.measured && !f.sharpness.blurred) order.push_back(&f);
   std::sort(order.begin(), order.end(), [](auto* a, auto* b) { return a->seq < b->seq; });
-  for (const auto* f : order) sharp_[f->position.light].push_back(f->sharpness.value);
+  for (const auto* f : order) remember(f->position.light, f->sharpness.value);
+}
+
+void SharpnessWatch::remember(const std::string& light, double value) {
+  auto& hist = sharp_[light];
+  hist.push_back(value);
+  if (hist.size() > kWindow) hist.erase(hist.begin());
 }
 
 std::optional<std::string> SharpnessWatch::check(const std::string& light, SharpnessRecord& rec) {
@@ -47,7 +53,7 @@ std::optional<std::string> SharpnessWatch::check(const std::string& light, Sharp
     rec.blurred = rec.ratio && *rec.ratio < min_ratio_;
   }
   if (!rec.blurred) {
-    hist.push_back(rec.value);
+    remember(light, rec.value);
     return std::nullopt;
   }
   return fmt::format(

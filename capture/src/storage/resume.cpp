@@ -84,7 +84,7 @@ Status parse_lines(const std::vector<std::string>& lines, const fs::path& path, 
 // Claimed files the manifest lost are re-listed (same hash as the journal); a frame whose
 // claimed file is missing or changed is retaken: its remaining files go to quarantine (never
 // deleted) and a fault line says which file and why.
-Status check_claimed(Bag& bag, JournalState& st) {
+Status check_claimed(Bag& bag, JournalState& st, bool rehash) {
   std::map<uint64_t, std::string> retake;  // seq -> reason
   for (const auto& r : st.frames) {
     for (const auto& f : r.files) {
@@ -93,13 +93,26 @@ Status check_claimed(Bag& bag, JournalState& st) {
       struct stat fst {};
       if (::lstat((bag.data_dir() / rel).c_str(), &fst) != 0) {
         retake[r.seq] = fmt::format("{} is missing (deleted?)", f.path);
-      } else if (S_ISREG(fst.st_mode) && f.size > 0 &&
-                 static_cast<uint64_t>(fst.st_size) != f.size) {
+        continue;
+      }
+      if (S_ISREG(fst.st_mode) && f.size > 0 && static_cast<uint64_t>(fst.st_size) != f.size) {
         // Size, not hash: a resume of a 100 000-frame bag must start capturing within seconds,
-        // so it re-hashes nothing it does not have to (`tetherbox verify` re-hashes all).
+        // so it re-hashes nothing it was not asked to (`tetherbox verify` re-hashes all).
         retake[r.seq] = fmt::format("{} was changed: {} bytes but the journal says {}", f.path,
                                     fst.st_size, f.size);
-      } else if (!bag.has(rel)) {
+        continue;
+      }
+      if (rehash && S_ISREG(fst.st_mode) && !f.sha256.empty()) {
+        auto sha = sha256_file(bag.data_dir() / rel);
+        if (!sha) return sha.error();
+        if (*sha != f.sha256) {
+          retake[r.seq] = fmt::format(
+              "{} was changed: its SHA-256 {} differs from the journal's {} (found by --rehash)",
+              f.path, *sha, f.sha256);
+          continue;
+        }
+      }
+      if (!bag.has(rel)) {
         auto st2 = bag.relist(rel, f.sha256);
         if (st2) {
           ++st.relisted;
@@ -182,7 +195,7 @@ std::string plan_fingerprint_of(const std::vector<std::string>& shot_keys) {
   return fmt::format("{}:{}", shot_keys.size(), sha256_hex({p, all.size()}).substr(0, 16));
 }
 
-Result<JournalState> load_journal(Bag& bag, bool repair) {
+Result<JournalState> load_journal(Bag& bag, bool repair, bool rehash) {
   JournalState st;
   const auto path = bag.data_dir() / "journal.jsonl";
   auto lines = Journal::read_lines(path, &st.torn_tail);
@@ -199,7 +212,7 @@ Result<JournalState> load_journal(Bag& bag, bool repair) {
     auto w = write_file_atomic(path, text);
     if (!w) return w.error();
   }
-  TB_TRY(check_claimed(bag, st));
+  TB_TRY(check_claimed(bag, st, rehash));
   TB_TRY(drop_unclaimed(bag, st));
   auto swept = bag.sweep_unlisted();
   if (!swept) return swept.error();

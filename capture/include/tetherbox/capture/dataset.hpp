@@ -6,9 +6,11 @@
 // no <object>. Image paths are relative to the bag's data/ folder ("frames/x.jpg").
 #include <nlohmann/json.hpp>
 
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "tetherbox/capture/frame_source.hpp"
 #include "tetherbox/capture/record.hpp"
 #include "tetherbox/capture/storage.hpp"
 #include "tetherbox/common/result.hpp"
@@ -30,6 +32,13 @@ std::vector<DatasetImage> dataset_images(const std::vector<FrameRecord>& frames,
                                          const fs::path& bag_dir,
                                          std::vector<std::string>* left_out);
 
+// The image of one frame (as dataset_images picks it), or nullopt with *why_not ("name: why").
+// The result points at `f`.
+std::optional<DatasetImage> dataset_image(const FrameRecord& f, const fs::path& bag_dir,
+                                          uint64_t id, std::string* why_not);
+// One entry of COCO's "images".
+nlohmann::json coco_image(const DatasetImage& image);
+
 // COCO object-detection layout: info, licenses, images, annotations ([]), categories (ids
 // 1..n in the order given).
 nlohmann::json coco_skeleton(const std::vector<DatasetImage>& images,
@@ -41,5 +50,11 @@ std::string voc_annotation(const DatasetImage& image);
 // rewrites them). Returns the paths written under data/.
 Result<std::vector<std::string>> write_dataset_skeletons(
     Bag& bag, const std::vector<FrameRecord>& frames, const std::vector<std::string>& categories);
+// The same, streaming: one pass over `frames`, each file written as its image comes, so the
+// memory does not grow with the session. Returns how many files were written; their paths go
+// to *written when given.
+Result<size_t> write_dataset_skeletons(Bag& bag, const FrameSource& frames,
+                                       const std::vector<std::string>& categories,
+                                       std::vector<std::string>* written = nullptr);
 
 }  // namespace tb::capture

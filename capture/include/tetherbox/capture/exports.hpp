@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "tetherbox/capture/frame_source.hpp"
 #include "tetherbox/capture/record.hpp"
 #include "tetherbox/capture/storage.hpp"
 #include "tetherbox/common/result.hpp"
@@ -75,6 +76,9 @@ nlohmann::json nerfstudio_transforms(const std::vector<FrameRecord>& frames,
                                      double only_ev = 0.0,
                                      ImageSource source = ImageSource::jpeg_else_preview);
 
+// One entry of transforms.json's "frames".
+nlohmann::json nerfstudio_frame(const FrameRecord& f, const ExportCamera& cam, ImageSource source);
+
 // COLMAP text model: one PINHOLE camera (id 1); images named relative to the bag's data/
 // directory ("frames/x.jpg"), so COLMAP's --image_path is <bag>/data. points3D.txt is empty.
 std::string colmap_cameras_txt(const ExportCamera& cam);
@@ -82,6 +86,10 @@ std::string colmap_images_txt(const std::vector<FrameRecord>& frames, const Expo
                               const std::string& only_light = "", double only_ev = 0.0,
                               ImageSource source = ImageSource::jpeg_else_preview);
 std::string colmap_points3d_txt();
+// images.txt piece by piece: its header, then one entry (two lines) per image.
+std::string colmap_images_header(size_t images);
+std::string colmap_image_entry(int id, const FrameRecord& f, const ExportCamera& cam,
+                               ImageSource source);
 
 // Width and height from a JPEG's SOF marker, reading only the headers.
 Result<std::pair<int, int>> jpeg_size(const fs::path& path);
@@ -125,5 +133,9 @@ struct ExportSummary {
 // that is not an orbit (buttons, single) gets only README.txt saying why there are no poses.
 Result<ExportSummary> write_exports(Bag& bag, const std::vector<FrameRecord>& frames,
                                     const config::Config& cfg);
+// The same, streaming: a few passes over `frames` (each record visited, never all held), every
+// large file written as it goes, so a 100 000-frame session's close costs what a 100-frame
+// one does plus a few bytes per exported frame.
+Result<ExportSummary> write_exports(Bag& bag, const FrameSource& frames, const config::Config& cfg);
 
 }  // namespace tb::capture

@@ -20,6 +20,9 @@ class SharpnessWatch {
  public:
   // Frames per preset before a median is trusted.
   static constexpr size_t kMinHistory = 3;
+  // The running median is over the last kWindow sharp frames of a preset: a window, not the
+  // whole session, so the watch's memory does not grow with the frames (issue 9).
+  static constexpr size_t kWindow = 101;
   explicit SharpnessWatch(double min_ratio) : min_ratio_(min_ratio) {}
   void seed(const std::vector<FrameRecord>& done);
   // Fills rec.median / ratio / blurred; returns the fault message for a blurred frame.
@@ -27,7 +30,8 @@ class SharpnessWatch {
 
  private:
   double min_ratio_;
-  std::map<std::string, std::vector<double>> sharp_;  // per preset, frames not blurred
+  void remember(const std::string& light, double value);
+  std::map<std::string, std::vector<double>> sharp_;  // per preset, last frames not blurred
 };
 
 }  // namespace tb::capture::quality

@@ -31,8 +31,10 @@ struct JournalState {
 // missing or changed from the state (journaling a retake fault) so the runner takes them
 // again; removes frame files of ours that no journal line claims; quarantines everything
 // under data/ the bag did not write. A bag without a journal (crash right after creation)
-// loads as empty.
-Result<JournalState> load_journal(Bag& bag, bool repair);
+// loads as empty. A claimed file is checked by presence and size (a 100 000-frame bag resumes
+// in seconds; a flipped byte of the same size goes unnoticed); with rehash it is re-hashed
+// against the journal's SHA-256 too, and a mismatch is a changed file (quarantined, retaken).
+Result<JournalState> load_journal(Bag& bag, bool repair, bool rehash = false);
 
 // A stable text fingerprint of the planned shots; resume refuses a changed plan.
 std::string plan_fingerprint_of(const std::vector<std::string>& shot_keys);

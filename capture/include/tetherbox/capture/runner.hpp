@@ -29,6 +29,9 @@ struct Progress {
 struct RunOptions {
   std::filesystem::path out_root;               // overrides storage.root when not empty
   std::optional<std::filesystem::path> resume;  // existing bag to continue
+  // Resume: re-hash every journaled file against its SHA-256, not only its presence and size
+  // (a changed file is quarantined and its frame retaken, as a missing one is).
+  bool rehash = false;
   std::function<void(const Progress&)> on_progress;
   // Set by SIGINT/SIGTERM/SIGHUP: the frame in flight (buttons mode: the bracket) is finished,
   // then the bag is closed.

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "tetherbox/capture/frame_source.hpp"
 #include "tetherbox/capture/record.hpp"
 #include "tetherbox/capture/report.hpp"
 #include "tetherbox/capture/storage.hpp"
@@ -15,7 +16,7 @@
 namespace tb::capture {
 
 struct CloseInput {
-  std::vector<FrameRecord> frames;
+  const FrameSource* frames = nullptr;  // every durable frame (the journal read back)
   ReportContext report;
   size_t done = 0;
   std::string description;  // External-Description in bag-info.txt
