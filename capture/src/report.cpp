@@ -8,6 +8,7 @@
 #include <limits>
 #include <map>
 
+#include "tetherbox/capture/quality_report.hpp"
 #include "text_utf8.hpp"
 
 namespace tb::capture {
@@ -89,7 +90,9 @@ json make_report(const std::vector<FrameRecord>& frames, const ReportContext& ct
   Range focal;
   std::optional<double> focal_reference;
   std::optional<UtcTime> first, last;
+  quality::ReportTally quality_tally;
   for (const auto& f : frames) {
+    quality_tally.add(f);
     if (f.gps.fix) {
       ++with_fix;
       lat.add(f.gps.lat_deg);
@@ -225,7 +228,7 @@ json make_report(const std::vector<FrameRecord>& frames, const ReportContext& ct
   auto time_or_null = [](UtcTime t) {
     return t == UtcTime{} ? json(nullptr) : json(format_utc_iso(t));
   };
-  return {
+  json out = {
       {"session", clean_utf8(ctx.session)},
       {"bag", clean_utf8(ctx.bag_name)},
       {"camera",
@@ -256,6 +259,9 @@ json make_report(const std::vector<FrameRecord>& frames, const ReportContext& ct
       {"frames_per_ev", evs},
       {"faults", faults},
   };
+  out["quality"] = quality_tally.quality();
+  out["checks_not_run"] = quality_tally.checks_not_run();
+  return out;
 }
 
 namespace {

@@ -14,6 +14,8 @@
 #include "tetherbox/capture/pipeline.hpp"
 #include "tetherbox/capture/preflight.hpp"
 #include "tetherbox/capture/quality_monitor.hpp"
+#include "tetherbox/capture/quality_retake.hpp"
+#include "tetherbox/capture/quality_stage.hpp"
 #include "tetherbox/capture/release_copy.hpp"
 #include "tetherbox/capture/resume.hpp"
 #include "tetherbox/capture/resume_config.hpp"
@@ -86,7 +88,10 @@ class Runner {
       : cfg_(cfg), dev_(dev), opts_(opts), clock_(dev.clock) {}
   // The pipeline calls back into this object from its threads: it goes first, whatever path
   // left run().
-  ~Runner() { pipeline_.reset(); }
+  ~Runner() {
+    stage_.reset();  // it pushes into the pipeline
+    pipeline_.reset();
+  }
 
   Result<RunSummary> run() {
     if (!clock_) clock_ = std::make_shared<hal::SystemClock>();
@@ -129,8 +134,11 @@ class Runner {
     });
     if (!st.ok()) stop_reason(st.error());
 
+    Status checked = guarded("quality", [&] { return stage_ ? stage_->drain() : Status{}; });
     Status drained = guarded("pipeline", [&] { return pipeline_ ? pipeline_->drain() : Status{}; });
+    if (!checked.ok() && !summary_.stopped_by) stop_reason(checked.error());
     if (!drained.ok() && !summary_.stopped_by) stop_reason(drained.error());
+    stage_.reset();
     pipeline_.reset();
     if (dev_.gps) dev_.gps->stop();
     if (dev_.ambient) dev_.ambient->stop();
@@ -333,7 +341,11 @@ class Runner {
     {
       std::lock_guard lk(mu_);
       quality_ = std::make_unique<quality::Monitor>(cfg_.quality, state_.frames);
+      prepare_retakes();
     }
+    stage_ = std::make_unique<quality::Stage>(
+        *quality_, [this](json j) { (void)journal_event(std::move(j)); },
+        [this](PipelineJob job) { return pipeline_->push(std::move(job)); });
     run_start_ = clock_->now_steady();
     return journal_event(
         {{"type", "camera"},
@@ -373,7 +385,7 @@ class Runner {
   void on_preview(const PreviewDone& p) {
     std::lock_guard lk(mu_);
     for (auto& f : state_.frames) {
-      if (f.seq != p.seq) continue;
+      if (f.seq != p.seq || (!p.name.empty() && f.name != p.name)) continue;
       if (p.file) f.files.push_back(*p.file);
       f.histogram = p.histogram;
       if (!p.fault.empty()) f.faults.push_back(p.fault);
@@ -406,7 +418,7 @@ class Runner {
   Status take_all() {
     if (cfg_.session.mode == "buttons") return take_on_presses();
     for (const auto& shot : plan_.shots) {
-      if (state_.done_seqs.count(shot.seq)) continue;
+      if (state_.done_seqs.count(shot.seq) && !pending_retakes_.count(shot.seq)) continue;
       wait_while_paused();
       if (stop_requested()) return make_error(Errc::cancelled, "stopped by request");
       TB_TRY(take(shot, shot.seq));
@@ -478,37 +490,84 @@ class Runner {
   }
 
   // `press`: the button press this frame answers (buttons mode); its edge and the
-  // edge-to-trigger latency are journaled with the frame's seq.
+  // edge-to-trigger latency are journaled with the frame's seq. A frame the quality stage finds
+  // blurred is retaken here, before the rig moves on (retake_loop).
   Status take(const PlannedShot& shot, uint64_t seq, const hal::ButtonEvent* press = nullptr) {
+    if (auto stop = stage_->stop_requested()) return *stop;
     TB_TRY(move_and_light(shot));
-    auto taken = executor_->take(seq, shot.exposure);
-    if (!taken) return taken.error();
-    PipelineJob job;
-    job.record = std::move(taken->record);
-    FrameRecord& r = job.record;
-    r.seq = seq;
-    r.position = shot.position;
-    r.commanded = shot.exposure;
-    r.camera_clock_offset_s = clock_offset_;
-    r.name = tmpl_.render(cfg_.session.name, r);
-    if (press) TB_TRY(journal_press(*press, r));
-    job.capture = std::move(taken->capture);
-    auto verdict = quality_->on_captured(r, job.capture);
-    for (const auto& msg : verdict.faults) {
-      spdlog::warn("frame {}: {}", seq, msg);
-      r.faults.push_back(msg);
-      (void)journal_event(
-          {{"type", "fault"}, {"seq", seq}, {"request_id", r.request_id}, {"message", msg}});
+    quality::PendingRetake step;
+    step.number = 0;
+    if (auto it = pending_retakes_.find(seq); it != pending_retakes_.end()) {
+      // Resume: the journal's last frame here is marked superseded by a frame it does not
+      // hold (killed in between): that retake is taken now, under the promised name.
+      step = it->second;
+      pending_retakes_.erase(it);
+      spdlog::info("resume: retaking {} as {} (its retake was never made durable)",
+                   step.superseded, step.name);
+      settle_for_retake();
     }
-    for (const auto& msg : verdict.warnings) {
-      spdlog::warn("frame {}: {}", seq, msg);
-      (void)journal_event(
-          {{"type", "warning"}, {"seq", seq}, {"request_id", r.request_id}, {"message", msg}});
+    for (;;) {
+      auto taken = executor_->take(seq, shot.exposure);
+      if (!taken) return taken.error();
+      PipelineJob job;
+      job.record = std::move(taken->record);
+      FrameRecord& r = job.record;
+      r.seq = seq;
+      r.position = shot.position;
+      r.commanded = shot.exposure;
+      r.camera_clock_offset_s = clock_offset_;
+      r.name = step.number == 0 ? tmpl_.render(cfg_.session.name, r) : step.name;
+      if (step.number > 0) {
+        r.retake_of = step.superseded;
+        r.retake_number = step.number;
+      }
+      if (press && step.number == 0) TB_TRY(journal_press(*press, r));
+      job.capture = std::move(taken->capture);
+      names_taken_.insert(r.name);
+      quality::PendingRetake next;
+      next.base = step.number == 0 ? r.name : step.base;
+      next.superseded = r.name;
+      next.number = step.number + 1;
+      if (retakes_possible() && step.number < cfg_.quality.max_retakes)
+        next.name = quality::retake_name(next.base, next.number, names_taken_);
+      auto outcome = stage_->submit(std::move(job), next.name);
+      if (!outcome) return outcome.error();
+      // The rig waits for this frame's verdict only when it can change what happens here.
+      if (next.name.empty() && !cfg_.quality.stop_on_optics_change) return {};
+      const quality::Outcome o = outcome->get();
+      if (o.stop) return *o.stop;
+      if (!o.blurred || next.name.empty()) return {};
+      settle_for_retake();
+      step = std::move(next);
     }
-    TB_TRY(pipeline_->push(std::move(job)));
-    // The frame that showed the fault is kept (and journaled) before the session stops.
-    if (verdict.stop) return *verdict.stop;
-    return {};
+  }
+
+  // Sharpness is measured on the RAW: without one, or with retakes off, no frame is retaken.
+  bool retakes_possible() const {
+    return cfg_.quality.max_retakes > 0 && cfg_.quality.min_sharpness_ratio > 0 &&
+           cfg_.camera.format != "jpeg";
+  }
+
+  // A blurred frame is most often a rig still moving: the retake gives it more time.
+  void settle_for_retake() {
+    if (cfg_.quality.retake_extra_settle_ms > 0)
+      clock_->sleep_for(std::chrono::milliseconds(cfg_.quality.retake_extra_settle_ms));
+  }
+
+  // The retakes the journal promised but does not hold, and every name a retake must avoid:
+  // the plan's own and the bag's.
+  void prepare_retakes() {
+    pending_retakes_ = quality::pending_retakes(state_.frames);
+    for (const auto& f : state_.frames) names_taken_.insert(f.name);
+    for (const auto& shot : plan_.shots) {
+      FrameRecord rec;
+      rec.seq = shot.seq;
+      rec.request_id = shot.seq + 1;
+      rec.position = shot.position;
+      rec.commanded = shot.exposure;
+      rec.trigger_utc = started_;
+      names_taken_.insert(tmpl_.render(cfg_.session.name, rec));
+    }
   }
 
   Status journal_press(const hal::ButtonEvent& press, const FrameRecord& r) {
@@ -601,9 +660,14 @@ class Runner {
   RunSummary summary_;
   std::unique_ptr<ShotExecutor> executor_;
   std::unique_ptr<quality::Monitor> quality_;
-  // Last: destroyed first, so its threads (which call on_frame_durable / on_preview) are
-  // joined while everything they touch is still alive.
+  // Retake in place: promised by the journal but not in it (resume), and names in use.
+  std::map<uint64_t, quality::PendingRetake> pending_retakes_;
+  std::set<std::string> names_taken_;
+  // Near last: destroyed right after the stage, so its threads (which call on_frame_durable /
+  // on_preview) are joined while everything they touch is still alive.
   std::unique_ptr<Pipeline> pipeline_;
+  // After the pipeline, destroyed before it: its thread pushes into the pipeline.
+  std::unique_ptr<quality::Stage> stage_;
 };
 
 }  // namespace

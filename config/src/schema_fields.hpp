@@ -28,6 +28,7 @@ TB_CONFIG_RECORD(Ring);
 TB_CONFIG_RECORD(Orbit);
 TB_CONFIG_RECORD(GcodeTurntable);
 TB_CONFIG_RECORD(StepdirTurntable);
+TB_CONFIG_RECORD(SimTurntable);
 TB_CONFIG_RECORD(Turntable);
 TB_CONFIG_RECORD(Light);
 TB_CONFIG_RECORD(LightingPreset);
@@ -141,6 +142,12 @@ void for_each_field(Turntable& x, F&& f) {
   f("step_deg", x.step_deg);
   f("gcode", x.gcode);
   f("stepdir", x.stepdir);
+  f("sim", x.sim);
+}
+
+template <class F>
+void for_each_field(SimTurntable& x, F&& f) {
+  f("needed_settle_ms", x.needed_settle_ms);
 }
 
 template <class F>
@@ -326,6 +333,8 @@ void for_each_field(Quality& x, F&& f) {
   f("max_clipped_high", x.max_clipped_high);
   f("max_clipped_low", x.max_clipped_low);
   f("min_sharpness_ratio", x.min_sharpness_ratio);
+  f("max_retakes", x.max_retakes);
+  f("retake_extra_settle_ms", x.retake_extra_settle_ms);
 }
 
 }  // namespace tb::config::schema
