@@ -16,6 +16,7 @@
 #include "tetherbox/capture/quality_monitor.hpp"
 #include "tetherbox/capture/quality_retake.hpp"
 #include "tetherbox/capture/quality_stage.hpp"
+#include "tetherbox/capture/quality_test_shot.hpp"
 #include "tetherbox/capture/release_copy.hpp"
 #include "tetherbox/capture/resume.hpp"
 #include "tetherbox/capture/resume_config.hpp"
@@ -416,6 +417,7 @@ class Runner {
   }
 
   Status take_all() {
+    TB_TRY(exposure_test_shot());
     if (cfg_.session.mode == "buttons") return take_on_presses();
     for (const auto& shot : plan_.shots) {
       if (state_.done_seqs.count(shot.seq) && !pending_retakes_.count(shot.seq)) continue;
@@ -540,6 +542,51 @@ class Runner {
       settle_for_retake();
       step = std::move(next);
     }
+  }
+
+  // exposure.test_shot: one frame before the locked sequence, measured and journaled, never
+  // stored; its suggestion moves the whole sequence only with exposure.test_shot_apply. A
+  // resume takes no new test shot: it re-applies the one its journal says was applied.
+  Status exposure_test_shot() {
+    if (!cfg_.exposure.test_shot || plan_.shots.empty()) return {};
+    if (opts_.resume) {
+      auto lines = Journal::read_lines(bag_->data_dir() / "journal.jsonl");
+      if (!lines) return lines.error();
+      if (auto ev = quality::applied_test_shot_ev(*lines)) shift_sequence(*ev);
+      return {};
+    }
+    const PlannedShot* base = &plan_.shots.front();
+    for (const auto& s : plan_.shots)
+      if (s.position.ev_offset == 0) {
+        base = &s;
+        break;
+      }
+    TB_TRY(move_and_light(*base));
+    auto taken = executor_->take(base->seq, base->exposure);
+    if (!taken) return taken.error();
+    auto t = quality::assess_test_shot(taken->capture, base->exposure, cfg_.exposure, cfg_.quality);
+    const bool apply = cfg_.exposure.test_shot_apply && t.ev && *t.ev != 0;
+    TB_TRY(journal_event(quality::to_json(t, taken->record.request_id, apply)));
+    if (!t.ev) {
+      spdlog::warn("test shot: {}", t.reason);
+      emit("test_shot", t.reason);
+      return {};
+    }
+    const std::string msg = fmt::format(
+        "test shot: green median {:.1f}% of the range, suggests {:+.1f} EV (shutter {:.4g} s -> "
+        "{:.4g} s){}",
+        100 * *t.median, *t.ev, t.current.shutter_s, t.suggested.shutter_s,
+        apply ? "; applied to the whole sequence"
+              : *t.ev == 0 ? "" : "; not applied (exposure.test_shot_apply is off)");
+    spdlog::info("{}", msg);
+    emit("test_shot", msg);
+    if (apply) shift_sequence(*t.ev);
+    return {};
+  }
+
+  // Every frame of the sequence moves by the same stops, before the first is taken.
+  void shift_sequence(double ev) {
+    for (auto& s : plan_.shots) s.exposure.shutter_s *= std::exp2(ev);
   }
 
   // Sharpness is measured on the RAW: without one, or with retakes off, no frame is retaken.

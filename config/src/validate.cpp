@@ -580,6 +580,8 @@ std::vector<Issue> collect_issues(const Config& cfg) {
   check_sensors(c, cfg.gps, cfg.ambient);
   check_storage(c, cfg.storage);
   check_quality(c, cfg.quality);
+  c.in_range("exposure.target_median", cfg.exposure.target_median, 0.01, 0.9, " (fraction)");
+  c.in_range("exposure.max_adjust_ev", cfg.exposure.max_adjust_ev, 0, 10, " EV");
   check_categories(c, cfg.metadata.categories);
   return std::move(c.issues);
 }

@@ -302,6 +302,19 @@ struct Quality {
   bool operator==(const Quality&) const = default;
 };
 
+// A test shot before the locked sequence (issue 12 item 2): one frame measured on its RAW
+// (clipping, median of the green plane) and a suggested exposure journaled; applied to the
+// whole sequence only when test_shot_apply is set. Frames of the sequence are never adjusted.
+struct ExposureCheck {
+  bool test_shot = false;
+  bool test_shot_apply = false;
+  // The median of the RAW's green plane the suggestion aims at, as a fraction of the range
+  // between the black and white levels (about middle grey on a linear sensor).
+  double target_median = 0.18;
+  double max_adjust_ev = 3.0;  // a suggestion larger than this is clamped (and says so)
+  bool operator==(const ExposureCheck&) const = default;
+};
+
 struct Config {
   std::string source_path;  // the YAML file it came from
   std::string board = "sim";  // sim | rpi4 | rpi5
@@ -321,6 +334,7 @@ struct Config {
   std::string log_level = "info";
   Daemon daemon;
   Quality quality;
+  ExposureCheck exposure;
   bool operator==(const Config&) const = default;
 };
 
