@@ -186,6 +186,15 @@ json to_json(const FrameRecord& r) {
       {"raw_levels", to_json(r.raw_levels)},
       {"sharpness", to_json(r.sharpness)},
   };
+  if (!r.superseded_by.empty()) j["superseded_by"] = r.superseded_by;
+  if (!r.retake_of.empty()) {
+    j["retake_of"] = r.retake_of;
+    j["retake_number"] = r.retake_number;
+  }
+  json not_run = json::array();
+  for (const auto& [check, reason] : checks_not_run(r))
+    not_run.push_back({{"check", check}, {"reason", reason}});
+  j["checks_not_run"] = not_run;
   return j;
 }
 
@@ -260,7 +269,19 @@ FrameRecord frame_record_from_json(const json& j) {
     r.sharpness = sharpness_from_json(j.at("sharpness"));
   else
     r.sharpness.reason = "not measured (journal predates the sharpness check)";
+  r.superseded_by = j.value("superseded_by", "");
+  r.retake_of = j.value("retake_of", "");
+  r.retake_number = j.value("retake_number", 0);
   return r;
+}
+
+std::vector<std::pair<std::string, std::string>> checks_not_run(const FrameRecord& r) {
+  std::vector<std::pair<std::string, std::string>> out;
+  auto why = [](const std::string& reason) { return reason.empty() ? "not measured" : reason; };
+  if (!r.optics.measured) out.emplace_back("optics", why(r.optics.reason));
+  if (!r.raw_levels.measured) out.emplace_back("raw_clipping", why(r.raw_levels.reason));
+  if (!r.sharpness.measured) out.emplace_back("sharpness", why(r.sharpness.reason));
+  return out;
 }
 
 }  // namespace tb::capture

@@ -8,6 +8,7 @@
 #include <limits>
 #include <map>
 
+#include "tetherbox/capture/quality_report.hpp"
 #include "text_utf8.hpp"
 
 namespace tb::capture {
@@ -89,6 +90,7 @@ struct ReportBuilder::State {
   std::optional<double> focal_reference;
   std::optional<UtcTime> first, last;
   size_t frames = 0;
+  quality::ReportTally quality_tally;
 };
 
 ReportBuilder::ReportBuilder() : s_(std::make_unique<State>()) {}
@@ -98,6 +100,7 @@ void ReportBuilder::add(const FrameRecord& f) {
   using text::clean_utf8;
   State& s = *s_;
   ++s.frames;
+  s.quality_tally.add(f);
   if (f.gps.fix) {
     ++s.with_fix;
     s.lat.add(f.gps.lat_deg);
@@ -237,7 +240,7 @@ json ReportBuilder::finish(const ReportContext& ctx) const {
   auto time_or_null = [](UtcTime t) {
     return t == UtcTime{} ? json(nullptr) : json(format_utc_iso(t));
   };
-  return {
+  json out = {
       {"session", clean_utf8(ctx.session)},
       {"bag", clean_utf8(ctx.bag_name)},
       {"camera",
@@ -268,6 +271,9 @@ json ReportBuilder::finish(const ReportContext& ctx) const {
       {"frames_per_ev", evs},
       {"faults", faults},
   };
+  out["quality"] = s.quality_tally.quality();
+  out["checks_not_run"] = s.quality_tally.checks_not_run();
+  return out;
 }
 
 json make_report(const std::vector<FrameRecord>& frames, const ReportContext& ctx) {

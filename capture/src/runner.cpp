@@ -15,6 +15,9 @@
 #include "tetherbox/capture/pipeline.hpp"
 #include "tetherbox/capture/preflight.hpp"
 #include "tetherbox/capture/quality_monitor.hpp"
+#include "tetherbox/capture/quality_retake.hpp"
+#include "tetherbox/capture/quality_stage.hpp"
+#include "tetherbox/capture/quality_test_shot.hpp"
 #include "tetherbox/capture/release_copy.hpp"
 #include "tetherbox/capture/resume.hpp"
 #include "tetherbox/capture/resume_config.hpp"
@@ -87,7 +90,10 @@ class Runner {
       : cfg_(cfg), dev_(dev), opts_(opts), clock_(dev.clock) {}
   // The pipeline calls back into this object from its threads: it goes first, whatever path
   // left run().
-  ~Runner() { pipeline_.reset(); }
+  ~Runner() {
+    stage_.reset();  // it pushes into the pipeline
+    pipeline_.reset();
+  }
 
   Result<RunSummary> run() {
     if (!clock_) clock_ = std::make_shared<hal::SystemClock>();
@@ -130,8 +136,11 @@ class Runner {
     });
     if (!st.ok()) stop_reason(st.error());
 
+    Status checked = guarded("quality", [&] { return stage_ ? stage_->drain() : Status{}; });
     Status drained = guarded("pipeline", [&] { return pipeline_ ? pipeline_->drain() : Status{}; });
+    if (!checked.ok() && !summary_.stopped_by) stop_reason(checked.error());
     if (!drained.ok() && !summary_.stopped_by) stop_reason(drained.error());
+    stage_.reset();
     pipeline_.reset();
     if (dev_.gps) dev_.gps->stop();
     if (dev_.ambient) dev_.ambient->stop();
@@ -339,11 +348,15 @@ class Runner {
     {
       std::lock_guard lk(mu_);
       quality_ = std::make_unique<quality::Monitor>(cfg_.quality, state_.frames);
+      prepare_retakes();
       // A resumed bag's records were needed only to seed the checks and find lost previews:
       // from here on the journal holds them and the runner keeps only counts and seqs, so a
       // session's memory does not grow with its frames (close_bag reads them back).
       std::vector<FrameRecord>().swap(state_.frames);
     }
+    stage_ = std::make_unique<quality::Stage>(
+        *quality_, [this](json j) { (void)journal_event(std::move(j)); },
+        [this](PipelineJob job) { return pipeline_->push(std::move(job)); });
     run_start_ = clock_->now_steady();
     return journal_event(
         {{"type", "camera"},
@@ -411,9 +424,10 @@ class Runner {
   }
 
   Status take_all() {
+    TB_TRY(exposure_test_shot());
     if (cfg_.session.mode == "buttons") return take_on_presses();
     for (const auto& shot : plan_.shots) {
-      if (state_.done_seqs.count(shot.seq)) continue;
+      if (state_.done_seqs.count(shot.seq) && !pending_retakes_.count(shot.seq)) continue;
       wait_while_paused();
       if (stop_requested()) return make_error(Errc::cancelled, "stopped by request");
       TB_TRY(take(shot, shot.seq));
@@ -485,37 +499,129 @@ class Runner {
   }
 
   // `press`: the button press this frame answers (buttons mode); its edge and the
-  // edge-to-trigger latency are journaled with the frame's seq.
+  // edge-to-trigger latency are journaled with the frame's seq. A frame the quality stage finds
+  // blurred is retaken here, before the rig moves on (retake_loop).
   Status take(const PlannedShot& shot, uint64_t seq, const hal::ButtonEvent* press = nullptr) {
+    if (auto stop = stage_->stop_requested()) return *stop;
     TB_TRY(move_and_light(shot));
-    auto taken = executor_->take(seq, shot.exposure);
+    quality::PendingRetake step;
+    step.number = 0;
+    if (auto it = pending_retakes_.find(seq); it != pending_retakes_.end()) {
+      // Resume: the journal's last frame here is marked superseded by a frame it does not
+      // hold (killed in between): that retake is taken now, under the promised name.
+      step = it->second;
+      pending_retakes_.erase(it);
+      spdlog::info("resume: retaking {} as {} (its retake was never made durable)",
+                   step.superseded, step.name);
+      settle_for_retake();
+    }
+    for (;;) {
+      auto taken = executor_->take(seq, shot.exposure);
+      if (!taken) return taken.error();
+      PipelineJob job;
+      job.record = std::move(taken->record);
+      FrameRecord& r = job.record;
+      r.seq = seq;
+      r.position = shot.position;
+      r.commanded = shot.exposure;
+      r.camera_clock_offset_s = clock_offset_;
+      r.name = step.number == 0 ? tmpl_.render(cfg_.session.name, r) : step.name;
+      if (step.number > 0) {
+        r.retake_of = step.superseded;
+        r.retake_number = step.number;
+      }
+      if (press && step.number == 0) TB_TRY(journal_press(*press, r));
+      job.capture = std::move(taken->capture);
+      names_taken_.insert(r.name);
+      quality::PendingRetake next;
+      next.base = step.number == 0 ? r.name : step.base;
+      next.superseded = r.name;
+      next.number = step.number + 1;
+      if (retakes_possible() && step.number < cfg_.quality.max_retakes)
+        next.name = quality::retake_name(next.base, next.number, names_taken_);
+      auto outcome = stage_->submit(std::move(job), next.name);
+      if (!outcome) return outcome.error();
+      // The rig waits for this frame's verdict only when it can change what happens here.
+      if (next.name.empty() && !cfg_.quality.stop_on_optics_change) return {};
+      const quality::Outcome o = outcome->get();
+      if (o.stop) return *o.stop;
+      if (!o.blurred || next.name.empty()) return {};
+      settle_for_retake();
+      step = std::move(next);
+    }
+  }
+
+  // exposure.test_shot: one frame before the locked sequence, measured and journaled, never
+  // stored; its suggestion moves the whole sequence only with exposure.test_shot_apply. A
+  // resume takes no new test shot: it re-applies the one its journal says was applied.
+  Status exposure_test_shot() {
+    if (!cfg_.exposure.test_shot || plan_.shots.empty()) return {};
+    if (opts_.resume) {
+      auto lines = Journal::read_lines(bag_->data_dir() / "journal.jsonl");
+      if (!lines) return lines.error();
+      if (auto ev = quality::applied_test_shot_ev(*lines)) shift_sequence(*ev);
+      return {};
+    }
+    const PlannedShot* base = &plan_.shots.front();
+    for (const auto& s : plan_.shots)
+      if (s.position.ev_offset == 0) {
+        base = &s;
+        break;
+      }
+    TB_TRY(move_and_light(*base));
+    auto taken = executor_->take(base->seq, base->exposure);
     if (!taken) return taken.error();
-    PipelineJob job;
-    job.record = std::move(taken->record);
-    FrameRecord& r = job.record;
-    r.seq = seq;
-    r.position = shot.position;
-    r.commanded = shot.exposure;
-    r.camera_clock_offset_s = clock_offset_;
-    r.name = tmpl_.render(cfg_.session.name, r);
-    if (press) TB_TRY(journal_press(*press, r));
-    job.capture = std::move(taken->capture);
-    auto verdict = quality_->on_captured(r, job.capture);
-    for (const auto& msg : verdict.faults) {
-      spdlog::warn("frame {}: {}", seq, msg);
-      r.faults.push_back(msg);
-      (void)journal_event(
-          {{"type", "fault"}, {"seq", seq}, {"request_id", r.request_id}, {"message", msg}});
+    auto t = quality::assess_test_shot(taken->capture, base->exposure, cfg_.exposure, cfg_.quality);
+    const bool apply = cfg_.exposure.test_shot_apply && t.ev && *t.ev != 0;
+    TB_TRY(journal_event(quality::to_json(t, taken->record.request_id, apply)));
+    if (!t.ev) {
+      spdlog::warn("test shot: {}", t.reason);
+      emit("test_shot", t.reason);
+      return {};
     }
-    for (const auto& msg : verdict.warnings) {
-      spdlog::warn("frame {}: {}", seq, msg);
-      (void)journal_event(
-          {{"type", "warning"}, {"seq", seq}, {"request_id", r.request_id}, {"message", msg}});
-    }
-    TB_TRY(pipeline_->push(std::move(job)));
-    // The frame that showed the fault is kept (and journaled) before the session stops.
-    if (verdict.stop) return *verdict.stop;
+    const std::string msg = fmt::format(
+        "test shot: green median {:.1f}% of the range, suggests {:+.1f} EV (shutter {:.4g} s -> "
+        "{:.4g} s){}",
+        100 * *t.median, *t.ev, t.current.shutter_s, t.suggested.shutter_s,
+        apply ? "; applied to the whole sequence"
+              : *t.ev == 0 ? "" : "; not applied (exposure.test_shot_apply is off)");
+    spdlog::info("{}", msg);
+    emit("test_shot", msg);
+    if (apply) shift_sequence(*t.ev);
     return {};
+  }
+
+  // Every frame of the sequence moves by the same stops, before the first is taken.
+  void shift_sequence(double ev) {
+    for (auto& s : plan_.shots) s.exposure.shutter_s *= std::exp2(ev);
+  }
+
+  // Sharpness is measured on the RAW: without one, or with retakes off, no frame is retaken.
+  bool retakes_possible() const {
+    return cfg_.quality.max_retakes > 0 && cfg_.quality.min_sharpness_ratio > 0 &&
+           cfg_.camera.format != "jpeg";
+  }
+
+  // A blurred frame is most often a rig still moving: the retake gives it more time.
+  void settle_for_retake() {
+    if (cfg_.quality.retake_extra_settle_ms > 0)
+      clock_->sleep_for(std::chrono::milliseconds(cfg_.quality.retake_extra_settle_ms));
+  }
+
+  // The retakes the journal promised but does not hold, and every name a retake must avoid:
+  // the plan's own and the bag's.
+  void prepare_retakes() {
+    pending_retakes_ = quality::pending_retakes(state_.frames);
+    for (const auto& f : state_.frames) names_taken_.insert(f.name);
+    for (const auto& shot : plan_.shots) {
+      FrameRecord rec;
+      rec.seq = shot.seq;
+      rec.request_id = shot.seq + 1;
+      rec.position = shot.position;
+      rec.commanded = shot.exposure;
+      rec.trigger_utc = started_;
+      names_taken_.insert(tmpl_.render(cfg_.session.name, rec));
+    }
   }
 
   Status journal_press(const hal::ButtonEvent& press, const FrameRecord& r) {
@@ -612,9 +718,14 @@ class Runner {
   RunSummary summary_;
   std::unique_ptr<ShotExecutor> executor_;
   std::unique_ptr<quality::Monitor> quality_;
-  // Last: destroyed first, so its threads (which call on_frame_durable / on_preview) are
-  // joined while everything they touch is still alive.
+  // Retake in place: promised by the journal but not in it (resume), and names in use.
+  std::map<uint64_t, quality::PendingRetake> pending_retakes_;
+  std::set<std::string> names_taken_;
+  // Near last: destroyed right after the stage, so its threads (which call on_frame_durable /
+  // on_preview) are joined while everything they touch is still alive.
   std::unique_ptr<Pipeline> pipeline_;
+  // After the pipeline, destroyed before it: its thread pushes into the pipeline.
+  std::unique_ptr<quality::Stage> stage_;
 };
 
 }  // namespace

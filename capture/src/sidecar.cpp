@@ -275,6 +275,21 @@ void add_sequence(Writer& w, const FrameRecord& rec, const SidecarContext& ctx) 
     w.text_if(kTb + "RawWhiteLevel", xmpfmt::real(rec.raw_levels.white_level));
     w.text_if(kTb + "RawBlackLevel", xmpfmt::real(rec.raw_levels.black_level));
   }
+  if (rec.sharpness.measured) {
+    w.text_if(kTb + "Sharpness", xmpfmt::real(rec.sharpness.value));
+    if (rec.sharpness.ratio) w.text_if(kTb + "SharpnessRatio", xmpfmt::real(*rec.sharpness.ratio));
+    if (rec.sharpness.blurred) w.text(kTb + "Blurred", "True");
+  }
+  // A retaken frame stays in the bag; a tool that reads only the sidecar must still learn
+  // that another frame replaces it, and which.
+  if (!rec.superseded_by.empty()) {
+    w.text(kTb + "Superseded", "True");
+    w.text(kTb + "SupersededBy", rec.superseded_by);
+  }
+  if (!rec.retake_of.empty()) {
+    w.text(kTb + "RetakeOf", rec.retake_of);
+    w.text(kTb + "RetakeNumber", std::to_string(rec.retake_number));
+  }
 }
 
 Result<std::string> encode_packet(const Exiv2::XmpData& data) {

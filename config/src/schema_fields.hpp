@@ -28,6 +28,7 @@ TB_CONFIG_RECORD(Ring);
 TB_CONFIG_RECORD(Orbit);
 TB_CONFIG_RECORD(GcodeTurntable);
 TB_CONFIG_RECORD(StepdirTurntable);
+TB_CONFIG_RECORD(SimTurntable);
 TB_CONFIG_RECORD(Turntable);
 TB_CONFIG_RECORD(Light);
 TB_CONFIG_RECORD(LightingPreset);
@@ -46,6 +47,7 @@ TB_CONFIG_RECORD(Privacy);
 TB_CONFIG_RECORD(Session);
 TB_CONFIG_RECORD(Daemon);
 TB_CONFIG_RECORD(Quality);
+TB_CONFIG_RECORD(ExposureCheck);
 TB_CONFIG_RECORD(Config);
 #undef TB_CONFIG_RECORD
 
@@ -141,6 +143,12 @@ void for_each_field(Turntable& x, F&& f) {
   f("step_deg", x.step_deg);
   f("gcode", x.gcode);
   f("stepdir", x.stepdir);
+  f("sim", x.sim);
+}
+
+template <class F>
+void for_each_field(SimTurntable& x, F&& f) {
+  f("needed_settle_ms", x.needed_settle_ms);
 }
 
 template <class F>
@@ -317,6 +325,7 @@ void for_each_field(Config& x, F&& f) {
   f("log_level", x.log_level);
   f("daemon", x.daemon);
   f("quality", x.quality);
+  f("exposure", x.exposure);
 }
 
 template <class F>
@@ -326,6 +335,16 @@ void for_each_field(Quality& x, F&& f) {
   f("max_clipped_high", x.max_clipped_high);
   f("max_clipped_low", x.max_clipped_low);
   f("min_sharpness_ratio", x.min_sharpness_ratio);
+  f("max_retakes", x.max_retakes);
+  f("retake_extra_settle_ms", x.retake_extra_settle_ms);
+}
+
+template <class F>
+void for_each_field(ExposureCheck& x, F&& f) {
+  f("test_shot", x.test_shot);
+  f("test_shot_apply", x.test_shot_apply);
+  f("target_median", x.target_median);
+  f("max_adjust_ev", x.max_adjust_ev);
 }
 
 }  // namespace tb::config::schema

@@ -181,6 +181,8 @@ void check_quality(Checker& c, const Quality& q) {
   c.in_range("quality.max_clipped_high", q.max_clipped_high, 0, 1, " (fraction)");
   c.in_range("quality.max_clipped_low", q.max_clipped_low, 0, 1, " (fraction)");
   c.in_range("quality.min_sharpness_ratio", q.min_sharpness_ratio, 0, 1, " (fraction)");
+  c.int_range("quality.max_retakes", q.max_retakes, 0, 10, " retakes per frame");
+  c.int_range("quality.retake_extra_settle_ms", q.retake_extra_settle_ms, 0, kMaxMs, " ms");
 }
 
 // Ranges hold whichever backend is chosen (a snapshot stays loadable); the port and the lines
@@ -282,6 +284,7 @@ void check_orbit(Checker& c, const Config& cfg) {
   c.in_range("turntable.step_deg", t.step_deg, 0.001, 10, " degrees");
   check_gcode_turntable(c, t.gcode, t.backend == "gcode");
   check_stepdir_turntable(c, t.stepdir, t.backend == "stepdir");
+  c.int_range("turntable.sim.needed_settle_ms", t.sim.needed_settle_ms, 0, kMaxMs, " ms");
 }
 
 void check_lighting(Checker& c, const Lighting& l) {
@@ -577,6 +580,8 @@ std::vector<Issue> collect_issues(const Config& cfg) {
   check_sensors(c, cfg.gps, cfg.ambient);
   check_storage(c, cfg.storage);
   check_quality(c, cfg.quality);
+  c.in_range("exposure.target_median", cfg.exposure.target_median, 0.01, 0.9, " (fraction)");
+  c.in_range("exposure.max_adjust_ev", cfg.exposure.max_adjust_ev, 0, 10, " EV");
   check_categories(c, cfg.metadata.categories);
   return std::move(c.issues);
 }

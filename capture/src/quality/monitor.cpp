@@ -15,6 +15,7 @@ Monitor::Monitor(const config::Quality& cfg, const std::vector<FrameRecord>& don
     if (f.raw_levels.measured) ++raw_measured_;
     if (!f.raw_levels.warnings.empty()) ++clipped_;
     if (f.sharpness.blurred) ++blurred_;
+    if (f.sharpness.blurred && !f.superseded_by.empty()) ++retaken_;
   }
 }
 
@@ -66,7 +67,8 @@ Verdict Monitor::on_captured(FrameRecord& r, const hal::CaptureResult& cap) {
   std::lock_guard lk(mu_);
   if (auto blur = sharpness_.check(r.position.light, r.sharpness)) {
     ++blurred_;
-    v.faults.push_back(*blur);
+    v.blurred = true;
+    v.blur_fault = *blur;
   }
   if (r.raw_levels.measured) ++raw_measured_;
   if (!r.raw_levels.warnings.empty()) ++clipped_;
@@ -81,10 +83,22 @@ Verdict Monitor::on_captured(FrameRecord& r, const hal::CaptureResult& cap) {
   return v;
 }
 
+void Monitor::note_retaken() {
+  std::lock_guard lk(mu_);
+  ++retaken_;
+}
+
 std::string Monitor::live_summary() const {
   std::lock_guard lk(mu_);
   std::string s;
-  if (raw_measured_ > 0) s = fmt::format("{} blurred, not retaken; {} clipped", blurred_, clipped_);
+  if (raw_measured_ > 0) {
+    std::string fate;
+    if (blurred_ > 0)
+      fate = retaken_ == 0         ? ", not retaken"
+             : retaken_ >= blurred_ ? ", retaken"
+                                    : fmt::format(", {} retaken", retaken_);
+    s = fmt::format("{} blurred{}; {} clipped", blurred_, fate, clipped_);
+  }
   if (optics_changed_ > 0)
     s += fmt::format("{}optics changed on {}", s.empty() ? "" : "; ", optics_changed_);
   return s;

@@ -58,7 +58,7 @@ std::optional<std::string> SharpnessWatch::check(const std::string& light, Sharp
   }
   return fmt::format(
       "blurred: sharpness {:.3g} is {:.0f}% of the running median {:.3g} of preset '{}' (limit "
-      "quality.min_sharpness_ratio {:.0f}%); not retaken",
+      "quality.min_sharpness_ratio {:.0f}%)",
       rec.value, 100 * *rec.ratio, *rec.median, light, 100 * min_ratio_);
 }
 

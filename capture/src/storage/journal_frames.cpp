@@ -17,10 +17,16 @@
 namespace tb::capture {
 
 FrameList::FrameList(const std::vector<FrameRecord>& frames) {
-  std::map<uint64_t, const FrameRecord*> latest;
-  for (const auto& f : frames) latest[f.seq] = &f;
-  by_seq_.reserve(latest.size());
-  for (const auto& [seq, f] : latest) by_seq_.push_back(f);
+  // Per seq: the frames of its latest take, an in-place quality retake (retake_of) adding to
+  // the take rather than replacing it.
+  std::map<uint64_t, std::vector<const FrameRecord*>> latest;
+  for (const auto& f : frames) {
+    auto& take = latest[f.seq];
+    if (f.retake_of.empty()) take.clear();
+    take.push_back(&f);
+  }
+  for (const auto& [seq, take] : latest)
+    for (const auto* f : take) by_seq_.push_back(f);
 }
 
 Status FrameList::for_each(const FrameVisitor& fn) const {
@@ -35,7 +41,9 @@ struct LineKind {
   std::string type;
   bool has_seq = false;
   uint64_t seq = 0;
-  bool retake = false;
+  bool retake = false;           // a "retake" fault: the frame is taken again at resume
+  bool quality_retake = false;   // a frame line with retake_of: kept beside the one it supersedes
+  size_t name_hash = 0;          // frame and preview lines: which frame of a seq
 };
 
 LineKind kind_of(const nlohmann::json& j) {
@@ -46,6 +54,10 @@ LineKind kind_of(const nlohmann::json& j) {
     k.seq = j.at("seq").get<uint64_t>();
   }
   k.retake = j.value("retake", false);
+  if (j.contains("retake_of") && j.at("retake_of").is_string())
+    k.quality_retake = !j.at("retake_of").get_ref<const std::string&>().empty();
+  if (j.contains("name") && j.at("name").is_string())
+    k.name_hash = std::hash<std::string>{}(j.at("name").get_ref<const std::string&>());
   return k;
 }
 
@@ -73,7 +85,8 @@ Result<JournalFrames> JournalFrames::index(const fs::path& journal) {
       return make_error(Errc::not_found, "journal {} not found", journal.string());
     return make_error(Errc::io, "cannot read journal {}", journal.string());
   }
-  std::map<uint64_t, Slot> slots;
+  // Per seq, its latest take: one frame, or a frame and its in-place quality retakes.
+  std::map<uint64_t, std::vector<Slot>> slots;
   std::string line;
   uint64_t offset = 0;
   size_t lineno = 0;
@@ -93,9 +106,17 @@ Result<JournalFrames> JournalFrames::index(const fs::path& journal) {
     if (!k.has_seq) continue;
     const Line here{at, static_cast<uint32_t>(line.size())};
     if (k.type == "frame") {
-      slots[k.seq] = Slot{k.seq, here, {}};  // a retaken frame's new line replaces the old one
+      auto& take = slots[k.seq];
+      if (!k.quality_retake) take.clear();  // a frame retaken at resume replaces the old line
+      take.push_back(Slot{k.seq, k.name_hash, here, {}});
     } else if (k.type == "preview") {
-      if (auto it = slots.find(k.seq); it != slots.end()) it->second.preview = here;
+      if (auto it = slots.find(k.seq); it != slots.end() && !it->second.empty()) {
+        // A preview line names its frame; an older one without a name goes to the latest.
+        Slot* to = &it->second.back();
+        for (auto& sl : it->second)
+          if (k.name_hash != 0 && sl.name_hash == k.name_hash) to = &sl;
+        to->preview = here;
+      }
     } else if (k.type == "fault" && k.retake) {
       slots.erase(k.seq);
     }
@@ -104,7 +125,8 @@ Result<JournalFrames> JournalFrames::index(const fs::path& journal) {
   JournalFrames out;
   out.path_ = journal;
   out.slots_.reserve(slots.size());
-  for (auto& [seq, s] : slots) out.slots_.push_back(s);
+  for (auto& [seq, take] : slots)
+    for (auto& sl : take) out.slots_.push_back(sl);
   return out;
 }
 

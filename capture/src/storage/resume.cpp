@@ -52,14 +52,18 @@ Status parse_lines(const std::vector<std::string>& lines, const fs::path& path, 
         st.plan_fingerprint = j.value("plan_fingerprint", "");
       } else if (type == "frame") {
         FrameRecord r = frame_record_from_json(j);
-        forget_frame(st, r.seq);  // a retaken frame's new line replaces the old one
+        // A frame retaken at resume replaces the old line; a frame retaken in place (quality:
+        // blurred) keeps the one it supersedes, which stays in the bag.
+        if (r.retake_of.empty()) forget_frame(st, r.seq);
         st.done_seqs.insert(r.seq);
         st.frames.push_back(std::move(r));
       } else if (type == "preview") {
         // Previews are made after the frame is durable; their line joins the frame's record.
         const uint64_t seq = j.at("seq").get<uint64_t>();
-        auto it = std::find_if(st.frames.begin(), st.frames.end(),
-                               [&](const FrameRecord& r) { return r.seq == seq; });
+        const std::string name = j.value("name", "");  // a retake shares its frame's seq
+        auto it = std::find_if(st.frames.begin(), st.frames.end(), [&](const FrameRecord& r) {
+          return r.seq == seq && (name.empty() || r.name == name);
+        });
         if (it != st.frames.end()) {
           st.preview_seen.insert(seq);
           if (j.contains("file") && j.at("file").is_object())

@@ -47,6 +47,26 @@ void defocus(LinearImage& img, int radius) {
   pass(tmp, img.rgb, false);
 }
 
+// A turntable still wobbling during the exposure: a horizontal box blur, longer the less the
+// rig had settled (the subject turns on a vertical axis, so the smear is sideways).
+void motion_blur(LinearImage& img, int radius) {
+  const int w = img.width, h = img.height;
+  std::vector<float> src = img.rgb;
+  for (int y = 0; y < h; ++y)
+    for (int x = 0; x < w; ++x)
+      for (int c = 0; c < 3; ++c) {
+        float sum = 0;
+        int n = 0;
+        for (int d = -radius; d <= radius; ++d) {
+          const int xx = x + d;
+          if (xx < 0 || xx >= w) continue;
+          sum += src[(static_cast<size_t>(y) * w + xx) * 3 + c];
+          ++n;
+        }
+        img.rgb[(static_cast<size_t>(y) * w + x) * 3 + c] = sum / static_cast<float>(n);
+      }
+}
+
 bool contains(const std::vector<int>& v, uint64_t idx) {
   return std::any_of(v.begin(), v.end(),
                      [&](int i) { return i >= 0 && static_cast<uint64_t>(i) == idx; });
@@ -182,6 +202,7 @@ class SimCamera final : public Camera {
     res.trigger_uncertainty_s = kTriggerUncertaintyS;
     res.reported = applied;
     res.reported_valid = true;
+    const SteadyTime shutter_open = clock_->now_steady();
     if (virtual_clock_) {
       // On the host clock the render itself takes time; on virtual time nothing would pass and
       // a bracket's frames would share one trigger time (and one GPS/ambient sample). A body
@@ -193,10 +214,12 @@ class SimCamera final : public Camera {
     const SteadyTime t0 = clock_->now_steady();
 
     RenderRequest req;
+    SteadyTime still_at{};
     {
       std::lock_guard lock(world_->mu);
       req.pose = world_->pose;
       req.lights_on = world_->lights_on;
+      still_at = world_->still_at;
     }
     req.exposure = applied;
     req.frame_index = idx;
@@ -204,6 +227,18 @@ class SimCamera final : public Camera {
     if (contains(faults.defocus_at, idx)) {
       defocus(img, faults.defocus_radius_px);
       spdlog::warn("sim camera: frame out of focus at capture call {} (injected)", idx);
+    }
+    if (shutter_open < still_at) {
+      const double wobble_ms =
+          std::chrono::duration<double, std::milli>(still_at - shutter_open).count();
+      const double needed = std::max(1, cfg_.turntable.sim.needed_settle_ms);
+      const int radius = 2 + static_cast<int>(std::lround(6.0 * std::min(1.0, wobble_ms / needed)));
+      motion_blur(img, radius);
+      // The ground truth of the retake test: which request the sim blurred.
+      spdlog::warn(
+          "sim camera: motion blur at capture call {} request {}: the turntable needed {:.0f} ms "
+          "more to settle (injected)",
+          idx, request_id, wobble_ms);
     }
 
     const int number = next_number_;

@@ -48,10 +48,16 @@ class SimTurntable final : public Turntable {
     const double del = std::fabs(target.elevation_deg - from.elevation_deg);
     const double speed = cfg_.speed_deg_s > 0 ? cfg_.speed_deg_s : 60.0;
     const double travel_s = std::max(daz, del) / speed;
-    clock_->sleep_for(std::chrono::duration_cast<std::chrono::nanoseconds>(
-        std::chrono::duration<double>(travel_s) + std::chrono::milliseconds(cfg_.settle_ms)));
+    const auto travel =
+        std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::duration<double>(travel_s));
+    const SteadyTime arrived = clock_->now_steady() + travel;
+    clock_->sleep_for(travel + std::chrono::milliseconds(cfg_.settle_ms));
     std::lock_guard lock(world_->mu);
     world_->pose = target;
+    // The rig's own settle need, independent of what the config waits: a shorter settle_ms
+    // leaves it wobbling when the camera fires.
+    if (daz > 0 || del > 0)
+      world_->still_at = arrived + std::chrono::milliseconds(cfg_.sim.needed_settle_ms);
     return ok_status();
   }
 

@@ -13,7 +13,8 @@ namespace tb::capture {
 
 using FrameVisitor = std::function<Status(const FrameRecord&)>;
 
-// Visits every frame once, in seq order, one record per seq (the latest). for_each may be
+// Visits every frame once, in seq order: per seq its latest take (a frame, or a superseded
+// frame and its quality retakes, in journal order). for_each may be
 // called again (a consumer that needs several passes makes several); a visitor's error stops
 // the pass and is returned.
 class FrameSource {
@@ -22,7 +23,8 @@ class FrameSource {
   virtual Status for_each(const FrameVisitor& fn) const = 0;
 };
 
-// Records already in memory (tests, tools). Several records with one seq: the later wins.
+// Records already in memory (tests, tools). Several records with one seq: the later wins,
+// except an in-place quality retake (retake_of set), which is kept beside its superseded frame.
 class FrameList final : public FrameSource {
  public:
   explicit FrameList(const std::vector<FrameRecord>& frames);
@@ -34,7 +36,8 @@ class FrameList final : public FrameSource {
 
 // data/journal.jsonl read back: an index of where each seq's latest frame line and its
 // preview line are (a few words per frame), then one line parsed per visit. The records are
-// the ones resume rebuilds (resume.hpp): a later frame line of a seq replaces the earlier one,
+// the ones resume rebuilds (resume.hpp): a later frame line of a seq replaces the earlier one
+// (unless it is an in-place quality retake, retake_of set, which keeps both),
 // a "retake" fault drops the frame, a preview line joins its file, histogram and fault to the
 // frame it follows. A torn last line (a crash) is ignored.
 class JournalFrames final : public FrameSource {
@@ -50,6 +53,7 @@ class JournalFrames final : public FrameSource {
   };
   struct Slot {
     uint64_t seq = 0;
+    size_t name_hash = 0;  // tells a seq's superseded frame from its quality retake
     Line frame, preview;
   };
   fs::path path_;

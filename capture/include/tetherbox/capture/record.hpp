@@ -124,7 +124,17 @@ struct FrameRecord {
   OpticsRecord optics;
   RawLevels raw_levels;
   SharpnessRecord sharpness;
+  // Retake in place (quality.max_retakes): a blurred frame is kept and names the frame taken
+  // again at its position and preset; that frame names the one it replaces. Both empty for an
+  // ordinary frame. A superseded frame is never deleted; exports use its replacement.
+  std::string superseded_by;
+  std::string retake_of;
+  int retake_number = 0;  // 1 for the first retake of a position
 };
+
+// The checks that did not run on this frame, as {check, reason} (bad input: an unreadable
+// RAW, no focal length in the Exif, no black/white level). Derived from the records above.
+std::vector<std::pair<std::string, std::string>> checks_not_run(const FrameRecord& r);
 
 nlohmann::json to_json(const FrameRecord& r);
 // The pieces shared by the frame line and the later "preview" line of the journal.

@@ -132,6 +132,14 @@ struct StepdirTurntable {
   bool operator==(const StepdirTurntable&) const = default;
 };
 
+// The sim turntable's rig: a table that needs this long after a move before it stops
+// wobbling. A config settle_ms shorter than that makes the sim camera's frames motion-blurred
+// (the retake test's ground truth); 0: the sim rig is still as soon as it arrives.
+struct SimTurntable {
+  int needed_settle_ms = 0;
+  bool operator==(const SimTurntable&) const = default;
+};
+
 struct Turntable {
   std::string backend = "sim";  // sim | gcode | stepdir | none
   double speed_deg_s = 60.0;
@@ -139,6 +147,7 @@ struct Turntable {
   double step_deg = 0.1;        // mechanical resolution
   GcodeTurntable gcode;
   StepdirTurntable stepdir;
+  SimTurntable sim;
   bool operator==(const Turntable&) const = default;
 };
 
@@ -285,7 +294,25 @@ struct Quality {
   // A frame whose sharpness is below this fraction of the running median of its lighting
   // preset is marked blurred (a fault on the frame).
   double min_sharpness_ratio = 0.5;
+  // A blurred frame is retaken in place (same position and preset) up to this many times;
+  // both frames stay in the bag, the first marked superseded. 0: flagged only.
+  int max_retakes = 2;
+  // Extra time the turntable is given to settle before each retake.
+  int retake_extra_settle_ms = 500;
   bool operator==(const Quality&) const = default;
+};
+
+// A test shot before the locked sequence (issue 12 item 2): one frame measured on its RAW
+// (clipping, median of the green plane) and a suggested exposure journaled; applied to the
+// whole sequence only when test_shot_apply is set. Frames of the sequence are never adjusted.
+struct ExposureCheck {
+  bool test_shot = false;
+  bool test_shot_apply = false;
+  // The median of the RAW's green plane the suggestion aims at, as a fraction of the range
+  // between the black and white levels (about middle grey on a linear sensor).
+  double target_median = 0.18;
+  double max_adjust_ev = 3.0;  // a suggestion larger than this is clamped (and says so)
+  bool operator==(const ExposureCheck&) const = default;
 };
 
 struct Config {
@@ -307,6 +334,7 @@ struct Config {
   std::string log_level = "info";
   Daemon daemon;
   Quality quality;
+  ExposureCheck exposure;
   bool operator==(const Config&) const = default;
 };
 

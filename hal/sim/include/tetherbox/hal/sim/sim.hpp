@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "tetherbox/common/result.hpp"
+#include "tetherbox/common/time_utc.hpp"
 #include "tetherbox/config/config.hpp"
 #include "tetherbox/hal/board.hpp"
 
@@ -20,6 +21,9 @@ struct SimWorld {
   mutable std::mutex mu;
   RigPose pose;                     // set by the sim turntable (or by set_pose when none)
   std::set<std::string> lights_on;  // set by the sim lights
+  // When the rig stops wobbling after its last move (turntable.sim.needed_settle_ms after it
+  // arrived); the sim camera blurs a frame exposed before then.
+  SteadyTime still_at{};
 };
 
 std::shared_ptr<SimWorld> make_world();
