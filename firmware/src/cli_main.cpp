@@ -117,6 +117,11 @@ int run_cli(int argc, char** argv) {
   sc->add_option("--select", sy.select, "file of frame names/globs whose originals to send")
       ->check(CLI::ExistingFile);
 
+  // shoot report and dust map (issue 12 items 4, 5)
+  std::string report_bag;
+  auto* rp = app.add_subcommand("report", "rebuild report.json/html of a closed bag");
+  rp->add_option("bag", report_bag, "closed session bag")->required();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -137,6 +142,7 @@ int run_cli(int argc, char** argv) {
   if (*cp) return tb::cli::cmd_copy(copy_bag, copy_dir);
   if (*pr) return tb::cli::cmd_prune(prune_root, prune_copies, prune_dry);
   if (*sc) return tb::cli::cmd_sync(sy);
+  if (*rp) return tb::cli::cmd_report(report_bag);
   return 2;
 }
 
