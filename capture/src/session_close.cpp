@@ -47,7 +47,7 @@ Status close_session(const config::Config& cfg, Bag& bag, Journal& journal, cons
   TB_TRY(journal.append(dump_json(end)));
   auto w1 = bag.put("report.json", dump_json(report, 2) + "\n");
   if (!w1) return w1.error();
-  auto w2 = bag.put("report.html", report_html(report));
+  auto w2 = bag.put("report.html", render_report_html(bag.dir(), report));
   if (!w2) return w2.error();
   // Poses can be rebuilt from the journal later: a failed export is a warning, not a loss.
   // A throwing exporter (a name that is not UTF-8) is caught here for the same reason.

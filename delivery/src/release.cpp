@@ -147,7 +147,7 @@ Result<ReleaseEntry> add_release(const fs::path& bag_dir, const ReleaseAdd& r) {
       for (const auto& x : *all) report["releases"].push_back(to_json(x));
       auto w = bag.put("report.json", dump(report, 2) + "\n");
       if (!w) return w.error();
-      auto h = bag.put("report.html", capture::report_html(report));
+      auto h = bag.put("report.html", capture::render_report_html(bag.dir(), report));
       if (!h) return h.error();
     }
   }

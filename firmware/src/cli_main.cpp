@@ -120,6 +120,15 @@ int run_cli(int argc, char** argv) {
   sc->add_option("--select", sy.select, "file of frame names/globs whose originals to send")
       ->check(CLI::ExistingFile);
 
+  // shoot report and dust map (issue 12 items 4, 5)
+  std::string report_bag;
+  auto* rp = app.add_subcommand("report", "rebuild report.json/html of a closed bag");
+  rp->add_option("bag", report_bag, "closed session bag")->required();
+  tb::cli::DustmapArgs dm;
+  auto* dmc = app.add_subcommand("dustmap", "find sensor dust in a closed bag's frames");
+  dmc->add_option("bag", dm.bag, "closed session bag")->required();
+  dmc->add_flag("--sim-truth", dm.sim_truth, "print the sim sensor's own specks (JSON) instead");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -140,6 +149,8 @@ int run_cli(int argc, char** argv) {
   if (*cp) return tb::cli::cmd_copy(copy_bag, copy_dir);
   if (*pr) return tb::cli::cmd_prune(prune_root, prune_copies, prune_dry);
   if (*sc) return tb::cli::cmd_sync(sy);
+  if (*rp) return tb::cli::cmd_report(report_bag);
+  if (*dmc) return tb::cli::cmd_dustmap(dm);
   return 2;
 }
 

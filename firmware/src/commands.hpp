@@ -41,4 +41,12 @@ struct SyncArgs {
 };
 int cmd_sync(const SyncArgs& a);
 
+// shoot report and dust map (issue 12 items 4, 5): rebuild a closed bag's report.
+int cmd_report(const std::string& bag);
+struct DustmapArgs {
+  std::string bag;
+  bool sim_truth = false;
+};
+int cmd_dustmap(const DustmapArgs& a);
+
 }  // namespace tb::cli

@@ -135,26 +135,7 @@ Renderer::Renderer(const config::Config& cfg) : impl_(std::make_unique<Impl>()) 
   impl_->tex = textures_for_seed(cfg.camera.sim.seed);
   impl_->noise_seed = stream_seed(cfg.camera.sim.seed, Stream::noise);
   const int w = std::max(1, cfg.camera.sim.width), h = std::max(1, cfg.camera.sim.height);
-  if (cfg.camera.sim.dust) {
-    impl_->dust.assign(static_cast<size_t>(w) * h, 1.0f);
-    const uint64_t ds = stream_seed(cfg.camera.sim.seed, Stream::dust);
-    const int specks = 7;
-    for (int i = 0; i < specks; ++i) {
-      const double cx = hash_unit(ds, i, 0) * w, cy = hash_unit(ds, i, 1) * h;
-      const double rad = (0.004 + 0.012 * hash_unit(ds, i, 2)) * w + 1.5;
-      const double depth = 0.25 + 0.35 * hash_unit(ds, i, 3);
-      const int x0 = std::max(0, static_cast<int>(cx - 3 * rad));
-      const int x1 = std::min(w - 1, static_cast<int>(cx + 3 * rad));
-      const int y0 = std::max(0, static_cast<int>(cy - 3 * rad));
-      const int y1 = std::min(h - 1, static_cast<int>(cy + 3 * rad));
-      for (int y = y0; y <= y1; ++y)
-        for (int x = x0; x <= x1; ++x) {
-          const double dx = (x + 0.5 - cx) / rad, dy = (y + 0.5 - cy) / rad;
-          const double shade = 1.0 - depth * std::exp(-0.5 * (dx * dx + dy * dy) * 2.0);
-          impl_->dust[static_cast<size_t>(y) * w + x] *= static_cast<float>(shade);
-        }
-    }
-  }
+  if (cfg.camera.sim.dust) apply_dust(dust_specks(cfg), w, h, impl_->dust);
 }
 
 Renderer::~Renderer() = default;

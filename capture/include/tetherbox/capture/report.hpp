@@ -3,11 +3,16 @@
 // times, places, ambient ranges, exposure, clipping, faults — computed from the frame records.
 #include <nlohmann/json.hpp>
 
+#include <cstdint>
+#include <filesystem>
+#include <functional>
 #include <memory>
+#include <utility>
 #include <string>
 #include <vector>
 
 #include "tetherbox/capture/record.hpp"
+#include "tetherbox/common/result.hpp"
 
 namespace tb::capture {
 
@@ -44,5 +49,26 @@ class ReportBuilder {
 // The same report from records in memory: a ReportBuilder fed with each of them.
 nlohmann::json make_report(const std::vector<FrameRecord>& frames, const ReportContext& ctx);
 std::string report_html(const nlohmann::json& report);
+
+// The shoot report a person reads (data/report.html of the bag at `bag_dir`): one
+// self-contained page (inline SVG, no script, no network) drawn from `report` (report.json)
+// and the frame records it streams from the bag's own journal, so it works on any bag, open
+// or closed. Every chart carries its numbers in data-* attributes (data-frames, data-min,
+// data-max, ...) so a test reads them from the DOM. Never fails: what cannot be read (no
+// journal, an unreadable line, no session.yaml) is said on the page.
+std::string render_report_html(const std::filesystem::path& bag_dir,
+                               const nlohmann::json& report);
+
+// What a command adds to a rebuilt report (`tetherbox dustmap`: the "dust" key and its mask).
+struct ReportAdditions {
+  std::vector<std::pair<std::string, std::vector<uint8_t>>> files;  // path under data/, bytes
+  std::function<void(nlohmann::json&)> amend;                          // edits report.json
+};
+// Rebuilds data/report.json (make_report over the journal, keeping keys other commands added)
+// and data/report.html of a closed bag, with `add`, and finalizes it again. The bag must be
+// closed, unlocked and verify; at every instant (kill -9 included) its path holds either the
+// old or the new bag, both complete (see report_html_rebuild.cpp). Returns the new report.
+Result<nlohmann::json> rebuild_report(const std::filesystem::path& bag_dir,
+                                      const ReportAdditions& add = {});
 
 }  // namespace tb::capture

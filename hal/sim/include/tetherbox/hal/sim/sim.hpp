@@ -119,6 +119,19 @@ std::array<double, 3> blackbody_rgb(double kelvin);
 // Encodes linear RGB as an sRGB JPEG (TurboJPEG, 4:2:0).
 Result<std::vector<uint8_t>> encode_jpeg_srgb(const LinearImage& img, int quality);
 
+// Dust on the sim sensor (camera.sim.dust): fixed soft specks, the ground truth of dust
+// detection. A speck darkens the image by 1 - depth * exp(-(d / radius)^2) at distance d (in
+// sensor pixels) from its centre; it does not move when the scene does.
+struct DustSpeck {
+  double x = 0, y = 0;  // centre, sensor pixels from the top-left corner
+  double radius = 0;    // sensor pixels
+  double depth = 0;     // darkening at the centre, 0..1
+};
+// Empty when camera.sim.dust is off.
+std::vector<DustSpeck> dust_specks(const config::Config& cfg);
+// The per-pixel transmission (w x h, 1 = clean) the renderer multiplies the image by.
+void apply_dust(const std::vector<DustSpeck>& specks, int w, int h, std::vector<float>& transmission);
+
 // Camera-style file names: DSC_0001.JPG ... DSC_9999.JPG then DSC_0001 again.
 std::string camera_file_name(int number, const std::string& upper_ext);
 

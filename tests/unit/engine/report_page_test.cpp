@@ -1,0 +1,94 @@
+// The HTML shoot report's reading of a journal (capture/src/report_html*.cpp): retakes kept and
+// marked superseded, unreadable lines named, unmeasured values said, bad UTF-8 survived.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "tetherbox/capture/record.hpp"
+#include "tetherbox/capture/report.hpp"
+
+namespace tb::capture {
+namespace {
+
+namespace fs = std::filesystem;
+
+class ReportPage : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("tb-report-page-" + std::to_string(::getpid()) + "-" +
+                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_ / "data");
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+  static FrameRecord frame(uint64_t seq, const std::string& name, double az) {
+    FrameRecord f;
+    f.seq = seq;
+    f.request_id = seq + 1;
+    f.name = name;
+    f.position.azimuth_deg = az;
+    f.exposure_verified = true;
+    f.trigger_utc = UtcTime{} + std::chrono::seconds(1'800'000'000 + seq);
+    return f;
+  }
+  void write(const std::vector<std::string>& lines) {
+    std::ofstream out(dir_ / "data" / "journal.jsonl");
+    for (const auto& l : lines) out << l << "\n";
+  }
+  static std::string line(const FrameRecord& f) {
+    nlohmann::json j = {{"type", "frame"}};
+    j.update(to_json(f));
+    return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  }
+  fs::path dir_;
+};
+
+TEST_F(ReportPage, RetakeKeepsBothLinesAndMarksTheFirstSuperseded) {
+  auto a = frame(0, "a", 0), b1 = frame(1, "b", 90), b2 = frame(1, "b", 90);
+  b2.request_id = 7;
+  b2.sharpness.measured = true;
+  b2.sharpness.value = 0.25;
+  write({line(a), line(b1), line(b2),
+         R"({"type":"release","path":"data/releases/model_x.pdf","kind":"model","subject":"X","frames":["a"]})"});
+  const std::string html = render_report_html(dir_, nlohmann::json::object());
+  EXPECT_NE(html.find("data-frames=\"3\" data-ok=\"1\" data-retaken=\"1\" data-fault=\"0\" "
+                      "data-superseded=\"1\""),
+            std::string::npos)
+      << html.substr(0, 2000);
+  EXPECT_NE(html.find("data-chart=\"positions\" data-positions=\"2\" data-frames=\"3\""),
+            std::string::npos);
+  EXPECT_NE(html.find("<figure class=\"superseded\" data-seq=\"1\""), std::string::npos);
+  EXPECT_NE(html.find("<figure class=\"retaken\" data-seq=\"1\""), std::string::npos);
+  // One frame measured its sharpness; the other two say they were not.
+  EXPECT_NE(html.find("data-chart=\"sharpness\" data-points=\"1\""), std::string::npos);
+  EXPECT_NE(html.find("2 frame(s) not measured"), std::string::npos);
+  EXPECT_NE(html.find("data-releases=\"1\""), std::string::npos);
+  EXPECT_NE(html.find("not measured: no dust map yet"), std::string::npos);
+}
+
+TEST_F(ReportPage, UnreadableLinesAreNamedAndSkipped) {
+  write({line(frame(0, "a", 0)), "{\"type\":\"frame\",\"seq\":", line(frame(1, "b", 30))});
+  const std::string html = render_report_html(dir_, nlohmann::json::object());
+  EXPECT_NE(html.find("journal line 2 is not JSON (skipped)"), std::string::npos);
+  EXPECT_NE(html.find("id=\"summary\" data-frames=\"2\""), std::string::npos);
+}
+
+TEST_F(ReportPage, NoJournalIsSaidNotThrown) {
+  const std::string html = render_report_html(dir_, nlohmann::json::object());
+  EXPECT_NE(html.find("data/journal.jsonl cannot be read"), std::string::npos);
+  EXPECT_NE(html.find("id=\"summary\" data-frames=\"0\""), std::string::npos);
+}
+
+TEST_F(ReportPage, InvalidUtf8AndMarkupInNamesAreEscaped) {
+  write({line(frame(0, "bad\xff<script>", 0))});
+  nlohmann::json rep = {{"session", "s\xfe"}};
+  std::string html;
+  ASSERT_NO_THROW(html = render_report_html(dir_, rep));
+  EXPECT_EQ(html.find("<script>"), std::string::npos);
+  EXPECT_NE(html.find("bad\uFFFD&lt;script&gt;"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace tb::capture
