@@ -117,6 +117,18 @@ int run_cli(int argc, char** argv) {
   sc->add_option("--select", sy.select, "file of frame names/globs whose originals to send")
       ->check(CLI::ExistingFile);
 
+  tb::cli::RenameArgs rn;
+  auto* rnc = app.add_subcommand("rename", "name a folder of existing images from their EXIF");
+  rnc->add_option("dir", rn.dir, "folder of images (JPEG, NEF, CR2/CR3, ARW, DNG, ...)");
+  rnc->add_option("--template", rn.tmpl,
+                  "capture's naming template over {session} {seq} {req} {date} {time}");
+  rnc->add_option("--session", rn.session, "value of {session} (default: the folder's name)");
+  rnc->add_option("--to", rn.to, "move the renamed files into this folder (same disk)");
+  rnc->add_option("--log", rn.log, "write the undo log here (default: in the folder)");
+  rnc->add_flag("--dry-run", rn.dry_run, "print the new names; rename nothing");
+  rnc->add_option("--undo", rn.undo, "put every file of this rename log back")
+      ->check(CLI::ExistingFile);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -137,6 +149,7 @@ int run_cli(int argc, char** argv) {
   if (*cp) return tb::cli::cmd_copy(copy_bag, copy_dir);
   if (*pr) return tb::cli::cmd_prune(prune_root, prune_copies, prune_dry);
   if (*sc) return tb::cli::cmd_sync(sy);
+  if (*rnc) return tb::cli::cmd_rename(rn);
   return 2;
 }
 

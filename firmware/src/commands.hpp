@@ -39,5 +39,10 @@ struct SyncArgs {
   bool previews = false;
 };
 int cmd_sync(const SyncArgs& a);
+struct RenameArgs {
+  std::string dir, tmpl, session, to, log, undo;
+  bool dry_run = false;
+};
+int cmd_rename(const RenameArgs& a);
 
 }  // namespace tb::cli
