@@ -17,7 +17,9 @@ namespace tb::delivery {
 
 namespace {
 
-std::string shown(const fs::path& p) { return encode_name(p.string()); }
+std::string shown(const fs::path& p) {
+  return encode_name(p.string());
+}
 
 bool exists_no_follow(const fs::path& p) {
   struct stat st {};
@@ -44,13 +46,12 @@ Status rename_no_replace(const fs::path& from, const fs::path& to) {
                       "renaming {} to {}: they are on different devices (EXDEV); rename never "
                       "copies",
                       shown(from), shown(to));
-  return make_error(err == EEXIST ? Errc::invalid : Errc::io, "renaming {} to {}: {}",
-                    shown(from), shown(to), std::strerror(err));
+  return make_error(err == EEXIST ? Errc::invalid : Errc::io, "renaming {} to {}: {}", shown(from),
+                    shown(to), std::strerror(err));
 }
 
 // One journaled rename: the intent is durable before rename(2), the done line follows it.
-Status step(renamelog::Writer& w, size_t id, const fs::path& from, const fs::path& to,
-            bool undo) {
+Status step(renamelog::Writer& w, size_t id, const fs::path& from, const fs::path& to, bool undo) {
   TB_TRY(w.line(renamelog::intent_line(id, from.string(), to.string(), undo)));
   TB_TRY(w.sync());
   TB_TRY(rename_no_replace(from, to));
@@ -79,8 +80,9 @@ Result<renamelog::Writer> create_log(const RenamePlan& plan, const RenameOptions
 
 // Moves every file of `moves` (id, from, to); through a temporary name in the target's folder
 // first when a target is the current name of another file of the set (A->B, B->A).
-Status move_all(renamelog::Writer& w, const std::vector<std::tuple<size_t, fs::path, fs::path>>& moves,
-                bool undo, const char* tmp_prefix) {
+Status move_all(renamelog::Writer& w,
+                const std::vector<std::tuple<size_t, fs::path, fs::path>>& moves, bool undo,
+                const char* tmp_prefix) {
   std::set<fs::path> froms, dirs;
   for (const auto& [id, from, to] : moves) {
     froms.insert(from);

@@ -1,7 +1,7 @@
 #include "rename_exif.hpp"
 
-#include <exiv2/exiv2.hpp>
 #include <fmt/format.h>
+#include <exiv2/exiv2.hpp>
 
 #include <chrono>
 #include <cstdio>
@@ -43,7 +43,9 @@ bool valid_offset(const std::string& o, int* minutes) {
   return true;
 }
 
-std::string display(const std::filesystem::path& p) { return encode_name(p.filename().string()); }
+std::string display(const std::filesystem::path& p) {
+  return encode_name(p.filename().string());
+}
 
 }  // namespace
 
@@ -109,10 +111,10 @@ Result<ShotTime> shot_time(const std::vector<std::filesystem::path>& images,
         const char* name;
       };
       bool any = false;
-      for (const Pick& p : {Pick{kDateTimeOriginal, kSubSecOriginal, kOffsetTimeOriginal,
-                                 "DateTimeOriginal"},
-                            Pick{kDateTimeDigitized, kSubSecDigitized, kOffsetTimeDigitized,
-                                 "DateTimeDigitized"}}) {
+      for (const Pick& p :
+           {Pick{kDateTimeOriginal, kSubSecOriginal, kOffsetTimeOriginal, "DateTimeOriginal"},
+            Pick{kDateTimeDigitized, kSubSecDigitized, kOffsetTimeDigitized,
+                 "DateTimeDigitized"}}) {
         const std::string text = exif_text(exif, p.date);
         if (text.empty()) continue;
         any = true;
@@ -128,8 +130,9 @@ Result<ShotTime> shot_time(const std::vector<std::filesystem::path>& images,
                                         zone ? offset : std::string(" (camera clock, no offset)"),
                                         display(img))};
       }
-      if (!any) why.push_back(fmt::format("{}: no EXIF DateTimeOriginal or DateTimeDigitized",
-                                          display(img)));
+      if (!any)
+        why.push_back(
+            fmt::format("{}: no EXIF DateTimeOriginal or DateTimeDigitized", display(img)));
     } catch (const Exiv2::AnyError& e) {
       why.push_back(fmt::format("{}: exiv2 cannot read its metadata: {}", display(img), e.what()));
     }
@@ -144,8 +147,8 @@ Result<ShotTime> shot_time(const std::vector<std::filesystem::path>& images,
         why.push_back(fmt::format("{}: not a readable XMP packet", display(sc)));
         continue;
       }
-      for (const char* key : {"Xmp.exif.DateTimeOriginal", "Xmp.photoshop.DateCreated",
-                              "Xmp.xmp.CreateDate"}) {
+      for (const char* key :
+           {"Xmp.exif.DateTimeOriginal", "Xmp.photoshop.DateCreated", "Xmp.xmp.CreateDate"}) {
         auto it = xmp.findKey(Exiv2::XmpKey(key));
         if (it == xmp.end()) continue;
         bool zone = false;

@@ -41,7 +41,7 @@ std::string header_line(const std::string& dir, const std::string& to, const std
 std::string file_line(size_t id, const std::string& orig, const std::string& target);
 std::string intent_line(size_t id, const std::string& from, const std::string& to, bool undo);
 std::string done_line(size_t id);
-std::string abandon_line(size_t id);  // the intent's rename had not happened
+std::string abandon_line(size_t id);     // the intent's rename had not happened
 std::string end_line(const char* what);  // "renamed" | "undone"
 
 struct FileState {

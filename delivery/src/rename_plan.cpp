@@ -20,8 +20,8 @@ size_t RenamePlan::files() const {
 
 namespace {
 
-const char* const kImageExts[] = {"jpg", "jpeg", "nef", "nrw", "cr2", "cr3", "crw", "arw", "srf",
-                                  "sr2", "dng", "raf", "orf", "rw2", "pef", "tif", "tiff", "heic"};
+const char* const kImageExts[] = {"jpg", "jpeg", "nef", "nrw", "cr2", "cr3", "crw", "arw",  "srf",
+                                  "sr2", "dng",  "raf", "orf", "rw2", "pef", "tif", "tiff", "heic"};
 const char* const kRenameFields[] = {"session", "seq", "req", "date", "time"};
 
 std::string lower(std::string s) {
@@ -94,7 +94,8 @@ Result<RenamePlan> plan_rename(const fs::path& dir_in, const RenameOptions& opt)
   if (!opt.to.empty()) {
     auto to = folder(opt.to, "--to");
     if (!to) return to.error();
-    struct stat a {}, b {};
+    struct stat a {
+    }, b{};
     if (::stat(dir->c_str(), &a) != 0 || ::stat(to->c_str(), &b) != 0)
       return make_error(Errc::io, "rename: cannot stat {} or {}", encode_name(dir->string()),
                         encode_name(to->string()));
@@ -129,8 +130,8 @@ Result<RenamePlan> plan_rename(const fs::path& dir_in, const RenameOptions& opt)
       shots[stem].images.push_back(Member{name, ext, false, ""});
     }
   }
-  if (ec) return make_error(Errc::io, "rename: listing {}: {}", encode_name(dir->string()),
-                            ec.message());
+  if (ec)
+    return make_error(Errc::io, "rename: listing {}: {}", encode_name(dir->string()), ec.message());
   for (const auto& name : xmps) {
     auto [stem, ext] = split_ext(name);
     auto [img_stem, img_ext] = split_ext(stem);
@@ -188,9 +189,10 @@ Result<RenamePlan> plan_rename(const fs::path& dir_in, const RenameOptions& opt)
     for (int k = 2; bases.contains(base); ++k) base = fmt::format("{}_{}", rendered, k);
     bases.insert(base);
     if (base.size() > capture::NameTemplate::kMaxNameBytes)
-      return make_error(Errc::invalid, "rename: name template \"{}\" makes a {}-byte name; "
-                        "expected at most {}", tmpl->text(), base.size(),
-                        capture::NameTemplate::kMaxNameBytes);
+      return make_error(Errc::invalid,
+                        "rename: name template \"{}\" makes a {}-byte name; "
+                        "expected at most {}",
+                        tmpl->text(), base.size(), capture::NameTemplate::kMaxNameBytes);
     RenameShot out;
     out.old_stem = s.stem;
     out.base = base;

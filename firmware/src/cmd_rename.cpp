@@ -46,8 +46,8 @@ int cmd_rename(const RenameArgs& a) {
   }
   for (const auto& s : r->plan.shots)
     for (const auto& m : s.moves)
-      fmt::print("{}{} -> {}  [{}]\n", a.dry_run ? "would rename " : "", shown(m.from),
-                 shown(m.to), s.time_source);
+      fmt::print("{}{} -> {}  [{}]\n", a.dry_run ? "would rename " : "", shown(m.from), shown(m.to),
+                 s.time_source);
   for (const auto& s : r->plan.skipped)
     fmt::print(stderr, "left alone: {}: {}\n", shown(s.file), s.reason);
   if (a.dry_run) {
@@ -55,9 +55,10 @@ int cmd_rename(const RenameArgs& a) {
                r->plan.shots.size(), r->plan.skipped.size());
     return 0;
   }
-  fmt::print("renamed {} files in {} shots, {} left alone; undo with: tetherbox rename --undo {}\n",
-             r->renamed, r->plan.shots.size(), r->plan.skipped.size(),
-             r->log.empty() ? std::string("(nothing to undo)") : delivery::encode_name(r->log.string()));
+  fmt::print(
+      "renamed {} files in {} shots, {} left alone; undo with: tetherbox rename --undo {}\n",
+      r->renamed, r->plan.shots.size(), r->plan.skipped.size(),
+      r->log.empty() ? std::string("(nothing to undo)") : delivery::encode_name(r->log.string()));
   if (!r->log.empty()) fmt::print("{}\n", delivery::encode_name(r->log.string()));
   return 0;
 }
