@@ -46,6 +46,8 @@ TB_CONFIG_RECORD(Privacy);
 TB_CONFIG_RECORD(Session);
 TB_CONFIG_RECORD(Daemon);
 TB_CONFIG_RECORD(Quality);
+TB_CONFIG_RECORD(Sync);
+TB_CONFIG_RECORD(Delivery);
 TB_CONFIG_RECORD(Config);
 #undef TB_CONFIG_RECORD
 
@@ -317,6 +319,8 @@ void for_each_field(Config& x, F&& f) {
   f("log_level", x.log_level);
   f("daemon", x.daemon);
   f("quality", x.quality);
+  f("sync", x.sync);
+  f("delivery", x.delivery);
 }
 
 template <class F>
@@ -326,6 +330,18 @@ void for_each_field(Quality& x, F&& f) {
   f("max_clipped_high", x.max_clipped_high);
   f("max_clipped_low", x.max_clipped_low);
   f("min_sharpness_ratio", x.min_sharpness_ratio);
+}
+
+template <class F>
+void for_each_field(Sync& x, F&& f) {
+  f("remotes", x.remotes);
+  f("when_idle", x.when_idle);
+  f("bwlimit", x.bwlimit);
+}
+
+template <class F>
+void for_each_field(Delivery& x, F&& f) {
+  f("copies_required", x.copies_required);
 }
 
 }  // namespace tb::config::schema

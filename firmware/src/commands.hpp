@@ -33,9 +33,11 @@ struct ReleaseArgs {
 int cmd_release_add(const ReleaseArgs& a);
 int cmd_release_list(const std::string& bag);
 int cmd_copy(const std::string& bag, const std::string& dir);
-int cmd_prune(const std::string& root, int copies, bool dry_run);
+// copies 0: delivery.copies_required of `config` ("" = the box's config, when it exists).
+int cmd_prune(const std::string& root, int copies, bool dry_run, const std::string& config = "");
 struct SyncArgs {
   std::string bag, remote, bwlimit, select;
+  std::string config;  // sync.remotes when no remote is given ("" = the box's config)
   bool previews = false;
 };
 int cmd_sync(const SyncArgs& a);
