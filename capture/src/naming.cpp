@@ -233,7 +233,7 @@ FrameRecord sample_record() {
 
 }  // namespace
 
-Result<NameTemplate> NameTemplate::parse(const std::string& text) {
+Result<NameTemplate> NameTemplate::parse(const std::string& text, bool require_unique) {
   if (text.empty()) {
     return make_error(Errc::invalid,
                       "name template is empty; e.g. \"{{session}}_{{seq:05}}_{{light}}\"");
@@ -258,7 +258,7 @@ Result<NameTemplate> NameTemplate::parse(const std::string& text) {
   const bool by_counter = used.count("seq") || used.count("req");
   const bool by_position =
       used.count("ring") && used.count("az") && used.count("light") && used.count("ev");
-  if (!by_counter && !by_position) {
+  if (require_unique && !by_counter && !by_position) {
     return make_error(Errc::invalid,
                       "name template \"{}\" cannot make names unique: include {{seq}} or {{req}}, "
                       "or all of {{ring}} {{az}} {{light}} {{ev}}",
@@ -269,6 +269,14 @@ Result<NameTemplate> NameTemplate::parse(const std::string& text) {
   // Parsed once: preflight renders every name of a plan (up to the shot cap) through these.
   t.pieces_ = std::make_shared<const std::vector<Piece>>(std::move(*pieces));
   return t;
+}
+
+std::vector<std::string> NameTemplate::fields() const {
+  std::vector<std::string> out;
+  if (!pieces_) return out;
+  for (const auto& p : *pieces_)
+    if (p.is_field) out.push_back(p.text);
+  return out;
 }
 
 std::string NameTemplate::render(const std::string& session, const FrameRecord& rec) const {

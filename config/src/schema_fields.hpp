@@ -48,6 +48,8 @@ TB_CONFIG_RECORD(Session);
 TB_CONFIG_RECORD(Daemon);
 TB_CONFIG_RECORD(Quality);
 TB_CONFIG_RECORD(ExposureCheck);
+TB_CONFIG_RECORD(Sync);
+TB_CONFIG_RECORD(Delivery);
 TB_CONFIG_RECORD(Config);
 #undef TB_CONFIG_RECORD
 
@@ -326,6 +328,8 @@ void for_each_field(Config& x, F&& f) {
   f("daemon", x.daemon);
   f("quality", x.quality);
   f("exposure", x.exposure);
+  f("sync", x.sync);
+  f("delivery", x.delivery);
 }
 
 template <class F>
@@ -345,6 +349,18 @@ void for_each_field(ExposureCheck& x, F&& f) {
   f("test_shot_apply", x.test_shot_apply);
   f("target_median", x.target_median);
   f("max_adjust_ev", x.max_adjust_ev);
+}
+
+template <class F>
+void for_each_field(Sync& x, F&& f) {
+  f("remotes", x.remotes);
+  f("when_idle", x.when_idle);
+  f("bwlimit", x.bwlimit);
+}
+
+template <class F>
+void for_each_field(Delivery& x, F&& f) {
+  f("copies_required", x.copies_required);
 }
 
 }  // namespace tb::config::schema

@@ -1,6 +1,7 @@
 // Range, enum and cross-field checks. They run on every config, loaded or built in code, so
 // the rules live here once; the YAML reader only checks structure and types and then places
 // these issues at the file:line:col of the key they name.
+#include <cctype>
 #include <cmath>
 #include <limits>
 #include <map>
@@ -174,6 +175,36 @@ void check_camera(Checker& c, const Camera& cam) {
                 kMaxCaptureIndex, " (0-based capture index)");
   c.int_range("camera.sim.faults.defocus_radius_px", sim.faults.defocus_radius_px, 1, 64,
               " pixels");
+}
+
+// rclone remote names: letters, digits, '_', '-', '.', '+', '@' and spaces (not first or last).
+bool rclone_remote(const std::string& r) {
+  const auto colon = r.find(':');
+  if (colon == std::string::npos || colon == 0) return false;
+  const std::string name = r.substr(0, colon);
+  if (name.front() == ' ' || name.back() == ' ' || name.front() == '-') return false;
+  for (unsigned char ch : name)
+    if (!std::isalnum(ch) && std::string_view("_-.+@ ").find(static_cast<char>(ch)) ==
+                                 std::string_view::npos)
+      return false;
+  return true;
+}
+
+void check_delivery(Checker& c, const Sync& s, const Delivery& d) {
+  c.max_items("sync.remotes", s.remotes.size(), 16);
+  for (size_t i = 0; i < s.remotes.size() && i < 16; ++i) {
+    const auto& r = s.remotes[i];
+    if (!rclone_remote(r))
+      c.add(idx("sync.remotes", i),
+            fmt::format("'{}' is not an rclone remote; expected name:path (a remote of your "
+                        "rclone.conf, e.g. s3box:bucket/bags; a local folder is local:/path)",
+                        r));
+    for (size_t k = 0; k < i; ++k)
+      if (s.remotes[k] == r) c.add(idx("sync.remotes", i), fmt::format("'{}' is listed twice", r));
+  }
+  if (s.when_idle && s.remotes.empty())
+    c.add("sync.when_idle", "is true but sync.remotes is empty; expected at least one remote");
+  c.int_range("delivery.copies_required", d.copies_required, 1, 16, " places");
 }
 
 void check_quality(Checker& c, const Quality& q) {
@@ -582,6 +613,7 @@ std::vector<Issue> collect_issues(const Config& cfg) {
   check_quality(c, cfg.quality);
   c.in_range("exposure.target_median", cfg.exposure.target_median, 0.01, 0.9, " (fraction)");
   c.in_range("exposure.max_adjust_ev", cfg.exposure.max_adjust_ev, 0, 10, " EV");
+  check_delivery(c, cfg.sync, cfg.delivery);
   check_categories(c, cfg.metadata.categories);
   return std::move(c.issues);
 }

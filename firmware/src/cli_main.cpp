@@ -101,20 +101,27 @@ int run_cli(int argc, char** argv) {
   cp->add_option("dir", copy_dir, "folder to copy into (the copy is DIR/<bag name>)")->required();
 
   std::string prune_root;
-  int prune_copies = 2;
+  int prune_copies = 0;  // 0: delivery.copies_required of the config
+  std::string prune_config;
   bool prune_dry = false;
   auto* pr = app.add_subcommand("prune", "free the space of bags held in enough other places");
   pr->add_option("root", prune_root, "storage root holding the bags")->required();
-  pr->add_option("--copies", prune_copies, "places a bag must be in besides this disk")
-      ->capture_default_str()
+  pr->add_option("--copies", prune_copies,
+                 "places a bag must be in besides this disk (default: "
+                 "delivery.copies_required of the config, else 2)")
       ->check(CLI::Range(1, 100));
+  pr->add_option("--config", prune_config, "config with delivery.copies_required")
+      ->check(CLI::ExistingFile);
   pr->add_flag("--dry-run", prune_dry, "say what would be removed; remove nothing");
 
   tb::cli::SyncArgs sy;
   auto* sc = app.add_subcommand("sync", "send a finished bag to an rclone remote, verified");
   sc->add_option("bag", sy.bag, "finished session bag")->required();
-  sc->add_option("remote", sy.remote, "rclone remote name:path (the bag goes under it)")
-      ->required();
+  sc->add_option("remote", sy.remote,
+                 "rclone remote name:path (the bag goes under it; default: every one of "
+                 "sync.remotes in the config)");
+  sc->add_option("--config", sy.config, "config with sync.remotes (default: the box's)")
+      ->check(CLI::ExistingFile);
   sc->add_option("--bwlimit", sy.bwlimit, "rclone bandwidth limit, e.g. 2M");
   sc->add_flag("--previews", sy.previews, "previews, report, records and exports only");
   sc->add_option("--select", sy.select, "file of frame names/globs whose originals to send")
@@ -128,6 +135,17 @@ int run_cli(int argc, char** argv) {
   auto* dmc = app.add_subcommand("dustmap", "find sensor dust in a closed bag's frames");
   dmc->add_option("bag", dm.bag, "closed session bag")->required();
   dmc->add_flag("--sim-truth", dm.sim_truth, "print the sim sensor's own specks (JSON) instead");
+  tb::cli::RenameArgs rn;
+  auto* rnc = app.add_subcommand("rename", "name a folder of existing images from their EXIF");
+  rnc->add_option("dir", rn.dir, "folder of images (JPEG, NEF, CR2/CR3, ARW, DNG, ...)");
+  rnc->add_option("--template", rn.tmpl,
+                  "capture's naming template over {session} {seq} {req} {date} {time}");
+  rnc->add_option("--session", rn.session, "value of {session} (default: the folder's name)");
+  rnc->add_option("--to", rn.to, "move the renamed files into this folder (same disk)");
+  rnc->add_option("--log", rn.log, "write the undo log here (default: in the folder)");
+  rnc->add_flag("--dry-run", rn.dry_run, "print the new names; rename nothing");
+  rnc->add_option("--undo", rn.undo, "put every file of this rename log back")
+      ->check(CLI::ExistingFile);
 
   try {
     app.parse(argc, argv);
@@ -147,10 +165,11 @@ int run_cli(int argc, char** argv) {
   if (*rla) return tb::cli::cmd_release_add(rel);
   if (*rll) return tb::cli::cmd_release_list(rel_list_bag);
   if (*cp) return tb::cli::cmd_copy(copy_bag, copy_dir);
-  if (*pr) return tb::cli::cmd_prune(prune_root, prune_copies, prune_dry);
+  if (*pr) return tb::cli::cmd_prune(prune_root, prune_copies, prune_dry, prune_config);
   if (*sc) return tb::cli::cmd_sync(sy);
   if (*rp) return tb::cli::cmd_report(report_bag);
   if (*dmc) return tb::cli::cmd_dustmap(dm);
+  if (*rnc) return tb::cli::cmd_rename(rn);
   return 2;
 }
 

@@ -1,12 +1,24 @@
 #include <fmt/format.h>
 
 #include "commands.hpp"
+#include "delivery_config.hpp"
 #include "tetherbox/delivery/prune.hpp"
 
 namespace tb::cli {
 
-// Exit codes: 0 done (some bags may be kept: each line says why), 1 error.
-int cmd_prune(const std::string& root, int copies, bool dry_run) {
+// Exit codes: 0 done (some bags may be kept: each line says why), 1 error, 2 bad config.
+int cmd_prune(const std::string& root, int copies, bool dry_run, const std::string& config) {
+  if (copies == 0) {
+    auto cfg = delivery_config(config);
+    if (!cfg) {
+      fmt::print(stderr, "error: {}\n", cfg.error().message);
+      return 2;
+    }
+    copies = *cfg ? (*cfg)->delivery.copies_required : config::Delivery{}.copies_required;
+    fmt::print("copies required: {} ({})\n", copies,
+               *cfg ? "delivery.copies_required of " + (*cfg)->source_path
+                    : std::string("default; no ") + kBoxConfig);
+  }
   auto r = delivery::prune_bags(root, copies, dry_run);
   if (!r) {
     fmt::print(stderr, "error: prune: {}\n", r.error().message);

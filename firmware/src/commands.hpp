@@ -34,12 +34,19 @@ struct ReleaseArgs {
 int cmd_release_add(const ReleaseArgs& a);
 int cmd_release_list(const std::string& bag);
 int cmd_copy(const std::string& bag, const std::string& dir);
-int cmd_prune(const std::string& root, int copies, bool dry_run);
+// copies 0: delivery.copies_required of `config` ("" = the box's config, when it exists).
+int cmd_prune(const std::string& root, int copies, bool dry_run, const std::string& config = "");
 struct SyncArgs {
   std::string bag, remote, bwlimit, select;
+  std::string config;  // sync.remotes when no remote is given ("" = the box's config)
   bool previews = false;
 };
 int cmd_sync(const SyncArgs& a);
+struct RenameArgs {
+  std::string dir, tmpl, session, to, log, undo;
+  bool dry_run = false;
+};
+int cmd_rename(const RenameArgs& a);
 
 // shoot report and dust map (issue 12 items 4, 5): rebuild a closed bag's report.
 int cmd_report(const std::string& bag);

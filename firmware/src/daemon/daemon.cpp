@@ -7,6 +7,7 @@
 
 #include <cmath>
 
+#include "idle_sync.hpp"
 #include "open_sessions.hpp"
 #include "service_notify.hpp"
 #include "tetherbox/capture/resume_config.hpp"
@@ -608,6 +609,13 @@ json Daemon::status_json() {
   j["session"] = s;
   j["last_session"] = last_summary_.is_null() ? json(nullptr) : last_summary_;
   j["open_sessions"] = open_sessions_;
+  // Issue 13: where each finished bag lives, and the idle sync's state.
+  if (idle_sync_) j["sync"] = idle_sync_->status_json();
+  json bags = json::array();
+  for (const auto& b : list_bags(storage_root()))
+    if (b.state == "complete" || b.state == "incomplete")
+      bags.push_back({{"bag", b.dir.string()}, {"places", bag_places(b.dir)}});
+  j["bags"] = bags;
   return j;
 }
 
@@ -729,6 +737,17 @@ void Daemon::housekeeping() {
     spdlog::info("stopping: the frame in flight is finished and the bag closed");
   }
   if (session_done_) finish_session();
+  if (!idle_sync_) idle_sync_ = std::make_unique<IdleSync>();
+  if (g_term) {
+    idle_sync_->stop();
+  } else {
+    bool running = false;
+    {
+      std::lock_guard lk(mu_);
+      running = running_;
+    }
+    idle_sync_->poll(cfg_.cfg, storage_root(), running);
+  }
   if (arm_requested_.exchange(false) && !g_term) {
     Request r;
     r.cmd = "start";

@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "config_load.hpp"
+#include "idle_sync.hpp"
 #include "protocol.hpp"
 #include "server.hpp"
 #include "tetherbox/capture/runner.hpp"
@@ -118,6 +119,8 @@ class Daemon {
   std::mutex ev_mu_;  // events only (taken inside mu_ or alone, never the other way round)
   std::deque<nlohmann::json> history_;
   std::deque<std::string> pending_events_;
+
+  std::unique_ptr<IdleSync> idle_sync_;  // loop thread only (issue 13: sync.when_idle)
 };
 
 }  // namespace tb::daemon

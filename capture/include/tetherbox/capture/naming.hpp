@@ -18,10 +18,14 @@ class NameTemplate {
  public:
   // Errors name the unknown field or bad spec, and a template that cannot make names unique
   // (neither {seq} nor {req} nor all of {ring}/{az}/{light}/{ev} present).
-  static Result<NameTemplate> parse(const std::string& text);
+  // `require_unique` false: the caller makes names unique itself (rename of old shoots gives
+  // a deterministic suffix to a repeated name), so {date}_{time} alone is accepted.
+  static Result<NameTemplate> parse(const std::string& text, bool require_unique = true);
   // Result is file-system safe: [A-Za-z0-9._+-] only, others become '-'.
   std::string render(const std::string& session, const FrameRecord& rec) const;
   const std::string& text() const { return text_; }
+  // The field names the template uses, in order ("seq", "date", ...).
+  std::vector<std::string> fields() const;
   // The name limit preflight() enforces on every rendered name.
   static constexpr size_t kMaxNameBytes = 200;
 

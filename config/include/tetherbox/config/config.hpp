@@ -315,6 +315,21 @@ struct ExposureCheck {
   bool operator==(const ExposureCheck&) const = default;
 };
 
+// Delivery (issue 13): where finished bags go. `tetherbox sync BAG` with no REMOTE sends to
+// every one of `remotes`; tetherboxd does so by itself between sessions when `when_idle`.
+struct Sync {
+  std::vector<std::string> remotes;  // rclone "name:path" (local:/path for a folder)
+  bool when_idle = false;
+  std::string bwlimit;  // rclone --bwlimit for idle syncs ("" = none)
+  bool operator==(const Sync&) const = default;
+};
+
+// `tetherbox prune` frees a bag only once this many places besides this disk hold it.
+struct Delivery {
+  int copies_required = 2;
+  bool operator==(const Delivery&) const = default;
+};
+
 struct Config {
   std::string source_path;  // the YAML file it came from
   std::string board = "sim";  // sim | rpi4 | rpi5
@@ -335,6 +350,8 @@ struct Config {
   Daemon daemon;
   Quality quality;
   ExposureCheck exposure;
+  Sync sync;
+  Delivery delivery;
   bool operator==(const Config&) const = default;
 };
 
