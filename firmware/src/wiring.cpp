@@ -7,6 +7,10 @@
 namespace tb::firmware {
 
 Result<hal::Devices> make_devices(const config::Config& cfg) {
+  return make_devices(cfg, nullptr);
+}
+
+Result<hal::Devices> make_devices(const config::Config& cfg, std::vector<Error>* left_out) {
   // Refuses, with the same words as the config loader, anything the registry cannot make.
   TB_TRY(config::check_backends(cfg, backend_table()));
   hal::Devices d;
@@ -21,7 +25,11 @@ Result<hal::Devices> make_devices(const config::Config& cfg) {
     const std::string name = config::chosen_backend(cfg, kind);
     for (const auto& b : detail::registry()) {
       if (b.info.kind != kind || b.info.name != name || !b.make) continue;
-      TB_TRY(b.make(ctx));
+      if (auto st = b.make(ctx); !st.ok()) {
+        if (!left_out) return st.error();
+        left_out->push_back(
+            make_error(st.error().code, "{} ({}): {}", kind, name, st.error().message));
+      }
     }
   }
   return d;

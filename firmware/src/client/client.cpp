@@ -55,6 +55,9 @@ std::string status_text(const json& s) {
   else
     o += fmt::format("camera   {} not connected{}\n", str(c, "backend"),
                      str(c, "error").empty() ? "" : ": " + str(c, "error"));
+  if (s.contains("devices") && s["devices"]["left_out"].is_array())
+    for (const auto& e : s["devices"]["left_out"])
+      if (e.is_string()) o += fmt::format("device   left out: {}\n", e.get<std::string>());
   const auto& g = s["gps"];
   if (!g.value("configured", false))
     o += "gps      none configured\n";
@@ -88,6 +91,8 @@ std::string status_text(const json& s) {
   else
     o += ", frame size not known yet";
   o += "\n";
+  if (d.contains("error") && d["error"].is_string())
+    o += fmt::format("disk     cannot take a session: {}\n", d["error"].get<std::string>());
   const auto& ss = s["session"];
   const auto state = str(ss, "state");
   if (state == "idle") {

@@ -10,7 +10,9 @@
 #include "idle_sync.hpp"
 #include "open_sessions.hpp"
 #include "service_notify.hpp"
+#include "storage_check.hpp"
 #include "tetherbox/capture/resume_config.hpp"
+#include "tetherbox/common/log.hpp"
 #include "tetherbox/firmware/wiring.hpp"
 #include "liveview.hpp"
 #include "trigger_buttons.hpp"
@@ -74,11 +76,14 @@ Result<std::unique_ptr<Daemon>> Daemon::create(const DaemonOptions& o) {
   if (!lc) return lc.error();
   std::unique_ptr<Daemon> d(new Daemon(o));
   d->cfg_ = std::move(*lc);
-  // A device that cannot be wired (a GPIO chip that is not there) leaves the daemon up with
-  // what works: status names it, and every start retries the wiring.
-  if (auto st = d->wire_idle_devices(); !st.ok())
-    spdlog::error("devices: {}; the daemon serves status and retries at each start",
-                  st.error().message);
+  d->call_limit_ = d->call_limit_for(d->cfg_.cfg);
+  {
+    std::lock_guard lk(d->mu_);
+    d->camera_.backend = d->cfg_.cfg.camera.backend;
+    d->camera_.error = "starting";
+  }
+  // The devices come up on the device thread: READY=1 waits for the config and the socket,
+  // not for a sim renderer's textures or a USB bus scan (a camera may not be plugged in yet).
   d->dev_thread_ = std::thread(&Daemon::device_thread, d.get());
   return d;
 }
@@ -102,27 +107,59 @@ fs::path Daemon::storage_root() const {
 
 // ---- devices -------------------------------------------------------------------------------
 
-Status Daemon::wire_idle_devices() {
-  auto dev = firmware::make_devices(cfg_.cfg);
-  if (!dev) {
+void Daemon::wire_idle_devices() {
+  // probe_mu_ across the making: a start() that releases the idle devices waits for it, then
+  // finds running_ set and the new devices are dropped, so no device ever has two owners.
+  std::lock_guard probe(probe_mu_);
+  config::Config cfg;
+  {
     std::lock_guard lk(mu_);
-    camera_ = {};
-    camera_.error = dev.error().message;
-    return dev.error();
+    if (running_) return;
+    cfg = cfg_.cfg;
   }
-  auto d = std::make_unique<hal::Devices>(std::move(*dev));
+  std::vector<Error> left_out;
+  auto dev = firmware::make_devices(cfg, &left_out);
+  std::vector<std::string> errors;
+  for (const auto& e : left_out) {
+    spdlog::error("device left out: {}; the daemon keeps serving with what works", e.message);
+    errors.push_back(e.message);
+  }
+  if (!dev) {
+    spdlog::error("devices: {}", dev.error().message);
+    errors.push_back(dev.error().message);
+  }
+  std::unique_ptr<hal::Devices> d;
+  if (dev) {
+    d = std::make_unique<hal::Devices>(std::move(*dev));
+    if (d->camera)
+      d->camera = std::make_unique<WatchedCamera>(std::move(d->camera), call_watch_, nullptr);
+  }
+  std::lock_guard lk(mu_);
+  device_errors_ = errors;
+  camera_.backend = cfg.camera.backend;
+  if (!d || !d->camera) {
+    camera_.connected = false;
+    camera_.model.clear();
+    camera_.battery_pct.reset();
+    for (const auto& e : left_out)
+      if (e.message.rfind("camera ", 0) == 0) camera_.error = e.message;
+    if (!dev) camera_.error = dev.error().message;
+  } else if (!camera_.connected) {
+    camera_.error = "not probed yet";
+  }
+  if (!d || running_) return;
   if (d->gps) d->gps->start();
   if (d->ambient) d->ambient->start();
-  std::lock_guard lk(mu_);
+  if (idle_) {  // a reload's re-wiring raced the first one: the older set goes
+    if (idle_->gps) idle_->gps->stop();
+    if (idle_->ambient) idle_->ambient->stop();
+  }
   idle_ = std::move(d);
   live_gps_ = idle_->gps.get();
   live_ambient_ = idle_->ambient.get();
   live_clock_ = idle_->clock;
-  camera_ = {};
-  camera_.backend = cfg_.cfg.camera.backend;
-  idle_buttons_mode_ = cfg_.cfg.session.mode == "buttons";
+  idle_buttons_mode_ = cfg.session.mode == "buttons";
   dev_cv_.notify_all();
-  return {};
 }
 
 void Daemon::release_idle_devices() {
@@ -152,6 +189,10 @@ void Daemon::probe_camera() {
   }
   if (!cam) return;
   auto info = cam->open();
+  std::optional<int> battery;
+  if (info) {
+    if (auto b = cam->battery_percent()) battery = *b;
+  }
   cam->close();
   std::lock_guard lk(mu_);
   if (!idle_ || idle_->camera.get() != cam) return;
@@ -161,10 +202,13 @@ void Daemon::probe_camera() {
     camera_.model = info->model;
     camera_.backend = info->backend;
     camera_.port = info->port;
+    camera_.battery_pct = battery;
     camera_.error.clear();
     if (!was) spdlog::info("camera {} ({}) connected", info->model, info->backend);
   } else {
     camera_.connected = false;
+    camera_.model.clear();
+    camera_.battery_pct.reset();
     camera_.error = info.error().message;
     if (was) spdlog::warn("camera lost: {}", info.error().message);
   }
@@ -183,12 +227,24 @@ bool Daemon::idle_long_press() {
 }
 
 void Daemon::device_thread() {
+  using std::chrono::milliseconds;
   auto last_probe = std::chrono::steady_clock::time_point{};
+  // Until the camera appears: 0.5 s, doubling to 5 s (a camera plugged in is seen within
+  // seconds without scanning the bus flat out). Once seen: every 30 s, to notice it went away.
+  milliseconds backoff(500);
   std::unique_lock lk(mu_);
   while (!dev_quit_) {
+    if (wire_pending_ && !running_) {
+      wire_pending_ = false;
+      lk.unlock();
+      wire_idle_devices();
+      lk.lock();
+      last_probe = {};
+      backoff = milliseconds(500);
+      continue;
+    }
     const auto now = std::chrono::steady_clock::now();
-    // Until the camera appears: every 2 s. Once seen: every 30 s, to notice it went away.
-    const auto every = camera_.connected ? std::chrono::seconds(30) : std::chrono::seconds(2);
+    const auto every = camera_.connected ? milliseconds(30000) : backoff;
     if (idle_ && !running_ && idle_->buttons && idle_buttons_mode_) {
       // Idle field kit: a long press on the board starts a session (the loop thread does).
       lk.unlock();
@@ -204,9 +260,10 @@ void Daemon::device_thread() {
       lk.unlock();
       probe_camera();
       lk.lock();
+      backoff = camera_.connected ? milliseconds(500) : std::min(backoff * 2, milliseconds(5000));
       continue;
     }
-    dev_cv_.wait_for(lk, std::chrono::milliseconds(500));
+    dev_cv_.wait_for(lk, std::min(milliseconds(500), backoff));
   }
 }
 
@@ -224,6 +281,39 @@ void Daemon::emit(const std::string& type, json body) {
   if (server_) server_->wake();
 }
 
+std::chrono::milliseconds Daemon::call_limit_for(const config::Config& c) const {
+  if (opt_.camera_call_limit.count() > 0) return opt_.camera_call_limit;
+  // A capture exposes for the shutter time (twice with long-exposure noise reduction), then
+  // downloads; a minute covers a large RAW over USB 2 and libgphoto2's own retries.
+  return std::chrono::milliseconds(60000) +
+         std::chrono::milliseconds(static_cast<int64_t>(2000.0 * c.camera.exposure.shutter_s));
+}
+
+void Daemon::ping_watchdog() {
+  std::lock_guard wl(wd_mu_);
+  const auto hung = call_watch_->overdue(std::chrono::steady_clock::now(), call_limit_);
+  const auto limit_s = std::chrono::duration<double>(call_limit_).count();
+  if (hung) {
+    if (!wd_withheld_) {
+      wd_withheld_ = true;
+      const auto msg = fmt::format(
+          "watchdog: camera call {}{} has run {:.1f} s, over its {:.1f} s limit; pings withheld "
+          "so systemd restarts the service if it never returns",
+          hung->call, hung->request ? fmt::format(" (request {})", hung->request) : "",
+          std::chrono::duration<double>(hung->age).count(), limit_s);
+      spdlog::error("{}", msg);
+      service::notify_status(msg);
+    }
+    return;
+  }
+  if (wd_withheld_) {
+    wd_withheld_ = false;
+    spdlog::warn("watchdog: the camera call returned; pings resume");
+    service::notify_status("watchdog: the camera call returned; pings resume");
+  }
+  service::notify_watchdog();
+}
+
 void Daemon::update_service_status() {
   std::string s;
   {
@@ -236,7 +326,8 @@ void Daemon::update_service_status() {
     else
       s = fmt::format("idle; camera {}", camera_.connected ? camera_.model : "not connected");
   }
-  service::notify_status(s);
+  std::lock_guard wl(wd_mu_);  // a withheld watchdog's STATUS stays the last word
+  if (!wd_withheld_) service::notify_status(s);
 }
 
 // ---- sessions ------------------------------------------------------------------------------
@@ -252,24 +343,70 @@ std::string Daemon::start(const Request& r, std::optional<LoadedConfig> lc,
                                      session_name_));
   }
   LoadedConfig use = lc ? std::move(*lc) : cfg_;
+  const fs::path root =
+      opt_.storage.empty() ? fs::path(use.cfg.storage.root) : fs::path(opt_.storage);
+  // Refused before anything is written: a read-only, full or uncreatable root would only
+  // fail the session's first write.
+  if (auto problem = storage_problem(root, use.cfg.storage.reserve_mb, frame_bytes_)) {
+    const auto msg = fmt::format("start refused: {}", *problem);
+    spdlog::error("{}", msg);
+    {
+      std::lock_guard lk(mu_);
+      start_refused_ = msg;
+    }
+    emit("fault", {{"message", msg}});
+    return reply_error(r.id, code::storage, msg);
+  }
+  bool strict_devices;
+  {
+    std::lock_guard lk(mu_);
+    running_ = true;  // from here the device thread leaves the devices alone
+    wire_pending_ = false;
+    strict_devices = !device_errors_.empty();
+  }
   // The session wires its own devices from its config, as `tetherbox run` does: the idle ones
   // are closed first so no device has two owners.
   release_idle_devices();
-  const auto free0 = free_bytes(opt_.storage.empty() ? fs::path(use.cfg.storage.root)
-                                                     : fs::path(opt_.storage));
+  // A device the idle wiring left out is tried again here, so a still missing one is this
+  // request's error, not a session that fails after an `ok`. (Another config's devices are
+  // made by the session thread: its failure ends the session with the cause in status.)
+  std::unique_ptr<hal::Devices> made;
+  if (strict_devices) {
+    auto dev = firmware::make_devices(use.cfg);
+    if (!dev) {
+      const auto msg = fmt::format("start refused: {}; the daemon keeps serving with what works",
+                                   dev.error().message);
+      spdlog::error("{}", msg);
+      {
+        std::lock_guard lk(mu_);
+        running_ = false;
+        wire_pending_ = true;
+        start_refused_ = msg;
+      }
+      dev_cv_.notify_all();
+      return reply_error(r.id, code::device, msg);
+    }
+    made = std::make_unique<hal::Devices>(std::move(*dev));
+  }
+  const auto free0 = free_bytes(root);
   {
     std::lock_guard lk(mu_);
-    running_ = true;
     session_done_ = false;
     stop_ = false;
     pause_ = false;
     progress_ = {};
     faults_ = 0;
+    start_refused_.clear();
+    device_errors_.clear();
     session_name_ = use.cfg.session.name;
     session_mode_ = use.cfg.session.mode;
     session_bag_ = resume ? resume->string() : "";
     session_cfg_ = use.cfg;
     free_at_start_ = free0.value_or(0);
+  }
+  {
+    std::lock_guard wl(wd_mu_);
+    call_limit_ = call_limit_for(use.cfg);
   }
   json body = {{"session", use.cfg.session.name},
                {"mode", use.cfg.session.mode},
@@ -279,19 +416,46 @@ std::string Daemon::start(const Request& r, std::optional<LoadedConfig> lc,
   emit("session_start", body);
   spdlog::info("session '{}' starting{}", use.cfg.session.name,
                resume ? " (resuming " + resume->string() + ")" : "");
-  session_ = std::thread(&Daemon::session_thread, this, std::move(use), std::move(resume));
+  session_ = std::thread(&Daemon::session_thread, this, std::move(use), std::move(resume),
+                         std::move(made));
   update_service_status();
   body["started"] = true;
   return reply_ok(r.id, body);
 }
 
-void Daemon::session_thread(LoadedConfig lc, std::optional<fs::path> resume) {
+void Daemon::session_thread(LoadedConfig lc, std::optional<fs::path> resume,
+                            std::unique_ptr<hal::Devices> dev) {
   json end;
-  std::unique_ptr<hal::Devices> dev;
-  if (auto made = firmware::make_devices(lc.cfg); !made) {
-    end = {{"ok", false}, {"error", made.error().message}};
-  } else {
-    dev = std::make_unique<hal::Devices>(std::move(*made));
+  // Every line logged while the session runs (this thread, the pipeline's, the samplers')
+  // carries TB_SESSION; the camera wrapper adds TB_REQUEST_ID, each frame TB_FRAME.
+  log::set_global(log::Field::session, lc.cfg.session.name);
+  if (!dev) {
+    if (auto made = firmware::make_devices(lc.cfg); !made)
+      end = {{"ok", false}, {"error", made.error().message}};
+    else
+      dev = std::make_unique<hal::Devices>(std::move(*made));
+  }
+  if (dev) {
+    if (dev->camera)
+      dev->camera = std::make_unique<WatchedCamera>(
+          std::move(dev->camera), call_watch_, [this](const CameraLink& l) {
+            {
+              std::lock_guard lk(mu_);
+              camera_.connected = l.connected;
+              if (l.connected) {
+                camera_.model = l.model;
+                camera_.error.clear();
+              } else {
+                camera_.error = l.error;
+              }
+            }
+            if (l.connected)
+              spdlog::info("camera {} connected", l.model);
+            else
+              spdlog::warn("camera not connected: {}", l.error);
+            emit("camera", {{"connected", l.connected}, {"model", l.model}, {"error", l.error}});
+            update_service_status();
+          });
     if (lc.cfg.session.mode == "buttons") {
       auto tb = std::make_unique<TriggerButtons>(std::move(dev->buttons), dev->clock);
       std::lock_guard lk(mu_);
@@ -314,14 +478,14 @@ void Daemon::session_thread(LoadedConfig lc, std::optional<fs::path> resume) {
       {
         std::lock_guard lk(mu_);
         progress_ = p;
-        camera_.connected = true;
       }
+      log::set_global(log::Field::frame, p.last_name);
       emit("frame", {{"done", p.done},
                      {"total", p.total},
                      {"name", p.last_name},
                      {"frames_per_s", p.frames_per_s},
                      {"eta_s", p.eta_s}});
-      service::notify_watchdog();
+      ping_watchdog();
       update_service_status();
     };
     opts.on_event = [this](const std::string& type, const std::string& msg) {
@@ -378,6 +542,8 @@ void Daemon::session_thread(LoadedConfig lc, std::optional<fs::path> resume) {
     spdlog::error("session '{}' failed: {}", lc.cfg.session.name,
                   end.value("error", std::string()));
   dev.reset();  // the session's devices are closed by the thread that owned them
+  for (auto f : {log::Field::session, log::Field::frame, log::Field::request_id})
+    log::set_global(f, "");
   emit("session_end", end);
   session_done_ = true;
   if (server_) server_->wake();
@@ -402,9 +568,14 @@ void Daemon::finish_session() {
     std::lock_guard lk(mu_);
     open_sessions_ = open;
   }
+  {
+    std::lock_guard wl(wd_mu_);
+    call_limit_ = call_limit_for(cfg_.cfg);
+  }
   if (!g_term) {
-    if (auto st = wire_idle_devices(); !st.ok())
-      spdlog::error("devices: {}", st.error().message);
+    std::lock_guard lk(mu_);
+    wire_pending_ = true;
+    dev_cv_.notify_all();
   }
   update_service_status();
 }
@@ -485,12 +656,19 @@ std::string Daemon::reload(const json& id) {
                          {"message", "valid; applied when the running session ends"}});
   }
   cfg_ = std::move(*lc);
+  {
+    std::lock_guard wl(wd_mu_);
+    call_limit_ = call_limit_for(cfg_.cfg);
+  }
   release_idle_devices();
-  auto st = wire_idle_devices();
+  wire_idle_devices();
   emit("reload", {{"ok", true}, {"applied", true}, {"config", cfg_.cfg.source_path}});
   spdlog::info("config reloaded from {}", cfg_.cfg.source_path);
   json body = {{"applied", true}, {"config", cfg_.cfg.source_path}};
-  if (!st.ok()) body["device_error"] = st.error().message;
+  {
+    std::lock_guard lk(mu_);
+    if (!device_errors_.empty()) body["device_error"] = device_errors_;
+  }
   return reply_ok(id, body);
 }
 
@@ -514,7 +692,11 @@ std::string Daemon::liveview(const json& id) {
   if (!cam) return reply_error(id, code::refused, "no camera is wired (see status)");
   auto f = live_frame(*cam, cfg_.cfg.camera.backend, ++liveview_seq_);
   if (!f)
-    return reply_error(id, f.error().code == Errc::unsupported ? code::refused : code::internal,
+    return reply_error(id,
+                       f.error().code == Errc::unsupported || f.error().code == Errc::not_found ||
+                               f.error().code == Errc::disconnected || f.error().code == Errc::busy
+                           ? code::refused
+                           : code::internal,
                        f.error().message);
   return reply_ok(id, {{"width", f->width},
                        {"height", f->height},
@@ -578,6 +760,10 @@ json Daemon::status_json() {
                {"free_bytes", free ? json(*free) : json(nullptr)},
                {"reserve_bytes", reserve},
                {"frame_bytes", frame_bytes_ > 0 ? json(frame_bytes_) : json(nullptr)}};
+  // Idle only: during a session the runner owns the disk's verdict (it stops on no_space).
+  const auto problem =
+      running_ ? std::nullopt : storage_problem(root, cfg_.cfg.storage.reserve_mb, frame_bytes_);
+  j["disk"]["error"] = problem ? json(*problem) : json(nullptr);
   // Frames the disk still holds above the reserve, at the current frame size: the live
   // session's own average when it has one, else the last session's.
   double per = frame_bytes_;
@@ -607,6 +793,8 @@ json Daemon::status_json() {
     if (!session_bag_.empty()) s["bag"] = session_bag_;
   }
   j["session"] = s;
+  j["devices"] = {{"left_out", device_errors_}};
+  if (!start_refused_.empty()) j["last_start_refused"] = start_refused_;
   j["last_session"] = last_summary_.is_null() ? json(nullptr) : last_summary_;
   j["open_sessions"] = open_sessions_;
   // Issue 13: where each finished bag lives, and the idle sync's state.
@@ -774,7 +962,7 @@ int Daemon::serve(Server& server) {
   h.on_wake = [this] { housekeeping(); };
   h.tick = [this] {
     housekeeping();
-    service::notify_watchdog();
+    ping_watchdog();
   };
   h.quit = [this] {
     std::lock_guard lk(mu_);

@@ -19,6 +19,7 @@
 #include "server.hpp"
 #include "tetherbox/capture/runner.hpp"
 #include "tetherbox/hal/board.hpp"
+#include "watched_camera.hpp"
 
 namespace tb::daemon {
 
@@ -29,6 +30,9 @@ struct DaemonOptions {
   std::string socket_path;
   std::string storage;  // overrides storage.root when not empty
   std::chrono::milliseconds read_deadline{5000};
+  // A camera call older than this is hung: the watchdog pings stop (systemd then restarts the
+  // service after WatchdogSec). 0: 60 s plus twice the config's shutter time.
+  std::chrono::milliseconds camera_call_limit{0};
 };
 
 class Daemon {
@@ -59,14 +63,22 @@ class Daemon {
   void arm_buttons();
   bool idle_long_press();  // device thread
 
-  // Idle devices: made from cfg_ while no session runs; the samplers feed `status`.
-  Status wire_idle_devices();
+  // Idle devices: made from cfg_ while no session runs (on the device thread, so READY=1 does
+  // not wait for them); the samplers feed `status`. A device that cannot be made is left out
+  // and named in status; what works stays up.
+  void wire_idle_devices();
   void release_idle_devices();
   void probe_camera();  // device thread
   void device_thread();
 
-  void session_thread(LoadedConfig lc, std::optional<std::filesystem::path> resume);
+  void session_thread(LoadedConfig lc, std::optional<std::filesystem::path> resume,
+                      std::unique_ptr<hal::Devices> devices);  // null: made by the thread
   void finish_session();  // loop thread: joins a finished session and re-wires the idle devices
+
+  // WATCHDOG=1 unless a camera call (session or idle) has run past its limit: a hung camera
+  // stops the pings even though the control loop still turns.
+  void ping_watchdog();
+  std::chrono::milliseconds call_limit_for(const config::Config& c) const;
 
   void emit(const std::string& type, nlohmann::json body = nlohmann::json::object());
   std::filesystem::path storage_root() const;
@@ -83,12 +95,20 @@ class Daemon {
   bool idle_buttons_mode_ = false;  // the idle config is a field kit (long press starts)
   std::condition_variable dev_cv_;
   bool dev_quit_ = false;
+  bool wire_pending_ = true;  // the device thread (re)makes the idle devices when idle
+  std::vector<std::string> device_errors_;  // devices the idle wiring left out, with the cause
   std::thread dev_thread_;
   struct CameraState {
     bool connected = false;
     std::string model, backend, port, error;
-    std::optional<int> battery_pct;  // not reported by the Camera interface yet
+    std::optional<int> battery_pct;  // read at each idle probe where the body reports it
   } camera_;
+  std::string start_refused_;  // the last start's storage or device refusal, for status
+
+  const std::shared_ptr<CallWatch> call_watch_ = std::make_shared<CallWatch>();
+  std::mutex wd_mu_;  // the watchdog's decision and its notify messages, in order
+  bool wd_withheld_ = false;
+  std::chrono::milliseconds call_limit_{60000};
 
   // The session in flight (or the last one).
   std::thread session_;

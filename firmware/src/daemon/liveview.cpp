@@ -40,28 +40,33 @@ Result<double> focus_measure(std::span<const uint8_t> jpeg, int* width, int* hei
 }
 
 Result<LiveFrame> live_frame(hal::Camera& cam, const std::string& backend, uint64_t request_id) {
-  if (backend != "sim")
-    return make_error(Errc::unsupported,
-                      "live view needs a preview call the {} camera backend does not offer yet; "
-                      "a capture would fire the shutter",
-                      backend);
   auto info = cam.open();
   if (!info) return info.error();
-  auto shot = cam.capture(request_id);
-  cam.close();
-  if (!shot) return shot.error();
-  for (auto& f : shot->files) {
-    if (f.extension != "jpg" && f.extension != "jpeg") continue;
-    LiveFrame lf;
-    auto focus = focus_measure(f.data, &lf.width, &lf.height);
-    if (!focus) return focus.error();
-    lf.focus = *focus;
-    lf.jpeg = std::move(f.data);
-    return lf;
+  LiveFrame lf;
+  if (backend == "sim") {
+    // The sim renders at its current pose without a shutter or a card to spare.
+    auto shot = cam.capture(request_id);
+    cam.close();
+    if (!shot) return shot.error();
+    for (auto& f : shot->files) {
+      if (f.extension != "jpg" && f.extension != "jpeg") continue;
+      lf.jpeg = std::move(f.data);
+      break;
+    }
+    if (lf.jpeg.empty())
+      return make_error(Errc::unsupported,
+                        "the camera gave no JPEG for live view (set camera.format to jpeg or "
+                        "raw+jpeg)");
+  } else {
+    auto jpeg = cam.capture_preview();
+    cam.close();
+    if (!jpeg) return jpeg.error();
+    lf.jpeg = std::move(*jpeg);
   }
-  return make_error(Errc::unsupported,
-                    "the camera gave no JPEG for live view (set camera.format to jpeg or "
-                    "raw+jpeg)");
+  auto focus = focus_measure(lf.jpeg, &lf.width, &lf.height);
+  if (!focus) return focus.error();
+  lf.focus = *focus;
+  return lf;
 }
 
 std::string base64(std::span<const uint8_t> b) {

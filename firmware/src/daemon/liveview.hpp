@@ -1,9 +1,10 @@
 #pragma once
 // Live view for framing and focus before a session: one frame from the idle camera with a
 // focus measure (variance of the Laplacian of the luma, higher is sharper), so a person can
-// focus by the number over SSH. Only the sim camera renders a frame without firing a shutter
-// (at its current pose); the Camera interface has no preview call yet, so other backends
-// answer `unsupported` rather than take a real exposure.
+// focus by the number over SSH. The sim camera renders a frame at its current pose; every
+// other backend goes through Camera::capture_preview (gphoto2: gp_camera_capture_preview),
+// never a capture, so no shutter fires and nothing lands on the card. A body without live
+// view answers `unsupported`.
 #include <cstdint>
 #include <span>
 #include <string>
@@ -24,7 +25,7 @@ struct LiveFrame {
 Result<double> focus_measure(std::span<const uint8_t> jpeg, int* width = nullptr,
                              int* height = nullptr);
 
-// Opens, captures one frame, closes. `backend` is the camera's config backend.
+// Opens, takes one live-view frame, closes. `backend` is the camera's config backend.
 Result<LiveFrame> live_frame(hal::Camera& cam, const std::string& backend, uint64_t request_id);
 
 std::string base64(std::span<const uint8_t> bytes);

@@ -36,6 +36,7 @@ int run(int argc, char** argv) {
   o.socket_path = "/run/tetherbox/control.sock";
   int deadline_ms = 5000;
   std::string log_level = "info";
+  int call_limit_s = 0;
   app.add_option("--config", o.config_path, "session YAML")->capture_default_str();
   app.add_option("--socket", o.socket_path, "control socket path")->capture_default_str();
   app.add_option("--storage", o.storage, "storage root (default: the config's storage.root)");
@@ -43,6 +44,11 @@ int run(int argc, char** argv) {
                  "a client must finish a request line this long after its first byte")
       ->capture_default_str()
       ->check(CLI::Range(100, 600000));
+  app.add_option("--camera-call-limit-s", call_limit_s,
+                 "a camera call running longer is hung and stops the watchdog pings (0: 60 s "
+                 "plus twice the shutter time)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 86400));
   app.add_option("--log-level", log_level)
       ->capture_default_str()
       ->check(CLI::IsMember(tb::log_level_names()));
@@ -53,6 +59,7 @@ int run(int argc, char** argv) {
   }
   tb::init_logging(log_level);
   o.read_deadline = std::chrono::milliseconds(deadline_ms);
+  o.camera_call_limit = std::chrono::seconds(call_limit_s);
   std::error_code ec;
   o.config_path = std::filesystem::absolute(o.config_path, ec).string();
   if (!o.storage.empty()) o.storage = std::filesystem::absolute(o.storage, ec).string();

@@ -74,7 +74,7 @@ const std::vector<std::string>& error_codes() {
       code::bad_json, code::bad_request, code::unknown_cmd,  code::bad_args,
       code::too_large, code::timeout,    code::not_allowed,  code::busy,
       code::no_session, code::config_error, code::refused,
-      code::internal};
+      code::storage,    code::device,       code::internal};
   return v;
 }
 

@@ -32,6 +32,8 @@ inline constexpr const char* busy = "busy";                  // a session is run
 inline constexpr const char* no_session = "no_session";      // nothing to stop/pause/trigger
 inline constexpr const char* config_error = "config_error";  // file:line:col in the message
 inline constexpr const char* refused = "refused";            // not possible in this state
+inline constexpr const char* storage = "storage";            // root read-only, full, not made
+inline constexpr const char* device = "device";              // a configured device is missing
 inline constexpr const char* internal = "internal";
 }  // namespace code
 

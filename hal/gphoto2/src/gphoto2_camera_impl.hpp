@@ -54,6 +54,8 @@ class GphotoCamera final : public tb::hal::Camera {
   Status drain() override;
   Result<CaptureResult> capture(uint64_t request_id) override;
   Status reconnect() override;
+  Result<int> battery_percent() override;                   // camera_liveview.cpp
+  Result<std::vector<uint8_t>> capture_preview() override;  // camera_liveview.cpp
 
  private:
   // --- device lock: one owner at a time, others refused at once

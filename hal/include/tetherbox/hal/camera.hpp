@@ -70,6 +70,16 @@ class Camera {
   virtual Result<CaptureResult> capture(uint64_t request_id) = 0;
   // Re-establishes the session after a disconnect (the engine calls it; may fail).
   virtual Status reconnect() = 0;
+  // Optional, for the daemon's status and live view (never called during a locked sequence).
+  // Defaults: Errc::unsupported, so a backend without them stays valid.
+  // Battery charge in percent as the body reports it (0..100).
+  virtual Result<int> battery_percent() {
+    return make_error(Errc::unsupported, "this camera backend does not report its battery");
+  }
+  // One low-resolution live-view JPEG without firing the shutter or touching the card.
+  virtual Result<std::vector<uint8_t>> capture_preview() {
+    return make_error(Errc::unsupported, "this camera backend has no live-view preview");
+  }
 };
 
 }  // namespace tb::hal
