@@ -119,9 +119,10 @@ nlohmann::json coco_skeleton(const std::vector<DatasetImage>& images,
           {"categories", std::move(cats)}};
 }
 
-Result<size_t> write_dataset_skeletons(Bag& bag, const FrameSource& frames,
+Result<size_t> write_dataset_skeletons(Bag& bag, const FrameSource& all_frames,
                                        const std::vector<std::string>& categories,
                                        std::vector<std::string>* written) {
+  const WithoutSuperseded frames(all_frames);  // a blurred frame's retake stands for it
   // Frame names and categories come from YAML and cameras: never let a bad byte throw
   // (export_stream dumps with invalid UTF-8 replaced). COCO's keys sort "images" before
   // "info", so the head is known before the first image and the tail (whose date is the

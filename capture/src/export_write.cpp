@@ -242,8 +242,9 @@ Result<ExportSummary> write_exports(Bag& bag, const std::vector<FrameRecord>& fr
   return write_exports(bag, FrameList(frames), cfg);
 }
 
-Result<ExportSummary> write_exports(Bag& bag, const FrameSource& frames,
+Result<ExportSummary> write_exports(Bag& bag, const FrameSource& all_frames,
                                     const config::Config& cfg) {
+  const WithoutSuperseded frames(all_frames);  // a blurred frame's retake stands for it
   ExportSummary sum;
   // Dataset skeletons (COCO, Pascal VOC) for every session, orbit or not; not pose exports, so
   // not in sum.written. Like the poses, they can be rebuilt: a failure is a warning.

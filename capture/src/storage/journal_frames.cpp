@@ -9,6 +9,7 @@
 #include <cstring>
 #include <fstream>
 #include <map>
+#include <optional>
 
 #include <nlohmann/json.hpp>
 
@@ -31,6 +32,26 @@ FrameList::FrameList(const std::vector<FrameRecord>& frames) {
 
 Status FrameList::for_each(const FrameVisitor& fn) const {
   for (const auto* f : by_seq_) TB_TRY(fn(*f));
+  return ok_status();
+}
+
+Status WithoutSuperseded::for_each(const FrameVisitor& fn) const {
+  // A take arrives in journal order (frame, then its retakes): hold a superseded frame until
+  // the next record says whether its retake came.
+  std::optional<FrameRecord> held;
+  TB_TRY(in_.for_each([&](const FrameRecord& f) -> Status {
+    if (held) {
+      const bool replaced = f.seq == held->seq && f.retake_of == held->name;
+      if (!replaced) TB_TRY(fn(*held));
+      held.reset();
+    }
+    if (!f.superseded_by.empty()) {
+      held = f;
+      return ok_status();
+    }
+    return fn(f);
+  }));
+  if (held) TB_TRY(fn(*held));
   return ok_status();
 }
 

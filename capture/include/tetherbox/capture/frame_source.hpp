@@ -34,6 +34,19 @@ class FrameList final : public FrameSource {
   std::vector<const FrameRecord*> by_seq_;
 };
 
+// The frames a dataset is made of (exports, skeletons): a frame superseded by an in-place
+// quality retake is left out once its retake is there (both stay in the bag and the report);
+// a superseded frame whose retake never came (the session stopped) is still the position's
+// only frame and is kept.
+class WithoutSuperseded final : public FrameSource {
+ public:
+  explicit WithoutSuperseded(const FrameSource& in) : in_(in) {}
+  Status for_each(const FrameVisitor& fn) const override;
+
+ private:
+  const FrameSource& in_;
+};
+
 // data/journal.jsonl read back: an index of where each seq's latest frame line and its
 // preview line are (a few words per frame), then one line parsed per visit. The records are
 // the ones resume rebuilds (resume.hpp): a later frame line of a seq replaces the earlier one
