@@ -364,7 +364,9 @@ class Runner {
       std::lock_guard lk(mu_);
       state_.frames.push_back(r);
       ++taken_now_;
-      p.done = state_.frames.size();
+      if (!r.superseded_by.empty()) ++superseded_;
+      // Positions done: a frame superseded by its retake is in the bag but not a second one.
+      p.done = state_.frames.size() - superseded_;
       p.last_name = r.name;
       const double el = seconds_between(run_start_, clock_->now_steady());
       p.frames_per_s = el > 0 ? static_cast<double>(taken_now_) / el : 0;
@@ -605,6 +607,7 @@ class Runner {
   // the plan's own and the bag's.
   void prepare_retakes() {
     pending_retakes_ = quality::pending_retakes(state_.frames);
+    for (const auto& f : state_.frames) superseded_ += f.superseded_by.empty() ? 0 : 1;
     for (const auto& f : state_.frames) names_taken_.insert(f.name);
     for (const auto& shot : plan_.shots) {
       FrameRecord rec;
@@ -638,7 +641,8 @@ class Runner {
     std::set<uint64_t> seqs;
     for (const auto& f : frames) seqs.insert(f.seq);
     summary_.planned = planned_total_;
-    summary_.done = frames.size();
+    summary_.done = 0;
+    for (const auto& f : frames) summary_.done += f.superseded_by.empty() ? 1 : 0;
     summary_.taken_now = taken_now_;
     for (const auto& f : frames) summary_.faults += f.faults.size();
     std::string description;
@@ -704,6 +708,7 @@ class Runner {
   SteadyTime run_start_{};
   std::mutex mu_;  // state_.frames and taken_now_, shared with the pipeline's threads
   size_t taken_now_ = 0;
+  size_t superseded_ = 0;  // durable frames superseded by a retake (on resume too)
   RunSummary summary_;
   std::unique_ptr<ShotExecutor> executor_;
   std::unique_ptr<quality::Monitor> quality_;

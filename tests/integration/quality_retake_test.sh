@@ -16,6 +16,8 @@ printf 'quality: {min_sharpness_ratio: 0.5, max_retakes: 2, retake_extra_settle_
 BAG=$(run_bag wobble.yaml "$WORK/out")
 "$TB" verify "$BAG" >/dev/null || fail "bag does not verify"
 expect_contains "$WORK/out.stderr" "blurred, retaken; "
+# Positions done, not files: a superseded frame and its retake are one position.
+expect_contains "$WORK/out.stderr" "42 of 42 frames in the bag"
 
 check_bag() {  # check_bag BAG STDERR...: the retake invariants, against the sim's ground truth
   python3 - "$@" <<'PY'
