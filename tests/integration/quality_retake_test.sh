@@ -75,12 +75,13 @@ sup=$(exiftool -s3 -XMP-tetherbox:SupersededBy "$BAG/data/frames/$first.xmp")
 of=$(exiftool -s3 -XMP-tetherbox:RetakeOf "$BAG/data/frames/$retake.xmp")
 [ "$of" = "$first" ] || fail "sidecar of $retake: RetakeOf '$of', expected '$first'"
 
-# Kill between a blurred frame and its retake: the journal is cut right after the first
+# Kill between a blurred frame and its retake: the journal is cut right after the second
 # superseded frame's line, as a kill -9 at that instant leaves it (the later frames' files are
-# on disk and listed but never journaled).
+# on disk and listed but never journaled). The first pair, whole before the cut, must come
+# through the resume's journal reading with both frames and their files.
 "$TB" run wobble.yaml --out "$WORK/kill" >kill.stdout 2>kill.stderr &
 pid=$!
-journal=$("$HERE/wait-frames.sh" "$WORK/kill" 14 120 || true)
+journal=$("$HERE/wait-frames.sh" "$WORK/kill" 22 120 || true)
 [ -n "$journal" ] || { kill -9 "$pid"; fail "no journal appeared"; }
 kill -9 "$pid"
 wait "$pid" 2>/dev/null || true
@@ -89,8 +90,8 @@ python3 - "$journal" >cut.txt <<'PY' || fail "cutting the journal"
 import json, sys
 lines = open(sys.argv[1]).read().splitlines(keepends=True)
 lines = [l for l in lines if l.endswith("\n")]
-cut = next(i for i, l in enumerate(lines)
-           if json.loads(l).get("type") == "frame" and json.loads(l).get("superseded_by"))
+cut = [i for i, l in enumerate(lines)
+       if json.loads(l).get("type") == "frame" and json.loads(l).get("superseded_by")][1]
 f = json.loads(lines[cut])
 open(sys.argv[1], "w").writelines(lines[:cut + 1])
 print(f["name"], f["superseded_by"], next(x["sha256"] for x in f["files"] if x["path"].endswith(".dng")))
@@ -110,5 +111,12 @@ mine = [f for f in frames if f["name"] == name]
 assert len(mine) == 1 and mine[0]["superseded_by"] == promised, "the blurred frame was lost or doubled"
 assert next(x["sha256"] for x in mine[0]["files"] if x["path"].endswith(".dng")) == sha
 assert sum(f["name"] == promised for f in frames) == 1, "the promised retake is missing or doubled"
+# Every file any frame line claims is there with its bytes (nothing the journal holds deleted).
+import hashlib, os
+for f in frames:
+    for x in f["files"]:
+        p = os.path.join(bag, x["path"])
+        assert os.path.exists(p), f"{x['path']} of {f['name']} is gone"
+        assert hashlib.sha256(open(p, "rb").read()).hexdigest() == x["sha256"], x["path"]
 PY
 pass "blurred frames caught and retaken in place, sharp never; a kill between them resumes exactly"
