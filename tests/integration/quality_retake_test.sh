@@ -58,6 +58,8 @@ rep = json.load(open(bag + "/data/report.json"))
 q = rep["quality"]["retakes"]
 assert q["frames_superseded"] == len(superseded) and q["retakes_pending"] == 0, q
 assert rep["frames"] == len(frames)
+# Each preview joined its own frame (a retake shares its seq with the frame it replaces).
+assert rep["clipping"]["frames_measured"] == len(frames), rep["clipping"]
 print(f"{len(truth)} frames blurred by the sim, {len(blurred)} judged and retaken, "
       f"{len(frames)} frames in the bag")
 for f in superseded:
