@@ -511,8 +511,8 @@ class Runner {
       // hold (killed in between): that retake is taken now, under the promised name.
       step = it->second;
       pending_retakes_.erase(it);
-      spdlog::info("resume: retaking {} as {} (its retake was never made durable)",
-                   step.superseded, step.name);
+      spdlog::info("resume: retaking {} as {} (its retake was never made durable)", step.superseded,
+                   step.name);
       settle_for_retake();
     }
     for (;;) {
@@ -583,8 +583,9 @@ class Runner {
         "test shot: green median {:.1f}% of the range, suggests {:+.1f} EV (shutter {:.4g} s -> "
         "{:.4g} s){}",
         100 * *t.median, *t.ev, t.current.shutter_s, t.suggested.shutter_s,
-        apply ? "; applied to the whole sequence"
-              : *t.ev == 0 ? "" : "; not applied (exposure.test_shot_apply is off)");
+        apply        ? "; applied to the whole sequence"
+        : *t.ev == 0 ? ""
+                     : "; not applied (exposure.test_shot_apply is off)");
     spdlog::info("{}", msg);
     emit("test_shot", msg);
     if (apply) shift_sequence(*t.ev);

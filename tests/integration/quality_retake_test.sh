@@ -16,6 +16,8 @@ printf 'quality: {min_sharpness_ratio: 0.5, max_retakes: 2, retake_extra_settle_
 BAG=$(run_bag wobble.yaml "$WORK/out")
 "$TB" verify "$BAG" >/dev/null || fail "bag does not verify"
 expect_contains "$WORK/out.stderr" "blurred, retaken; "
+# Positions done, not files: a superseded frame and its retake are one position.
+expect_contains "$WORK/out.stderr" "42 of 42 frames in the bag"
 
 check_bag() {  # check_bag BAG STDERR...: the retake invariants, against the sim's ground truth
   python3 - "$@" <<'PY'
@@ -56,6 +58,8 @@ rep = json.load(open(bag + "/data/report.json"))
 q = rep["quality"]["retakes"]
 assert q["frames_superseded"] == len(superseded) and q["retakes_pending"] == 0, q
 assert rep["frames"] == len(frames)
+# Each preview joined its own frame (a retake shares its seq with the frame it replaces).
+assert rep["clipping"]["frames_measured"] == len(frames), rep["clipping"]
 print(f"{len(truth)} frames blurred by the sim, {len(blurred)} judged and retaken, "
       f"{len(frames)} frames in the bag")
 for f in superseded:
@@ -73,12 +77,13 @@ sup=$(exiftool -s3 -XMP-tetherbox:SupersededBy "$BAG/data/frames/$first.xmp")
 of=$(exiftool -s3 -XMP-tetherbox:RetakeOf "$BAG/data/frames/$retake.xmp")
 [ "$of" = "$first" ] || fail "sidecar of $retake: RetakeOf '$of', expected '$first'"
 
-# Kill between a blurred frame and its retake: the journal is cut right after the first
+# Kill between a blurred frame and its retake: the journal is cut right after the second
 # superseded frame's line, as a kill -9 at that instant leaves it (the later frames' files are
-# on disk and listed but never journaled).
+# on disk and listed but never journaled). The first pair, whole before the cut, must come
+# through the resume's journal reading with both frames and their files.
 "$TB" run wobble.yaml --out "$WORK/kill" >kill.stdout 2>kill.stderr &
 pid=$!
-journal=$("$HERE/wait-frames.sh" "$WORK/kill" 14 120 || true)
+journal=$("$HERE/wait-frames.sh" "$WORK/kill" 22 120 || true)
 [ -n "$journal" ] || { kill -9 "$pid"; fail "no journal appeared"; }
 kill -9 "$pid"
 wait "$pid" 2>/dev/null || true
@@ -87,8 +92,8 @@ python3 - "$journal" >cut.txt <<'PY' || fail "cutting the journal"
 import json, sys
 lines = open(sys.argv[1]).read().splitlines(keepends=True)
 lines = [l for l in lines if l.endswith("\n")]
-cut = next(i for i, l in enumerate(lines)
-           if json.loads(l).get("type") == "frame" and json.loads(l).get("superseded_by"))
+cut = [i for i, l in enumerate(lines)
+       if json.loads(l).get("type") == "frame" and json.loads(l).get("superseded_by")][1]
 f = json.loads(lines[cut])
 open(sys.argv[1], "w").writelines(lines[:cut + 1])
 print(f["name"], f["superseded_by"], next(x["sha256"] for x in f["files"] if x["path"].endswith(".dng")))
@@ -108,5 +113,12 @@ mine = [f for f in frames if f["name"] == name]
 assert len(mine) == 1 and mine[0]["superseded_by"] == promised, "the blurred frame was lost or doubled"
 assert next(x["sha256"] for x in mine[0]["files"] if x["path"].endswith(".dng")) == sha
 assert sum(f["name"] == promised for f in frames) == 1, "the promised retake is missing or doubled"
+# Every file any frame line claims is there with its bytes (nothing the journal holds deleted).
+import hashlib, os
+for f in frames:
+    for x in f["files"]:
+        p = os.path.join(bag, x["path"])
+        assert os.path.exists(p), f"{x['path']} of {f['name']} is gone"
+        assert hashlib.sha256(open(p, "rb").read()).hexdigest() == x["sha256"], x["path"]
 PY
 pass "blurred frames caught and retaken in place, sharp never; a kill between them resumes exactly"

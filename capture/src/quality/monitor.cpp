@@ -94,7 +94,7 @@ std::string Monitor::live_summary() const {
   if (raw_measured_ > 0) {
     std::string fate;
     if (blurred_ > 0)
-      fate = retaken_ == 0         ? ", not retaken"
+      fate = retaken_ == 0          ? ", not retaken"
              : retaken_ >= blurred_ ? ", retaken"
                                     : fmt::format(", {} retaken", retaken_);
     s = fmt::format("{} blurred{}; {} clipped", blurred_, fate, clipped_);

@@ -60,10 +60,10 @@ Outcome Stage::check(PipelineJob& job, const std::string& retake_name) {
       monitor_.note_retaken();
       v.faults.insert(v.faults.begin(), v.blur_fault + "; retaken in place as " + retake_name);
     } else {
-      v.faults.insert(v.faults.begin(),
-                      v.blur_fault + (r.retake_number > 0
-                                          ? "; not retaken again (quality.max_retakes reached)"
-                                          : "; not retaken"));
+      v.faults.insert(
+          v.faults.begin(),
+          v.blur_fault + (r.retake_number > 0 ? "; not retaken again (quality.max_retakes reached)"
+                                              : "; not retaken"));
     }
   }
   for (const auto& msg : v.faults) {
@@ -73,8 +73,7 @@ Outcome Stage::check(PipelineJob& job, const std::string& retake_name) {
   }
   for (const auto& msg : v.warnings) {
     spdlog::warn("frame {} ({}): {}", r.seq, r.name, msg);
-    journal_(
-        {{"type", "warning"}, {"seq", r.seq}, {"request_id", r.request_id}, {"message", msg}});
+    journal_({{"type", "warning"}, {"seq", r.seq}, {"request_id", r.request_id}, {"message", msg}});
   }
   return out;
 }
@@ -97,9 +96,8 @@ void Stage::worker() {
     try {
       out = check(item.job, item.retake_name);
     } catch (const std::exception& e) {
-      out.stop = Error{Errc::internal,
-                       fmt::format("quality check of frame {} failed: {}", item.job.record.name,
-                                   e.what())};
+      out.stop = Error{Errc::internal, fmt::format("quality check of frame {} failed: {}",
+                                                   item.job.record.name, e.what())};
     }
     item.done.set_value(out);  // the camera may go on while the frame is stored
     pushed = push_(std::move(item.job));

@@ -41,7 +41,8 @@ TestShot assess_test_shot(const hal::CaptureResult& cap, const hal::ExposureSett
   // A black median (lens cap, lights off) gives no direction worth following.
   double ev = *t.median > 1e-6 ? std::log2(ec.target_median / *t.median) : ec.max_adjust_ev;
   // Highlights already clipped beyond the limit: never suggest brighter than a third darker.
-  const double worst = *std::max_element(t.levels.clipped_high.begin(), t.levels.clipped_high.end());
+  const double worst =
+      *std::max_element(t.levels.clipped_high.begin(), t.levels.clipped_high.end());
   if (worst > q.max_clipped_high) ev = std::min(ev, -1.0 / 3);
   if (std::abs(ev) > ec.max_adjust_ev) {
     ev = std::copysign(ec.max_adjust_ev, ev);

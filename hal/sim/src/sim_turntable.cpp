@@ -48,8 +48,8 @@ class SimTurntable final : public Turntable {
     const double del = std::fabs(target.elevation_deg - from.elevation_deg);
     const double speed = cfg_.speed_deg_s > 0 ? cfg_.speed_deg_s : 60.0;
     const double travel_s = std::max(daz, del) / speed;
-    const auto travel =
-        std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::duration<double>(travel_s));
+    const auto travel = std::chrono::duration_cast<std::chrono::nanoseconds>(
+        std::chrono::duration<double>(travel_s));
     const SteadyTime arrived = clock_->now_steady() + travel;
     clock_->sleep_for(travel + std::chrono::milliseconds(cfg_.settle_ms));
     std::lock_guard lock(world_->mu);

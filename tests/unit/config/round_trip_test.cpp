@@ -70,7 +70,12 @@ Config everything_changed() {
                              .microsteps = 32,
                              .gear_ratio = 4.5,
                              .max_speed_deg_s = 22.5,
-                             .accel_deg_s2 = 90}};
+                             .accel_deg_s2 = 90},
+                 .sim = {.needed_settle_ms = 350}};
+  c.quality.max_retakes = 3;
+  c.quality.retake_extra_settle_ms = 750;
+  c.exposure = {.test_shot = true, .test_shot_apply = true, .target_median = 0.2,
+                .max_adjust_ev = 2.5};
   c.lighting.backend = "gpiod";
   c.lighting.lights = {
       Light{"key", 5000, 45, 30, 0.75, "gpiochip0", 17, true},

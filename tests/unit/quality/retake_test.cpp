@@ -27,10 +27,10 @@ TEST(Retake, NameAvoidsEveryNameInUse) {
 TEST(Retake, PendingOnlyWhereThePromisedFrameIsMissing) {
   const std::vector<FrameRecord> done = {
       frame(0, "f0"),
-      frame(1, "f1", "f1_r1"),                           // retaken, retake present
+      frame(1, "f1", "f1_r1"),  // retaken, retake present
       frame(1, "f1_r1", "", "f1", 1),
-      frame(2, "f2", "f2_r1"),                           // killed before its retake
-      frame(3, "f3", "f3_r1"),                           // retake blurred again, second missing
+      frame(2, "f2", "f2_r1"),  // killed before its retake
+      frame(3, "f3", "f3_r1"),  // retake blurred again, second missing
       frame(3, "f3_r1", "f3_r2", "f3", 1),
   };
   const auto p = pending_retakes(done);

@@ -21,7 +21,7 @@ struct TestShot {
   bool clamped = false;           // |ev| was limited to exposure.max_adjust_ev
   hal::ExposureSettings current;  // what the test shot was taken with
   hal::ExposureSettings suggested;
-  std::string reason;             // why there is no suggestion
+  std::string reason;  // why there is no suggestion
 };
 
 TestShot assess_test_shot(const hal::CaptureResult& cap, const hal::ExposureSettings& current,
