@@ -25,10 +25,10 @@ namespace {
 using nlohmann::json;
 namespace fs = std::filesystem;
 
-constexpr int kMaxWorkSide = 1024;   // images are decoded scaled down to about this
-constexpr size_t kMaxFrames = 160;   // spread over the session: enough for a stable median
-constexpr float kDark = 0.03f;       // log units: about 3 % darker than the surroundings
-constexpr float kLogOffset = 4.0f;   // log(v + 4): keeps near-black noise from dominating
+constexpr int kMaxWorkSide = 1024;  // images are decoded scaled down to about this
+constexpr size_t kMaxFrames = 160;  // spread over the session: enough for a stable median
+constexpr float kDark = 0.03f;      // log units: about 3 % darker than the surroundings
+constexpr float kLogOffset = 4.0f;  // log(v + 4): keeps near-black noise from dominating
 // Dust darkens every view; a scene feature that repeats with the turntable's step (stripes on
 // the disc's rim) darkens many but not all: dark in 4 of 5 views of every group.
 constexpr double kMostViews = 0.8;
@@ -79,7 +79,8 @@ Result<std::pair<std::vector<Source>, std::vector<Source>>> sources_of(const fs:
         for (const auto& file : f.files)
           if (file.role == "original" && is_jpeg_name(file.path)) orig.rel = file.path;
         if (!by_seq.count(f.seq)) order.push_back(f.seq);
-        by_seq[f.seq] = {orig, Source{f.name, "", f.position.elevation_deg, f.position.azimuth_deg}};
+        by_seq[f.seq] = {orig,
+                         Source{f.name, "", f.position.elevation_deg, f.position.azimuth_deg}};
       } else if (type == "preview" && j.contains("file") && j.at("file").is_object()) {
         auto it = by_seq.find(j.value("seq", uint64_t{0}));
         if (it != by_seq.end()) it->second.second.rel = file_record_from_json(j.at("file")).path;
@@ -164,7 +165,8 @@ void add_frame(Accum& a, const std::vector<uint8_t>& grey, double elevation, dou
 
 // How much the mean high-pass around a spot looks like a speck's dip (a round Gaussian of
 // the spot's size): the Pearson correlation over a disc of 2.5 radii.
-double dip_likeness(const Accum& a, const std::vector<float>& field, double cx, double cy, double r) {
+double dip_likeness(const Accum& a, const std::vector<float>& field, double cx, double cy,
+                    double r) {
   const double reach = 2.5 * r + 1.5, sigma = std::max(1.0, r / 1.4);
   double st = 0, sm = 0, stt = 0, smm = 0, stm = 0, k = 0;
   for (long y = std::lround(cy - reach); y <= std::lround(cy + reach); ++y)
@@ -234,8 +236,8 @@ Result<DustMap> find_dust(const fs::path& bag_dir) {
       acc.sum.assign(static_cast<size_t>(acc.w) * acc.h, 0.0);
       radius = std::max(4, std::max(acc.w, acc.h) / 24);
     } else if (w != full_w || h != full_h) {
-      map.skipped.push_back(fmt::format("{}: {}x{}, not the session's {}x{}", s.name, w, h,
-                                        full_w, full_h));
+      map.skipped.push_back(
+          fmt::format("{}: {}x{}, not the session's {}x{}", s.name, w, h, full_w, full_h));
       continue;
     }
     std::vector<uint8_t> grey(static_cast<size_t>(acc.w) * acc.h);
@@ -308,19 +310,20 @@ Result<DustMap> find_dust(const fs::path& bag_dir) {
       for (int dy = -1; dy <= 1; ++dy)
         for (int dx = -1; dx <= 1; ++dx) {
           const long nx = static_cast<long>(x) + dx, ny = static_cast<long>(y) + dy;
-          if (nx < 0 || ny < 0 || nx >= static_cast<long>(w) || ny >= static_cast<long>(h)) continue;
+          if (nx < 0 || ny < 0 || nx >= static_cast<long>(w) || ny >= static_cast<long>(h))
+            continue;
           const size_t j = static_cast<size_t>(ny) * w + static_cast<size_t>(nx);
           if (cand[j] == 1) cand[j] = 2, stack.push_back(static_cast<int32_t>(j));
         }
     }
     const double bw = static_cast<double>(x1 - x0 + 1), bh = static_cast<double>(y1 - y0 + 1);
     const double r = std::sqrt(static_cast<double>(area) / M_PI);
-    if (static_cast<double>(area) < min_area || r > max_r || std::max(bw, bh) > 3 * std::min(bw, bh) ||
-        static_cast<double>(area) < 0.3 * bw * bh)
+    if (static_cast<double>(area) < min_area || r > max_r ||
+        std::max(bw, bh) > 3 * std::min(bw, bh) || static_cast<double>(area) < 0.3 * bw * bh)
       continue;
     if (dip_likeness(acc, mean_hp, cx / wsum, cy / wsum, r) < kMinDipLikeness) continue;
-    map.specks.push_back({cx / wsum * sx, cy / wsum * sy, r * (sx + sy) / 2,
-                          1.0 - std::exp(deepest)});
+    map.specks.push_back(
+        {cx / wsum * sx, cy / wsum * sy, r * (sx + sy) / 2, 1.0 - std::exp(deepest)});
   }
   std::sort(map.specks.begin(), map.specks.end(),
             [](const auto& a, const auto& b) { return a.contrast > b.contrast; });
@@ -331,9 +334,12 @@ Result<DustMap> find_dust(const fs::path& bag_dir) {
   map.mask.assign(w * h, 0);
   for (const auto& s : map.specks) {
     const double mx = s.x / sx, my = s.y / sy, mr = s.radius / sx * 1.3 + 1;
-    for (long y = std::max(0L, std::lround(my - mr)); y <= std::min<long>(h - 1, std::lround(my + mr)); ++y)
-      for (long x = std::max(0L, std::lround(mx - mr)); x <= std::min<long>(w - 1, std::lround(mx + mr)); ++x)
-        if (std::hypot(x + 0.5 - mx, y + 0.5 - my) <= mr) map.mask[static_cast<size_t>(y) * w + x] = 255;
+    for (long y = std::max(0L, std::lround(my - mr));
+         y <= std::min<long>(h - 1, std::lround(my + mr)); ++y)
+      for (long x = std::max(0L, std::lround(mx - mr));
+           x <= std::min<long>(w - 1, std::lround(mx + mr)); ++x)
+        if (std::hypot(x + 0.5 - mx, y + 0.5 - my) <= mr)
+          map.mask[static_cast<size_t>(y) * w + x] = 255;
   }
   return map;
 }

@@ -74,7 +74,9 @@ std::string frame_tip(const FrameRow& r, const std::string& what) {
   return fmt::format("{} (seq {}, {}): {}", r.name, r.seq, r.status(), what);
 }
 
-bool counts(const FrameRow& r) { return !r.superseded; }
+bool counts(const FrameRow& r) {
+  return !r.superseded;
+}
 
 // ---- sections ----------------------------------------------------------------------------
 
@@ -93,7 +95,8 @@ std::string tiles(const json& rep, const std::vector<FrameRow>& rows) {
   if (rep.contains("planned")) tile("planned", readable(rep.at("planned")));
   tile("complete", rep.value("complete", false) ? "yes" : "no",
        rep.value("complete", false) ? "ok" : "fault");
-  for (const char* s : {"ok", "retaken", "fault", "superseded"}) tile(s, std::to_string(by_status[s]), s);
+  for (const char* s : {"ok", "retaken", "fault", "superseded"})
+    tile(s, std::to_string(by_status[s]), s);
   out += "</div>\n";
   if (rep.contains("first_frame_utc") && !rep.at("first_frame_utc").is_null())
     out += fmt::format("<p>{} to {}</p>\n", esc(readable(rep.at("first_frame_utc"))),
@@ -117,7 +120,8 @@ std::string positions(const std::vector<FrameRow>& rows) {
   std::set<double> elevations;
   double az0 = 1e9, az1 = -1e9, el0 = 1e9, el1 = -1e9;
   for (const auto& r : rows) {
-    const auto key = std::make_pair(std::lround(r.azimuth_deg * 100), std::lround(r.elevation_deg * 100));
+    const auto key =
+        std::make_pair(std::lround(r.azimuth_deg * 100), std::lround(r.elevation_deg * 100));
     auto [it, fresh] = at.try_emplace(key, Pos{r.azimuth_deg, r.elevation_deg, 0, "ok", ""});
     Pos& p = it->second;
     ++p.frames;
@@ -149,8 +153,8 @@ std::string positions(const std::vector<FrameRow>& rows) {
         "data-status=\"{}\" cx=\"{:.1f}\" cy=\"{:.1f}\" r=\"6\" fill=\"{}\" stroke=\"#222\">"
         "<title>az {}° el {}°: {} frame(s), {}: {}</title></circle>\n",
         p.status, num(p.az), num(p.el), p.frames, p.status, c + rr * std::sin(a),
-        c - rr * std::cos(a), report_page::status_colour(p.status), num(p.az), num(p.el),
-        p.frames, p.status, esc(p.names));
+        c - rr * std::cos(a), report_page::status_colour(p.status), num(p.az), num(p.el), p.frames,
+        p.status, esc(p.names));
   }
   out += "</svg>\n";
   return out;
@@ -189,11 +193,11 @@ std::string overlap(const fs::path& bag, const std::vector<FrameRow>& rows) {
     } else if (ring.positions < 2) {
       achieved = az.empty() ? std::nullopt : std::optional<double>(ring.overlap_achieved);
     }
-    out += fmt::format("<tr><td>{}</td><td>{}°</td><td>{} / {}</td><td>{:.0f} %</td><td>{}</td></tr>\n",
-                       ring.ring, num(ring.elevation_deg), az.size(), ring.positions,
-                       ring.overlap_achieved * 100,
-                       achieved ? fmt::format("{:.0f} %", *achieved * 100)
-                                : std::string("none (fewer than two positions taken)"));
+    out += fmt::format(
+        "<tr><td>{}</td><td>{}°</td><td>{} / {}</td><td>{:.0f} %</td><td>{}</td></tr>\n", ring.ring,
+        num(ring.elevation_deg), az.size(), ring.positions, ring.overlap_achieved * 100,
+        achieved ? fmt::format("{:.0f} %", *achieved * 100)
+                 : std::string("none (fewer than two positions taken)"));
     const double a = achieved.value_or(0);
     bars += fmt::format(
         "<g class=\"ring\" data-ring=\"{}\" data-elevation=\"{}\" data-positions-planned=\"{}\" "
@@ -234,9 +238,10 @@ std::string contact_sheet(const std::vector<FrameRow>& rows) {
         "</figure>\n",
         r.status(), r.seq, r.status(), img, esc(r.name));
   }
-  return fmt::format("<div class=\"sheet\" id=\"contact-sheet\" data-frames=\"{}\" "
-                     "data-previews=\"{}\">\n{}</div>\n",
-                     rows.size(), with, figs);
+  return fmt::format(
+      "<div class=\"sheet\" id=\"contact-sheet\" data-frames=\"{}\" "
+      "data-previews=\"{}\">\n{}</div>\n",
+      rows.size(), with, figs);
 }
 
 std::string clipping(const json& rep, const std::vector<FrameRow>& rows) {
@@ -288,17 +293,18 @@ std::string sharpness(const std::vector<FrameRow>& rows) {
     std::string what = fmt::format("sharpness {}", num(r.sharpness));
     if (r.sharp_ratio) what += fmt::format(", {:.2f} of the preset's median", *r.sharp_ratio);
     if (r.blurred) what += ", blurred";
-    v.points.push_back({static_cast<double>(i), r.sharpness, r.seq, r.status(),
-                        frame_tip(r, what)});
+    v.points.push_back(
+        {static_cast<double>(i), r.sharpness, r.seq, r.status(), frame_tip(r, what)});
   }
   std::string out;
   if (v.points.empty()) {
     out += not_measured("no frame has a sharpness measure");
   } else {
     out += report_page::xy_chart("sharpness", "frame (journal order)", "sharpness", {v}, 0.0);
-    out += "<p>Large dots: <span class=\"retaken\">retaken</span>, "
-           "<span class=\"superseded\">superseded</span> (kept in the bag), "
-           "<span class=\"fault\">blurred or faulty</span>.</p>\n";
+    out +=
+        "<p>Large dots: <span class=\"retaken\">retaken</span>, "
+        "<span class=\"superseded\">superseded</span> (kept in the bag), "
+        "<span class=\"fault\">blurred or faulty</span>.</p>\n";
   }
   if (!reasons.empty()) {
     out += "<ul class=\"nm\">";
@@ -329,9 +335,9 @@ std::string conditions(const std::vector<FrameRow>& rows) {
       if (r.t_s && (r.*q.field))
         s.points.push_back({*r.t_s - *t0, *(r.*q.field), r.seq, "", frame_tip(r, q.label)});
     out += fmt::format("<h3>{}</h3>\n", q.label);
-    out += s.points.empty() ? not_measured("no frame had a reading")
-                            : report_page::xy_chart(q.id, "seconds since the first frame",
-                                                    q.label, {s});
+    out += s.points.empty()
+               ? not_measured("no frame had a reading")
+               : report_page::xy_chart(q.id, "seconds since the first frame", q.label, {s});
   }
   Series fix{"gps fix", "#2e7d32", {}, false};
   for (const auto& r : rows)
@@ -390,7 +396,8 @@ std::string faults(const json& rep, const std::vector<std::string>& problems) {
   std::string out = fmt::format("<ul id=\"faults\" data-faults=\"{}\">\n", list.size());
   for (const auto& f : list) {
     const json frame = f.value("frame", json(nullptr));
-    out += fmt::format("<li>{}: {}</li>\n", esc(frame.is_string() ? frame.get<std::string>() : "session"),
+    out += fmt::format("<li>{}: {}</li>\n",
+                       esc(frame.is_string() ? frame.get<std::string>() : "session"),
                        esc(readable(f.value("fault", json("")))));
   }
   if (list.empty()) out += "<li>none</li>\n";
@@ -404,9 +411,8 @@ std::string faults(const json& rep, const std::vector<std::string>& problems) {
 }
 
 std::string releases(const fs::path& bag, const json& rep, const json& from_journal) {
-  const json list = rep.contains("releases") && rep.at("releases").is_array()
-                        ? rep.at("releases")
-                        : from_journal;
+  const json list =
+      rep.contains("releases") && rep.at("releases").is_array() ? rep.at("releases") : from_journal;
   std::string out = fmt::format(
       "<table id=\"releases\" data-releases=\"{}\"><tr><th>file</th><th>kind</th><th>subject</th>"
       "<th>frames</th></tr>\n",
@@ -416,10 +422,11 @@ std::string releases(const fs::path& bag, const json& rep, const json& from_jour
     const std::string path = readable(r.value("path", json("")));
     listed.insert(path);
     const std::string rel = path.rfind("data/", 0) == 0 ? path.substr(5) : path;
-    out += fmt::format("<tr><td><a href=\"{}\">{}</a></td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
-                       esc(rel), esc(path), esc(readable(r.value("kind", json("")))),
-                       esc(readable(r.value("subject", json("")))),
-                       r.contains("frames") && r.at("frames").is_array() ? r.at("frames").size() : 0);
+    out +=
+        fmt::format("<tr><td><a href=\"{}\">{}</a></td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
+                    esc(rel), esc(path), esc(readable(r.value("kind", json("")))),
+                    esc(readable(r.value("subject", json("")))),
+                    r.contains("frames") && r.at("frames").is_array() ? r.at("frames").size() : 0);
   }
   // Files stored at session start (metadata.releases) have no release line: listed by name.
   std::error_code ec;
@@ -427,9 +434,10 @@ std::string releases(const fs::path& bag, const json& rep, const json& from_jour
        it.increment(ec)) {
     const std::string path = "data/releases/" + it->path().filename().string();
     if (listed.count(path) || !it->is_regular_file(ec)) continue;
-    out += fmt::format("<tr><td><a href=\"{}\">{}</a></td><td colspan=\"3\">stored with the "
-                       "session</td></tr>\n",
-                       esc(path.substr(5)), esc(path));
+    out += fmt::format(
+        "<tr><td><a href=\"{}\">{}</a></td><td colspan=\"3\">stored with the "
+        "session</td></tr>\n",
+        esc(path.substr(5)), esc(path));
   }
   out += "</table>\n";
   return out;
@@ -456,9 +464,10 @@ std::string render_report_html(const fs::path& bag_dir, const json& report) {
   body += "<h1>Shoot report: " + esc(title) + "</h1>\n";
   body += tiles(rep, rows);
   body += "<h2 id=\"positions\">Camera positions</h2>\n" + positions(rows);
-  body += "<p>Colour: <span class=\"ok\">ok</span>, <span class=\"retaken\">retaken</span>, "
-          "<span class=\"fault\">fault</span>, <span class=\"superseded\">superseded</span> "
-          "(worst frame at that position).</p>\n";
+  body +=
+      "<p>Colour: <span class=\"ok\">ok</span>, <span class=\"retaken\">retaken</span>, "
+      "<span class=\"fault\">fault</span>, <span class=\"superseded\">superseded</span> "
+      "(worst frame at that position).</p>\n";
   body += "<h2>Overlap per ring</h2>\n" + overlap(bag_dir, rows);
   body += "<h2>Clipping and exposure per frame</h2>\n" + clipping(rep, rows);
   body += "<h2>Sharpness per frame</h2>\n" + sharpness(rows);

@@ -45,8 +45,8 @@ struct FrameRow {
 };
 
 struct JournalView {
-  std::vector<FrameRow> frames;  // journal order
-  std::vector<std::string> problems;  // unreadable lines, a missing journal
+  std::vector<FrameRow> frames;                       // journal order
+  std::vector<std::string> problems;                  // unreadable lines, a missing journal
   nlohmann::json releases = nlohmann::json::array();  // "release" lines
 };
 
@@ -69,8 +69,8 @@ struct Series {
 // An x/y chart. The <svg> carries data-chart=id, data-points (all series), data-x-min/-max and
 // data-y-min/-max of the data; every point carries data-series, data-seq, data-x, data-y.
 // y_floor/y_ceil widen the axis (not the data-* numbers) to include them.
-std::string xy_chart(const std::string& id, const std::string& x_label,
-                     const std::string& y_label, const std::vector<Series>& series,
+std::string xy_chart(const std::string& id, const std::string& x_label, const std::string& y_label,
+                     const std::vector<Series>& series,
                      std::optional<double> y_floor = std::nullopt,
                      std::optional<double> y_ceil = std::nullopt);
 // The colour of a frame status.

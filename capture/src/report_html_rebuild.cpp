@@ -124,7 +124,8 @@ Status make_twin(const fs::path& bag, const fs::path& twin) {
     }
     if (ec) break;
   }
-  if (ec) return make_error(Errc::io, "cannot build the bag's twin {}: {}", twin.string(), ec.message());
+  if (ec)
+    return make_error(Errc::io, "cannot build the bag's twin {}: {}", twin.string(), ec.message());
   return ok_status();
 }
 
@@ -136,7 +137,8 @@ Result<json> rebuild_report(const fs::path& bag_dir, const ReportAdditions& add)
     return make_error(Errc::not_found, "{}: no such folder", bag_dir.string());
   if (!fs::exists(bag_dir / "bagit.txt", ec))
     return make_error(Errc::invalid, "{}: not a session bag (bagit.txt missing)", bag_dir.string());
-  const fs::path bag = fs::absolute(bag_dir).lexically_normal();
+  fs::path bag = fs::absolute(bag_dir).lexically_normal();
+  if (bag.filename().empty()) bag = bag.parent_path();  // "BAG/": the twin goes next to it
   auto orig = Bag::open_existing(bag);  // the lock: no session or other rebuild writes it now
   if (!orig) return orig.error();
   if (!fs::exists(bag / "bag-info.txt", ec) || !fs::exists(bag / "tagmanifest-sha256.txt", ec))

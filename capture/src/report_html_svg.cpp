@@ -10,7 +10,7 @@
 namespace tb::capture::report_page {
 
 namespace {
-constexpr double kW = 760, kH = 240;                          // viewBox
+constexpr double kW = 760, kH = 240;                                // viewBox
 constexpr double kLeft = 64, kRight = 16, kTop = 14, kBottom = 40;  // plot margins
 }  // namespace
 
@@ -22,9 +22,9 @@ const char* status_colour(const std::string& status) {
   return "#1565c0";
 }
 
-std::string xy_chart(const std::string& id, const std::string& x_label,
-                     const std::string& y_label, const std::vector<Series>& series,
-                     std::optional<double> y_floor, std::optional<double> y_ceil) {
+std::string xy_chart(const std::string& id, const std::string& x_label, const std::string& y_label,
+                     const std::vector<Series>& series, std::optional<double> y_floor,
+                     std::optional<double> y_ceil) {
   double x0 = std::numeric_limits<double>::infinity(), x1 = -x0, y0 = x0, y1 = -x0;
   size_t n = 0;
   for (const auto& s : series)
@@ -34,14 +34,13 @@ std::string xy_chart(const std::string& id, const std::string& x_label,
       y0 = std::min(y0, p.y), y1 = std::max(y1, p.y);
       ++n;
     }
-  std::string out = fmt::format(
-      "<svg class=\"chart\" data-chart=\"{}\" data-points=\"{}\"", esc(id), n);
+  std::string out =
+      fmt::format("<svg class=\"chart\" data-chart=\"{}\" data-points=\"{}\"", esc(id), n);
   if (n > 0)
     out += fmt::format(" data-x-min=\"{}\" data-x-max=\"{}\" data-y-min=\"{}\" data-y-max=\"{}\"",
                        num(x0), num(x1), num(y0), num(y1));
-  out += fmt::format(
-      " viewBox=\"0 0 {} {}\" width=\"100%\" role=\"img\" aria-label=\"{}\">\n", kW, kH,
-      esc(y_label + " by " + x_label));
+  out += fmt::format(" viewBox=\"0 0 {} {}\" width=\"100%\" role=\"img\" aria-label=\"{}\">\n", kW,
+                     kH, esc(y_label + " by " + x_label));
   if (n == 0) {
     out += fmt::format("<text x=\"{}\" y=\"{}\" text-anchor=\"middle\">no data</text></svg>\n",
                        kW / 2, kH / 2);
@@ -64,8 +63,8 @@ std::string xy_chart(const std::string& id, const std::string& x_label,
       kLeft, kTop, pw, ph);
   for (double v : {ay0, (ay0 + ay1) / 2, ay1})
     out += fmt::format(
-        "<text class=\"tick\" x=\"{:.1f}\" y=\"{:.1f}\" text-anchor=\"end\">{}</text>\n",
-        kLeft - 4, py(v) + 4, num(v));
+        "<text class=\"tick\" x=\"{:.1f}\" y=\"{:.1f}\" text-anchor=\"end\">{}</text>\n", kLeft - 4,
+        py(v) + 4, num(v));
   for (double v : {ax0, ax1})
     out += fmt::format(
         "<text class=\"tick\" x=\"{:.1f}\" y=\"{:.1f}\" text-anchor=\"middle\">{}</text>\n", px(v),

@@ -127,7 +127,7 @@ expect_contains rep.err "does not verify"
 grep -q "EDITED" "$BAG/data/report.html" || fail "a refused rebuild changed the bag"
 sed -i 's/<h1>EDITED /<h1>/' "$BAG/data/report.html"
 "$TB" verify "$BAG" >/dev/null || fail "the bag does not verify after undoing the edit"
-"$TB" report "$BAG" >rep.out 2>rep.err || { cat rep.err; fail "tetherbox report failed"; }
+"$TB" report "$BAG/" >rep.out 2>rep.err || { cat rep.err; fail "tetherbox report failed"; }
 expect_contains rep.out "42 frames"
 "$TB" verify "$BAG" >/dev/null || fail "the bag does not verify after tetherbox report"
 python3 - before.json "$BAG/data/report.json" <<'PY' || fail "the rebuilt report.json differs"

@@ -21,7 +21,8 @@ std::vector<DustSpeck> dust_specks(const config::Config& cfg) {
   return out;
 }
 
-void apply_dust(const std::vector<DustSpeck>& specks, int w, int h, std::vector<float>& transmission) {
+void apply_dust(const std::vector<DustSpeck>& specks, int w, int h,
+                std::vector<float>& transmission) {
   transmission.assign(static_cast<size_t>(w) * h, 1.0f);
   for (const auto& s : specks) {
     const int x0 = std::max(0, static_cast<int>(s.x - 3 * s.radius));

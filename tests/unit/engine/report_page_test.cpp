@@ -17,8 +17,9 @@ namespace fs = std::filesystem;
 class ReportPage : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("tb-report-page-" + std::to_string(::getpid()) + "-" +
-                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    dir_ = fs::temp_directory_path() /
+           ("tb-report-page-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::remove_all(dir_);
     fs::create_directories(dir_ / "data");
   }
@@ -50,8 +51,9 @@ TEST_F(ReportPage, RetakeKeepsBothLinesAndMarksTheFirstSuperseded) {
   b2.request_id = 7;
   b2.sharpness.measured = true;
   b2.sharpness.value = 0.25;
-  write({line(a), line(b1), line(b2),
-         R"({"type":"release","path":"data/releases/model_x.pdf","kind":"model","subject":"X","frames":["a"]})"});
+  write(
+      {line(a), line(b1), line(b2),
+       R"({"type":"release","path":"data/releases/model_x.pdf","kind":"model","subject":"X","frames":["a"]})"});
   const std::string html = render_report_html(dir_, nlohmann::json::object());
   EXPECT_NE(html.find("data-frames=\"3\" data-ok=\"1\" data-retaken=\"1\" data-fault=\"0\" "
                       "data-superseded=\"1\""),

@@ -7,8 +7,8 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
-#include <utility>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "tetherbox/capture/record.hpp"
@@ -56,13 +56,12 @@ std::string report_html(const nlohmann::json& report);
 // or closed. Every chart carries its numbers in data-* attributes (data-frames, data-min,
 // data-max, ...) so a test reads them from the DOM. Never fails: what cannot be read (no
 // journal, an unreadable line, no session.yaml) is said on the page.
-std::string render_report_html(const std::filesystem::path& bag_dir,
-                               const nlohmann::json& report);
+std::string render_report_html(const std::filesystem::path& bag_dir, const nlohmann::json& report);
 
 // What a command adds to a rebuilt report (`tetherbox dustmap`: the "dust" key and its mask).
 struct ReportAdditions {
   std::vector<std::pair<std::string, std::vector<uint8_t>>> files;  // path under data/, bytes
-  std::function<void(nlohmann::json&)> amend;                          // edits report.json
+  std::function<void(nlohmann::json&)> amend;                       // edits report.json
 };
 // Rebuilds data/report.json (make_report over the journal, keeping keys other commands added)
 // and data/report.html of a closed bag, with `add`, and finalizes it again. The bag must be

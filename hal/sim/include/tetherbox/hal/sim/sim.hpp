@@ -130,7 +130,8 @@ struct DustSpeck {
 // Empty when camera.sim.dust is off.
 std::vector<DustSpeck> dust_specks(const config::Config& cfg);
 // The per-pixel transmission (w x h, 1 = clean) the renderer multiplies the image by.
-void apply_dust(const std::vector<DustSpeck>& specks, int w, int h, std::vector<float>& transmission);
+void apply_dust(const std::vector<DustSpeck>& specks, int w, int h,
+                std::vector<float>& transmission);
 
 // Camera-style file names: DSC_0001.JPG ... DSC_9999.JPG then DSC_0001 again.
 std::string camera_file_name(int number, const std::string& upper_ext);
