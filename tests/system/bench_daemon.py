@@ -3,6 +3,8 @@
 next to a baseline measured in the same run:
   - start -> READY=1 (a NOTIFY_SOCKET listener; the socket answering when libsystemd is absent)
     vs `tetherbox plan` of the same config (the config load + preflight a start must do anyway);
+    and start -> devices up (status shows the camera connected): the devices come up on their
+    own thread after READY, so this figure says what READY no longer waits for;
   - `status` round trip p50/p99 on one connection while a session runs, vs a bare Unix-socket
     echo round trip in this process;
   - daemon RSS after 100 and after 1000 sim frames (ratio rss_1000_vs_100);
@@ -98,7 +100,7 @@ variant(os.path.join(CONFIGS, "small.yaml"), small,
          ("width: 480, height: 320", "width: 160, height: 120")])
 
 # 1. start -> READY=1
-ready, plan = [], []
+ready, plan, devices_up = [], [], []
 for i in range(5):
     sock = os.path.join(WORK, f"ready{i}.sock")
     ns_path = os.path.join(WORK, f"notify{i}.sock")
@@ -130,6 +132,11 @@ for i in range(5):
                 got, via = answered, "socket answers (no libsystemd)"
 
     ns.close()
+    c = Client(sock)
+    while not c.call("status")["camera"]["connected"] and time.monotonic() < deadline:
+        time.sleep(0.002)
+    devices_up.append((time.monotonic() - t0) * 1000)
+    c.s.close()
     stop(p)
     ready.append(got * 1000)
     t0 = time.monotonic()
@@ -139,6 +146,7 @@ r_ms, p_ms = statistics.median(ready), statistics.median(plan)
 print(f"figure start_to_ready_ms: {r_ms:.1f} (median of 5, {via}; aim < 200)")
 print(f"figure plan_same_config_ms: {p_ms:.1f}")
 print(f"ratio start_ready_vs_plan: {r_ms / p_ms:.2f}")
+print(f"figure start_to_devices_up_ms: {statistics.median(devices_up):.1f} (camera probed, samplers running)")
 
 # 2 + 3. status round trip while a session runs; RSS after 100 and 1000 frames.
 sock = os.path.join(WORK, "run.sock")
