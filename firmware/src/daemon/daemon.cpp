@@ -922,6 +922,13 @@ std::string Daemon::handle(const Request& r, const Peer& peer, bool* subscribe) 
     return reply_ok(r.id, {{"paused", on}, {"session", session_name_}});
   }
   if (r.cmd == "trigger") {
+    // A buttons session whose devices are still coming up has no trigger yet: say so, rather
+    // than call it an orbit session.
+    if (!trigger_ && session_mode_ == "buttons")
+      return reply_error(r.id, code::refused,
+                         fmt::format("session '{}' is still starting (its devices are coming "
+                                     "up); press again in a moment",
+                                     session_name_));
     if (!trigger_)
       return reply_error(r.id, code::refused,
                          fmt::format("session '{}' is a {} session; trigger is for buttons "

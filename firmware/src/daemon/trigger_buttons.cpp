@@ -50,8 +50,10 @@ std::optional<hal::ButtonEvent> TriggerButtons::next_press(std::chrono::millisec
   };
   if (auto e = take()) return e;
   if (board_) {
-    // The board's wait is short so a socket press waits at most one slice.
-    const auto slice = std::min(timeout, std::chrono::milliseconds(50));
+    // The board's wait is short so a socket press waits at most one slice: at 50 ms the
+    // bench measured press -> trigger p50 30 ms / p99 52 ms; 2 ms keeps it near the aim
+    // (p99 < 5 ms) for a few hundred cheap wake-ups a second while armed.
+    const auto slice = std::min(timeout, std::chrono::milliseconds(2));
     if (auto e = board_->wait_press(slice)) return e;
     return take();
   }
