@@ -5,6 +5,7 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "idle_sync.hpp"
@@ -28,6 +29,7 @@ std::atomic<bool> g_reload{false};
 std::atomic<Server*> g_server{nullptr};
 
 constexpr size_t kHistory = 1000;
+constexpr size_t kPressSamples = 1000;
 
 std::optional<uint64_t> free_bytes(fs::path p) {
   std::error_code ec;
@@ -396,6 +398,7 @@ std::string Daemon::start(const Request& r, std::optional<LoadedConfig> lc,
     pause_ = false;
     progress_ = {};
     faults_ = 0;
+    press_latency_ms_.clear();
     start_refused_.clear();
     device_errors_.clear();
     session_name_ = use.cfg.session.name;
@@ -438,7 +441,8 @@ void Daemon::session_thread(LoadedConfig lc, std::optional<fs::path> resume,
   if (dev) {
     if (dev->camera)
       dev->camera = std::make_unique<WatchedCamera>(
-          std::move(dev->camera), call_watch_, [this](const CameraLink& l) {
+          std::move(dev->camera), call_watch_,
+          [this](const CameraLink& l) {
             {
               std::lock_guard lk(mu_);
               camera_.connected = l.connected;
@@ -455,6 +459,18 @@ void Daemon::session_thread(LoadedConfig lc, std::optional<fs::path> resume,
               spdlog::warn("camera not connected: {}", l.error);
             emit("camera", {{"connected", l.connected}, {"model", l.model}, {"error", l.error}});
             update_service_status();
+          },
+          [this] {
+            // A socket press's first capture: press -> camera trigger in host time.
+            const auto now = std::chrono::steady_clock::now();
+            std::lock_guard lk(mu_);
+            if (!trigger_) return;
+            if (auto edge = trigger_->take_handed_edge()) {
+              if (press_latency_ms_.size() >= kPressSamples)
+                press_latency_ms_.erase(press_latency_ms_.begin());
+              press_latency_ms_.push_back(
+                  std::chrono::duration<double, std::milli>(now - *edge).count());
+            }
           });
     if (lc.cfg.session.mode == "buttons") {
       auto tb = std::make_unique<TriggerButtons>(std::move(dev->buttons), dev->clock);
@@ -792,6 +808,15 @@ json Daemon::status_json() {
     s["last_name"] = progress_.last_name;
     if (!session_bag_.empty()) s["bag"] = session_bag_;
   }
+  if (!press_latency_ms_.empty()) {
+    auto v = press_latency_ms_;
+    std::sort(v.begin(), v.end());
+    auto at = [&](double p) {
+      return v[std::min(v.size() - 1,
+                        static_cast<size_t>(p * static_cast<double>(v.size() - 1) + 0.5))];
+    };
+    s["press_to_trigger_ms"] = {{"n", v.size()}, {"p50", at(0.5)}, {"p99", at(0.99)}};
+  }
   j["session"] = s;
   j["devices"] = {{"left_out", device_errors_}};
   if (!start_refused_.empty()) j["last_start_refused"] = start_refused_;
@@ -905,6 +930,13 @@ std::string Daemon::handle(const Request& r, const Peer& peer, bool* subscribe) 
     return reply_ok(r.id, {{"paused", on}, {"session", session_name_}});
   }
   if (r.cmd == "trigger") {
+    // A buttons session whose devices are still coming up has no trigger yet: say so, rather
+    // than call it an orbit session.
+    if (!trigger_ && session_mode_ == "buttons")
+      return reply_error(r.id, code::refused,
+                         fmt::format("session '{}' is still starting (its devices are coming "
+                                     "up); press again in a moment",
+                                     session_name_));
     if (!trigger_)
       return reply_error(r.id, code::refused,
                          fmt::format("session '{}' is a {} session; trigger is for buttons "

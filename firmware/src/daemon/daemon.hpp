@@ -125,6 +125,8 @@ class Daemon {
   hal::EnvironmentSensor* live_ambient_ = nullptr;
   std::shared_ptr<hal::Clock> live_clock_;
   capture::Progress progress_;
+  // Socket press -> first capture call of its bracket, host milliseconds (the last 1000).
+  std::vector<double> press_latency_ms_;
   size_t faults_ = 0;
   nlohmann::json last_summary_;
   // Bytes one frame costs on disk (originals, sidecar, preview), from the last session's bag;

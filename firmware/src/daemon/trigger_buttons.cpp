@@ -1,5 +1,7 @@
 #include "trigger_buttons.hpp"
 
+#include <utility>
+
 namespace tb::daemon {
 
 namespace {
@@ -20,8 +22,14 @@ void TriggerButtons::press(const std::string& action, bool long_press) {
   {
     std::lock_guard lk(mu_);
     queued_.push_back(std::move(e));
+    queued_host_.push_back(std::chrono::steady_clock::now());
   }
   cv_.notify_all();
+}
+
+std::optional<std::chrono::steady_clock::time_point> TriggerButtons::take_handed_edge() {
+  std::lock_guard lk(mu_);
+  return std::exchange(handed_host_, std::nullopt);
 }
 
 std::optional<hal::ButtonEvent> TriggerButtons::wait_press(std::chrono::milliseconds timeout) {
@@ -36,12 +44,16 @@ std::optional<hal::ButtonEvent> TriggerButtons::next_press(std::chrono::millisec
     if (queued_.empty()) return std::nullopt;
     auto e = std::move(queued_.front());
     queued_.pop_front();
+    handed_host_ = queued_host_.front();
+    queued_host_.pop_front();
     return e;
   };
   if (auto e = take()) return e;
   if (board_) {
-    // The board's wait is short so a socket press waits at most one slice.
-    const auto slice = std::min(timeout, std::chrono::milliseconds(50));
+    // The board's wait is short so a socket press waits at most one slice: at 50 ms the
+    // bench measured press -> trigger p50 30 ms / p99 52 ms; 2 ms keeps it near the aim
+    // (p99 < 5 ms) for a few hundred cheap wake-ups a second while armed.
+    const auto slice = std::min(timeout, std::chrono::milliseconds(2));
     if (auto e = board_->wait_press(slice)) return e;
     return take();
   }
@@ -50,6 +62,8 @@ std::optional<hal::ButtonEvent> TriggerButtons::next_press(std::chrono::millisec
   if (queued_.empty()) return std::nullopt;
   auto e = std::move(queued_.front());
   queued_.pop_front();
+  handed_host_ = queued_host_.front();
+  queued_host_.pop_front();
   return e;
 }
 

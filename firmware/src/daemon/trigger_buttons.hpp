@@ -21,6 +21,9 @@ class TriggerButtons : public hal::Buttons {
   Status status() const override { return board_ ? board_->status() : ok_status(); }
   // Thread-safe: queued for the next wait_press.
   void press(const std::string& action, bool long_press = false);
+  // Host steady time of the socket press wait_press last handed out, once (then nullopt): the
+  // edge of the press-to-trigger latency on any clock, the sim's virtual one included.
+  std::optional<std::chrono::steady_clock::time_point> take_handed_edge();
 
  private:
   std::optional<hal::ButtonEvent> next_press(std::chrono::milliseconds timeout);
@@ -29,6 +32,8 @@ class TriggerButtons : public hal::Buttons {
   std::mutex mu_;
   std::condition_variable cv_;
   std::deque<hal::ButtonEvent> queued_;
+  std::deque<std::chrono::steady_clock::time_point> queued_host_;  // one per queued_ press
+  std::optional<std::chrono::steady_clock::time_point> handed_host_;
 };
 
 }  // namespace tb::daemon

@@ -25,8 +25,12 @@ std::optional<CallWatch::InFlight> CallWatch::overdue(clock::time_point now,
 }
 
 WatchedCamera::WatchedCamera(std::unique_ptr<hal::Camera> inner, std::shared_ptr<CallWatch> watch,
-                             std::function<void(const CameraLink&)> on_link)
-    : inner_(std::move(inner)), watch_(std::move(watch)), on_link_(std::move(on_link)) {}
+                             std::function<void(const CameraLink&)> on_link,
+                             std::function<void()> on_capture)
+    : inner_(std::move(inner)),
+      watch_(std::move(watch)),
+      on_link_(std::move(on_link)),
+      on_capture_(std::move(on_capture)) {}
 
 template <typename F>
 auto WatchedCamera::watched(const char* call, uint64_t request, F&& f) {
@@ -97,6 +101,7 @@ Status WatchedCamera::drain() {
 Result<hal::CaptureResult> WatchedCamera::capture(uint64_t request_id) {
   // Global, not a Scope: the pipeline thread's lines about this frame carry it too.
   log::set_global(log::Field::request_id, std::to_string(request_id));
+  if (on_capture_) on_capture_();
   return watched("capture", request_id, [&] { return inner_->capture(request_id); });
 }
 

@@ -44,8 +44,10 @@ struct CameraLink {
 
 class WatchedCamera final : public hal::Camera {
  public:
+  // on_capture (may be empty) runs as each capture call begins, on the capture thread.
   WatchedCamera(std::unique_ptr<hal::Camera> inner, std::shared_ptr<CallWatch> watch,
-                std::function<void(const CameraLink&)> on_link);
+                std::function<void(const CameraLink&)> on_link,
+                std::function<void()> on_capture = {});
 
   Result<hal::CameraInfo> open() override;
   void close() override;
@@ -69,6 +71,7 @@ class WatchedCamera final : public hal::Camera {
   std::unique_ptr<hal::Camera> inner_;
   std::shared_ptr<CallWatch> watch_;
   std::function<void(const CameraLink&)> on_link_;
+  std::function<void()> on_capture_;
   std::string model_;
   enum class Link { unknown, up, down } link_ = Link::unknown;
 };
