@@ -308,7 +308,9 @@ Result<std::unique_ptr<Bag>> Bag::open_existing(const fs::path& bag_dir) {
       // Sizes are not stat'ed here (a 100 000-frame bag would cost 400 000 stats before the
       // first frame); resume checks the files the journal claims, finalize sums the sizes.
       // A path appended twice (never by this code, but a hand-edited bag) keeps its last line.
-      bag->entries_[path] = WrittenFile{path, kSizeUnknown, sha};
+      // The entry's rel_path stays empty (the key is the path), here and wherever entries_ is
+      // filled: a second copy of every path is ~50 bytes a file, ~20 MB for a 100 000-frame bag.
+      bag->entries_[path] = WrittenFile{{}, kSizeUnknown, sha};
     }
   }
   for (const char* sub : kPayloadDirs)
@@ -358,7 +360,7 @@ Result<WrittenFile> Bag::put_deferred(const std::string& rel, std::span<const ui
   auto w = write_file_atomic(dest, data, rewritable(rel) ? Overwrite::replace : Overwrite::never);
   if (!w) return w.error();
   WrittenFile wf{"data/" + rel, w->size, std::move(w->sha256)};
-  entries_[wf.rel_path] = wf;
+  entries_[wf.rel_path] = WrittenFile{{}, wf.size, wf.sha256};
   return wf;
 }
 
@@ -413,7 +415,7 @@ Status Bag::commit_locked(std::vector<Staged>& files) {
     auto it = entries_.find(key);
     previous.emplace_back(
         key, it == entries_.end() ? std::nullopt : std::optional<WrittenFile>(it->second));
-    entries_[key] = WrittenFile{key, f.file.size(), f.sha256};
+    entries_[key] = WrittenFile{{}, f.file.size(), f.sha256};
   }
   std::vector<size_t> renamed;  // indices of files renamed into place by this commit
   bool manifest_changed = false;
@@ -505,7 +507,7 @@ Status Bag::list_locked(WrittenFile wf) {
   const std::string key = wf.rel_path;
   const bool replaces = entries_.count(key) > 0;
   const std::string line = detail::manifest_line(wf.sha256, key);
-  entries_[key] = std::move(wf);
+  entries_[key] = WrittenFile{{}, wf.size, std::move(wf.sha256)};
   if (replaces) return rewrite_manifest();
   auto append = [&]() -> Status {
     TB_TRY(open_manifest_fd());
