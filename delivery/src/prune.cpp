@@ -3,8 +3,12 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <cerrno>
+#include <cstring>
 #include <set>
+#include <span>
 
+#include "run_program.hpp"
 #include "tetherbox/capture/storage.hpp"
 #include "tetherbox/delivery/copy.hpp"
 
@@ -21,14 +25,43 @@ uint64_t tree_bytes(const fs::path& dir) {
   return n;
 }
 
-// Whether a recorded place still holds this content. A local copy is checked on disk (its
-// manifest's hash); a remote cannot be checked here and counts as recorded (whole bags only).
-bool place_holds(const DeliveryRecord& r, const std::string& manifest_sha) {
+// The remote's manifest, read back (rclone cat) and hashed: whether the place still holds this
+// content. A read that fails (remote gone, credentials) does not count; `why` says so.
+bool remote_holds(const std::string& place, const std::string& manifest_sha, std::string* why) {
+  char tmpl[] = "/tmp/tetherbox-prune.XXXXXX";
+  if (!::mkdtemp(tmpl)) {
+    *why = fmt::format("mkdtemp: {}", std::strerror(errno));
+    return false;
+  }
+  const fs::path tmp(tmpl);
+  auto r = run_program({"rclone", "--retries", "1", "--low-level-retries", "2", "cat",
+                        place + "/manifest-sha256.txt"},
+                       tmp);
+  std::error_code ec;
+  if (!r || r->status != 0) {
+    *why = fmt::format("{}: its manifest cannot be read back ({})", place,
+                       r ? fmt::format("rclone exit {}", r->status) : r.error().message);
+    fs::remove_all(tmp, ec);
+    return false;
+  }
+  const std::string got = capture::sha256_hex(
+      std::span(reinterpret_cast<const uint8_t*>(r->out.data()), r->out.size()));
+  fs::remove_all(tmp, ec);
+  if (got != manifest_sha) *why = fmt::format("{}: its manifest differs from this bag's", place);
+  return got == manifest_sha;
+}
+
+// Whether a recorded place still holds this content: a local copy's manifest is hashed on
+// disk, a remote's is read back; the files themselves were verified when the place was
+// recorded, and a place whose manifest changed or went away no longer counts.
+bool place_holds(const DeliveryRecord& r, const std::string& manifest_sha, std::string* why) {
   if (r.manifest_sha256 != manifest_sha) return false;
-  if (r.type == "sync") return true;   // a whole bag, verified on the remote when recorded
+  if (r.type == "sync") return remote_holds(r.place, manifest_sha, why);
   if (r.type != "copy") return false;  // a partial sync is no place for the whole bag
   auto h = capture::sha256_file(fs::path(r.place) / "manifest-sha256.txt");
-  return h && *h == manifest_sha;
+  if (h && *h == manifest_sha) return true;
+  *why = fmt::format("{}: the copy is gone or changed", r.place);
+  return false;
 }
 
 PruneDecision decide(const fs::path& bag, int required) {
@@ -49,12 +82,19 @@ PruneDecision decide(const fs::path& bag, int required) {
     d.why = log.error().message;
     return d;
   }
-  std::set<std::string> places;
-  for (const auto& r : *log)
-    if (place_holds(r, *msha)) places.insert(r.place);
+  std::set<std::string> places, checked;
+  std::string lost;
+  for (const auto& r : *log) {
+    if (places.contains(r.place) || !checked.insert(r.place + "\n" + r.type).second) continue;
+    std::string why;
+    if (place_holds(r, *msha, &why))
+      places.insert(r.place);
+    else if (!why.empty())
+      lost += "; " + why;
+  }
   d.places.assign(places.begin(), places.end());
   if (static_cast<int>(places.size()) < required) {
-    d.why = fmt::format("{} of {} places hold it", places.size(), required);
+    d.why = fmt::format("{} of {} places hold it{}", places.size(), required, lost);
     return d;
   }
   d.prune = true;

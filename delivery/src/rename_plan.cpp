@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <fstream>
 #include <map>
 #include <set>
 
@@ -69,6 +70,30 @@ Status check_template(const capture::NameTemplate& t) {
   return ok_status();
 }
 
+// A log whose last line is neither "renamed" nor "undone" belongs to a run that was cut short:
+// some files may sit under temporary (hidden) names that a new plan would not see.
+Status check_no_unfinished_log(const fs::path& dir) {
+  std::error_code ec;
+  for (auto it = fs::directory_iterator(dir, ec); !ec && it != fs::directory_iterator();
+       it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    if (name.rfind("tetherbox-rename-", 0) != 0 || it->path().extension() != ".jsonl") continue;
+    std::ifstream in(it->path(), std::ios::binary);
+    std::string line, last;
+    while (std::getline(in, line))
+      if (!line.empty()) last = line;
+    if (last.empty()) continue;  // killed before its header: nothing was renamed
+    if (last.find("\"type\":\"renamed\"") != std::string::npos ||
+        last.find("\"type\":\"undone\"") != std::string::npos)
+      continue;
+    return make_error(Errc::invalid,
+                      "rename: {} is the log of a rename that was cut short; run `tetherbox "
+                      "rename --undo {}` first (nothing renamed now)",
+                      encode_name(it->path().string()), encode_name(it->path().string()));
+  }
+  return ok_status();
+}
+
 Result<fs::path> folder(const fs::path& p, const char* what) {
   std::error_code ec;
   if (!fs::is_directory(p, ec))
@@ -88,6 +113,7 @@ Result<RenamePlan> plan_rename(const fs::path& dir_in, const RenameOptions& opt)
   TB_TRY(check_template(*tmpl));
   auto dir = folder(dir_in, "folder");
   if (!dir) return dir.error();
+  TB_TRY(check_no_unfinished_log(*dir));
   RenamePlan plan;
   plan.dir = *dir;
   plan.to = *dir;

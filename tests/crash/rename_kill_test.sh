@@ -61,6 +61,11 @@ for point in $(seq 1 "$RENAMES" | sed 's/^/rename:/') $(seq 1 3 "$SYNCS" | sed '
     snapshot "$D" >now.txt; diff before.txt now.txt >/dev/null || fail "$point: files moved with no log"
     continue
   fi
+  # A new rename is refused until the cut one is undone (files may sit under hidden names).
+  if grep -q '"type":"intent"' "$LOG"; then
+    set +e; "$TB" rename "$D" --template 's_{seq:03}' >again.out 2>&1; rc=$?; set -e
+    [ "$rc" -eq 1 ] && grep -q "cut short" again.out || { cat again.out; fail "$point: a rename over a cut one was not refused"; }
+  fi
   # Every third case, the undo is killed too (at its 2nd rename) and run again.
   if [ $((checked % 3)) -eq 2 ]; then
     set +e; shim rename 2 rename --undo "$LOG" >/dev/null 2>&1; set -e

@@ -50,6 +50,12 @@ sed 's/copies_required: 2/copies_required: 3/' box.yaml >box3.yaml
 "$TB" prune "$WORK/root" --config box3.yaml >p3.out 2>&1 || { cat p3.out; fail "prune exited $?"; }
 expect_contains p3.out "kept: $NAME: 2 of 3 places"
 [ -d "$BAG" ] || fail "prune freed a bag held in 2 of 3 required places"
+# A remote counts only while its manifest reads back with the bag's hash.
+mv "$WORK/remote-b/$NAME/manifest-sha256.txt" "$WORK/manifest.away"
+"$TB" prune "$WORK/root" --config box.yaml >pb.out 2>&1 || { cat pb.out; fail "prune exited $?"; }
+expect_contains pb.out "kept: $NAME: 1 of 2 places hold it; disk:$WORK/remote-b/$NAME: its manifest cannot be read back"
+[ -d "$BAG" ] || fail "prune counted a remote whose manifest is gone"
+mv "$WORK/manifest.away" "$WORK/remote-b/$NAME/manifest-sha256.txt"
 "$TB" prune "$WORK/root" --config box.yaml >p2.out 2>&1 || { cat p2.out; fail "prune exited $?"; }
 expect_contains p2.out "removed: $NAME"
 [ ! -e "$BAG" ] || fail "prune kept a bag held in the 2 required places"

@@ -131,6 +131,17 @@ for pair in A:20200202_020202 B:20200202_020202_2 C:20200202_020202_3; do
 done
 pass "repeated names get deterministic suffixes"
 
+# 5b. --to a folder on the same disk: the renamed files move there; undo brings them back.
+snapshot "$WORK/burst" >burst-before.txt
+mkdir "$WORK/sorted"
+"$TB" rename "$WORK/burst" --template 'b_{seq}' --to "$WORK/sorted" >to.out 2>&1 || { cat to.out; fail "rename --to"; }
+[ -z "$(ls "$WORK/burst" | grep -v "^tetherbox-rename-")" ] || fail "rename --to left files behind"
+[ "$(ls "$WORK/sorted" | grep -c '^b_[0-2]\.jpg$')" -eq 3 ] || { ls "$WORK/sorted"; fail "rename --to: names"; }
+"$TB" rename --undo "$(tail -n 1 to.out)" >/dev/null 2>&1 || fail "undo of rename --to"
+snapshot "$WORK/burst" >burst-after.txt
+diff burst-before.txt burst-after.txt || fail "undo of rename --to did not bring every file back"
+pass "rename --to moves within the disk, undone"
+
 # 6. A swap (each new name is another file's old name) goes through temporary names.
 mkdir "$WORK/swap"
 mkjpg "$WORK/swap/s_000.jpg" 10; exiftool -q -overwrite_original -DateTimeOriginal="2021:01:01 00:00:02" "$WORK/swap/s_000.jpg"

@@ -42,3 +42,35 @@ expect_contains sync.txt "'when_idle': True"
 pass "a failing remote shows its reason and holds up no other"
 
 stop_daemon
+
+# A session that starts stops the sync in flight (capture has the disk); it resumes after.
+# A bag made before the daemon starts, sent at 50 kB/s (about half a minute a remote), so the
+# session starts while the first upload runs.
+config_variant "$CONFIGS/small.yaml" slow.yaml \
+  '/elevation_deg: 40, positions: 3/d' \
+  's/elevation_deg: 0, positions: 4/elevation_deg: 0, positions: 2/' \
+  's/brackets: {ev: \[-1, 0, 1\]}/brackets: {ev: [0]}/' \
+  's/^  name: small$/  name: later/' \
+  's/seed: 7}/seed: 7, faults: {slow_download_ms: 500}}/'
+{
+  echo "sync:"
+  echo "  remotes: [\"disk:$WORK/rc\"]"
+  echo "  when_idle: true"
+  echo "  bwlimit: 50k"
+} >>slow.yaml
+mkdir -p "$WORK/out2"
+"$TB" run box.yaml --out "$WORK/out2" >first.out 2>first.err || { cat first.err; fail "first bag"; }
+FIRST=$(tail -n 1 first.out)
+start_daemon "$WORK/slow.yaml" --storage "$WORK/out2"
+wait_status "j['sync']['state'] == 'syncing' and j['sync']['bag'] == '$FIRST'" 120
+tbc start >/dev/null || fail "start during an idle sync"
+wait_status "j['sync']['state'] != 'syncing'" 60
+grep -q '"type":"sync"' "$FIRST.delivery.jsonl" 2>/dev/null && fail "a stopped sync was recorded"
+grep -q "stopped (a session started" "$WORK"/daemon*.log || fail "the daemon did not say why the sync stopped"
+# After the session both bags reach the remote, verified.
+wait_status "all(any(p['type'] == 'sync' for p in b['places']) for b in j['bags']) and len(j['bags']) == 2" 400
+for b in "$WORK"/out2/*_small "$WORK"/out2/*_later; do
+  "$TB" verify "$WORK/rc/$(basename "$b")" >v.out || { cat v.out; fail "$(basename "$b") on the remote does not verify"; }
+done
+pass "a session stops the idle sync; it resumes and completes after"
+stop_daemon

@@ -3,7 +3,7 @@
 // removed only when it is finalized, no process holds its lock (never the open bag), and its
 // delivery log (copy.hpp) names at least `copies_required` distinct places holding its current
 // content (same manifest hash); a local copy counts only while it is still there with that
-// manifest. The delivery log stays, so where a pruned bag lives is still known.
+// manifest, a remote only while its manifest read back (rclone cat) has that hash. The delivery log stays, so where a pruned bag lives is still known.
 #include <filesystem>
 #include <string>
 #include <vector>

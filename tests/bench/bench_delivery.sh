@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# Delivery benchmarks (issue 13), called by scripts/bench: TB DIR. Prints `ratio <name>: <x.xx>`.
+#  sync_vs_rclone_copy: plain `rclone copy` time / `tetherbox sync` time (verify included) of a
+#    sim bag of about TB_BENCH_SYNC_MB MB (default 1024) to a local s3rver.
+#  export_strip_gps_vs_exiftool: `cp -r` of the frames + `exiftool -gps:all=` over them / time of
+#    `tetherbox export --strip-gps` of a TB_BENCH_EXPORT_FRAMES (default 1000) frame JPEG bag.
+set -euo pipefail
+TB=$(realpath "$1"); DIR=$2
+mkdir -p "$DIR"; DIR=$(realpath "$DIR")
+SYNC_MB=${TB_BENCH_SYNC_MB:-1024}
+EXPORT_FRAMES=${TB_BENCH_EXPORT_FRAMES:-1000}
+now() { date +%s.%N; }
+
+# sim_config FILE FRAMES FORMAT WIDTH HEIGHT: one ring of FRAMES positions, one preset, one EV.
+sim_config() {
+  {
+    printf 'board: sim\nsession: {name: bench}\n'
+    printf 'camera: {backend: sim, exposure: {shutter: "1/125", aperture: 8, iso: 100}, format: %s, sim: {width: %d, height: %d, seed: 7}}\n' "$3" "$4" "$5"
+    printf 'lens: {focal_length_mm: 35, sensor_width_mm: 36, sensor_height_mm: 24}\n'
+    printf 'orbit: {subject_distance_m: 1.0, subject_radius_m: 0.15, rings: [{elevation_deg: 0, positions: %d}]}\n' "$2"
+    printf 'turntable: {backend: sim, speed_deg_s: 3600, settle_ms: 0}\n'
+    printf 'lighting:\n  backend: sim\n  lights:\n    - {name: key, colour_temp_k: 6500, azimuth_deg: 30, elevation_deg: 30}\n'
+    printf '  presets:\n    - {name: a, on: [key], settle_ms: 0}\n'
+    printf 'brackets: {ev: [0]}\n'
+    printf 'gps: {backend: sim, sim: {lat_deg: 48.8584, lon_deg: 2.2945, alt_msl_m: 35}}\n'
+    printf 'storage: {root: ./sessions, reserve_mb: 1, previews: {enabled: false}}\n'
+  } >"$1"
+}
+make_bag() {  # make_bag NAME FRAMES FORMAT W H -> prints the bag
+  sim_config "$DIR/$1.yaml" "$2" "$3" "$4" "$5"
+  rm -rf "${DIR:?}/$1"; mkdir -p "$DIR/$1"
+  "$TB" run "$DIR/$1.yaml" --out "$DIR/$1" -q >"$DIR/$1.log" 2>&1 || { cat "$DIR/$1.log" >&2; exit 1; }
+  tail -n 1 "$DIR/$1.log"
+}
+
+# 1. sync vs rclone copy, to s3rver on loopback.
+CACHE=${TB_TEST_NPM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/tetherbox-tests/npm}
+if [ ! -x "$CACHE/node_modules/.bin/s3rver" ]; then
+  mkdir -p "$CACHE"
+  [ -z "${NODE_EXTRA_CA_CERTS:-}" ] && [ -r /etc/ssl/certs/ca-certificates.crt ] &&
+    export NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt
+  npm install --prefix "$CACHE" --no-audit --no-fund s3rver@3 >"$DIR/npm.log" 2>&1 ||
+    { cat "$DIR/npm.log" >&2; echo "sync benchmark: cannot install s3rver" >&2; exit 1; }
+fi
+unset AWS_CA_BUNDLE
+PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+export RCLONE_CONFIG="$DIR/none.conf" RCLONE_CONFIG_S3_TYPE=s3 RCLONE_CONFIG_S3_PROVIDER=Other
+export RCLONE_CONFIG_S3_ENDPOINT="http://127.0.0.1:$PORT" RCLONE_CONFIG_S3_FORCE_PATH_STYLE=true
+export RCLONE_CONFIG_S3_ACCESS_KEY_ID=S3RVER RCLONE_CONFIG_S3_SECRET_ACCESS_KEY=S3RVER
+rm -rf "$DIR/s3"; mkdir -p "$DIR/s3"
+"$CACHE/node_modules/.bin/s3rver" -d "$DIR/s3" -p "$PORT" --silent --configure-bucket bench >"$DIR/s3.log" 2>&1 &
+SERVER=$!
+trap 'kill $SERVER 2>/dev/null || true' EXIT
+for _ in $(seq 300); do rclone lsd s3: >/dev/null 2>&1 && break; sleep 0.2; done
+rclone lsd s3: >/dev/null 2>&1 || { cat "$DIR/s3.log" >&2; echo "s3rver did not start" >&2; exit 1; }
+# 4000 x 3000 16-bit DNGs: about 24 MB a frame.
+SFRAMES=$(( (SYNC_MB + 23) / 24 )); ((SFRAMES >= 1)) || SFRAMES=1
+SBAG=$(make_bag syncbag "$SFRAMES" raw 4000 3000)
+SBYTES=$(du -sb "$SBAG" | cut -f1)
+cat "$SBAG"/data/frames/* >/dev/null  # both runs read from the page cache
+t0=$(now)
+rclone copy "$SBAG" "s3:bench/plain/$(basename "$SBAG")"
+t1=$(now)
+"$TB" sync "$SBAG" s3:bench/tb >"$DIR/sync.out" 2>&1 || { cat "$DIR/sync.out" >&2; exit 1; }
+t2=$(now)
+python3 -c "
+rc, tb, mb = $t1 - $t0, $t2 - $t1, $SBYTES / 1e6
+print(f'sync of a {mb:.0f} MB sim bag ($SFRAMES frames) to s3rver: rclone copy {rc:.2f} s ({mb / rc:.0f} MB/s), tetherbox sync with verify {tb:.2f} s ({mb / tb:.0f} MB/s)')
+print(f'ratio sync_vs_rclone_copy: {rc / tb:.2f}')"
+kill $SERVER 2>/dev/null || true
+rm -rf "$DIR/s3" "$DIR/syncbag"
+
+# 2. export --strip-gps vs exiftool -gps:all= over a copy.
+EBAG=$(make_bag exportbag "$EXPORT_FRAMES" jpeg 640 480)
+rm -rf "$DIR/export-out" "$DIR/exif-copy"
+cat "$EBAG"/data/frames/* >/dev/null
+t0=$(now)
+"$TB" export "$EBAG" --to "$DIR/export-out" --strip-gps >"$DIR/export.out" 2>&1 || { cat "$DIR/export.out" >&2; exit 1; }
+t1=$(now)
+cp -r "$EBAG/data/frames" "$DIR/exif-copy"
+exiftool -q -q -overwrite_original -gps:all= "$DIR/exif-copy" || true
+t2=$(now)
+left=$( (exiftool -q -q -r -if '$gpslatitude' -p '$filename' "$DIR/export-out" || true) | wc -l)
+gps_before=$( (exiftool -q -q -r -if '$gpslatitude' -p '$filename' "$EBAG/data/frames" || true) | wc -l)
+[ "$left" -eq 0 ] || { echo "export left GPS in $left files" >&2; exit 1; }
+python3 -c "
+tb, ex = $t1 - $t0, $t2 - $t1
+print(f'export --strip-gps of a $EXPORT_FRAMES-frame bag ($gps_before files with GPS): tetherbox {tb:.2f} s, cp + exiftool -gps:all= {ex:.2f} s')
+print(f'ratio export_strip_gps_vs_exiftool: {ex / tb:.2f}')"
+rm -rf "$DIR/export-out" "$DIR/exif-copy" "$DIR/exportbag"
