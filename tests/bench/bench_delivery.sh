@@ -11,13 +11,20 @@ SYNC_MB=${TB_BENCH_SYNC_MB:-1024}
 EXPORT_FRAMES=${TB_BENCH_EXPORT_FRAMES:-1000}
 now() { date +%s.%N; }
 
-# sim_config FILE FRAMES FORMAT WIDTH HEIGHT: one ring of FRAMES positions, one preset, one EV.
+# sim_config FILE FRAMES FORMAT WIDTH HEIGHT: FRAMES positions, one preset, one EV.
 sim_config() {
   {
     printf 'board: sim\nsession: {name: bench}\n'
     printf 'camera: {backend: sim, exposure: {shutter: "1/125", aperture: 8, iso: 100}, format: %s, sim: {width: %d, height: %d, seed: 7}}\n' "$3" "$4" "$5"
     printf 'lens: {focal_length_mm: 35, sensor_width_mm: 36, sensor_height_mm: 24}\n'
-    printf 'orbit: {subject_distance_m: 1.0, subject_radius_m: 0.15, rings: [{elevation_deg: 0, positions: %d}]}\n' "$2"
+    # A ring holds at most 720 positions: rings of at most 500, elevations 0, 10, ...
+    local left=$2 r=0 rings=""
+    while ((left > 0)); do
+      local n=$((left > 500 ? 500 : left))
+      rings+="${rings:+, }{elevation_deg: $((r * 10)), positions: $n}"
+      left=$((left - n)); r=$((r + 1))
+    done
+    printf 'orbit: {subject_distance_m: 1.0, subject_radius_m: 0.15, rings: [%s]}\n' "$rings"
     printf 'turntable: {backend: sim, speed_deg_s: 3600, settle_ms: 0}\n'
     printf 'lighting:\n  backend: sim\n  lights:\n    - {name: key, colour_temp_k: 6500, azimuth_deg: 30, elevation_deg: 30}\n'
     printf '  presets:\n    - {name: a, on: [key], settle_ms: 0}\n'
