@@ -622,10 +622,22 @@ Status Bag::finalize(const std::map<std::string, std::string>& info) {
     it->second.size = fs::file_size(p);
     it->second.sha256 = std::move(*sha);
   }
-  std::string manifest;
+  // The sorted manifest is streamed into its temp file (hashed as it goes): a 100 000-frame
+  // bag's ~50 MB of lines are never one string in memory.
+  auto manifest_file = StagedFile::create(dir_ / kManifest, Overwrite::replace);
+  if (!manifest_file) return manifest_file.error();
+  detail::Sha256 manifest_hash;
+  std::string chunk;
+  auto flush = [&]() -> Status {
+    manifest_hash.update(chunk.data(), chunk.size());
+    TB_TRY(manifest_file->write(bytes_of(chunk)));
+    chunk.clear();
+    return ok_status();
+  };
   uint64_t bytes = 0;
   for (auto& [k, e] : entries_) {
-    manifest += detail::manifest_line(e.sha256, k);
+    chunk += detail::manifest_line(e.sha256, k);
+    if (chunk.size() >= (1u << 20)) TB_TRY(flush());
     if (e.size == kSizeUnknown) {
       std::error_code ec;
       e.size = fs::file_size(dir_ / k, ec);
@@ -633,6 +645,9 @@ Status Bag::finalize(const std::map<std::string, std::string>& info) {
     }
     bytes += e.size;
   }
+  TB_TRY(flush());
+  auto manifest_sha = manifest_hash.finish();
+  if (!manifest_sha) return manifest_sha.error();
   std::string text;
   for (const auto& [k, v] : info) {
     if (k.empty() || k.find_first_of(":\r\n") != std::string::npos)
@@ -646,13 +661,14 @@ Status Bag::finalize(const std::map<std::string, std::string>& info) {
   if (!bagit) return bagit.error();
   const std::string tags = detail::manifest_line(*bagit, "bagit.txt") +
                            detail::manifest_line(sha256_hex(bytes_of(text)), kBagInfo) +
-                           detail::manifest_line(sha256_hex(bytes_of(manifest)), kManifest);
+                           detail::manifest_line(*manifest_sha, kManifest);
   // All three are written and fsync'd before any is renamed: a full disk fails here and
   // leaves the previous tag files as they were (see DURABILITY PROTOCOL).
-  const char* names[] = {kManifest, kBagInfo, kTagManifest};
-  const std::string* bodies[] = {&manifest, &text, &tags};
+  const char* names[] = {kBagInfo, kTagManifest};
+  const std::string* bodies[] = {&text, &tags};
   std::vector<StagedFile> staged;
-  for (size_t i = 0; i < 3; ++i) {
+  staged.push_back(std::move(*manifest_file));
+  for (size_t i = 0; i < 2; ++i) {
     auto f = StagedFile::create(dir_ / names[i], Overwrite::replace);
     if (!f) return f.error();
     TB_TRY(f->write(bytes_of(*bodies[i])));
