@@ -14,6 +14,7 @@
 #include <chrono>
 #include <map>
 #include <set>
+#include <unordered_map>
 
 #include "tetherbox/common/time_utc.hpp"
 
@@ -30,16 +31,33 @@ bool exists_no_follow(const fs::path& p) {
   return ::lstat(p.c_str(), &st) == 0;
 }
 
-// Drops every trace of `seq` from the state: the runner then takes the frame again.
-void forget_frame(JournalState& st, uint64_t seq) {
+// Drops every trace of the frames at `seqs` from the state: the runner then takes them again.
+// One pass whatever their number (a resume that finds many files gone stays linear).
+void forget_frames(JournalState& st, const std::set<uint64_t>& seqs) {
+  if (seqs.empty()) return;
   st.frames.erase(std::remove_if(st.frames.begin(), st.frames.end(),
-                                 [&](const FrameRecord& r) { return r.seq == seq; }),
+                                 [&](const FrameRecord& r) { return seqs.count(r.seq) > 0; }),
                   st.frames.end());
-  st.done_seqs.erase(seq);
-  st.preview_seen.erase(seq);
+  for (const auto seq : seqs) {
+    st.done_seqs.erase(seq);
+    st.preview_seen.erase(seq);
+  }
 }
 
+// The journal's lines folded into records. Linear in the journal's length: a 100 000-frame
+// bag must resume in seconds, so a frame's record is found through an index by seq, and a
+// frame replaced (retaken at resume) is only marked dead until the end.
 Status parse_lines(const std::vector<std::string>& lines, const fs::path& path, JournalState& st) {
+  std::unordered_map<uint64_t, std::vector<size_t>> by_seq;  // seq -> live indices in st.frames
+  std::vector<bool> dead(st.frames.size(), false);
+  auto forget = [&](uint64_t seq) {
+    if (auto it = by_seq.find(seq); it != by_seq.end()) {
+      for (const auto i : it->second) dead[i] = true;
+      by_seq.erase(it);
+    }
+    st.done_seqs.erase(seq);
+    st.preview_seen.erase(seq);
+  };
   size_t lineno = 0;
   for (const auto& line : lines) {
     ++lineno;
@@ -54,26 +72,33 @@ Status parse_lines(const std::vector<std::string>& lines, const fs::path& path, 
         FrameRecord r = frame_record_from_json(j);
         // A frame retaken at resume replaces the old line; a frame retaken in place (quality:
         // blurred) keeps the one it supersedes, which stays in the bag.
-        if (r.retake_of.empty()) forget_frame(st, r.seq);
+        if (r.retake_of.empty()) forget(r.seq);
         st.done_seqs.insert(r.seq);
+        by_seq[r.seq].push_back(st.frames.size());
+        dead.push_back(false);
         st.frames.push_back(std::move(r));
       } else if (type == "preview") {
         // Previews are made after the frame is durable; their line joins the frame's record.
         const uint64_t seq = j.at("seq").get<uint64_t>();
         const std::string name = j.value("name", "");  // a retake shares its frame's seq
-        auto it = std::find_if(st.frames.begin(), st.frames.end(), [&](const FrameRecord& r) {
-          return r.seq == seq && (name.empty() || r.name == name);
-        });
-        if (it != st.frames.end()) {
+        auto idx = by_seq.find(seq);
+        FrameRecord* to = nullptr;
+        if (idx != by_seq.end())
+          for (const auto i : idx->second)
+            if (name.empty() || st.frames[i].name == name) {
+              to = &st.frames[i];
+              break;
+            }
+        if (to) {
           st.preview_seen.insert(seq);
           if (j.contains("file") && j.at("file").is_object())
-            it->files.push_back(file_record_from_json(j.at("file")));
-          if (j.contains("histogram")) it->histogram = histogram_from_json(j.at("histogram"));
-          if (j.contains("fault")) it->faults.push_back(j.at("fault").get<std::string>());
+            to->files.push_back(file_record_from_json(j.at("file")));
+          if (j.contains("histogram")) to->histogram = histogram_from_json(j.at("histogram"));
+          if (j.contains("fault")) to->faults.push_back(j.at("fault").get<std::string>());
         }
       } else if (type == "fault" && j.value("retake", false) && j.contains("seq")) {
         // A resume found this frame's files missing or changed: it is taken again.
-        forget_frame(st, j.at("seq").get<uint64_t>());
+        forget(j.at("seq").get<uint64_t>());
       } else if (type == "fault" && !j.contains("seq")) {
         st.session_faults.push_back(j.value("message", ""));
       }
@@ -82,6 +107,13 @@ Status parse_lines(const std::vector<std::string>& lines, const fs::path& path, 
                         e.what());
     }
   }
+  size_t keep = 0;
+  for (size_t i = 0; i < st.frames.size(); ++i)
+    if (!dead[i]) {
+      if (keep != i) st.frames[keep] = std::move(st.frames[i]);
+      ++keep;
+    }
+  st.frames.resize(keep);
   return ok_status();
 }
 
@@ -134,29 +166,36 @@ Status check_claimed(Bag& bag, JournalState& st, bool rehash) {
   if (retake.empty()) return ok_status();
   auto journal = Journal::open(bag.data_dir() / "journal.jsonl");
   if (!journal) return journal.error();
+  // seq -> its frames (a blurred frame and its in-place retake share one), found in one pass.
+  std::unordered_map<uint64_t, std::vector<const FrameRecord*>> frames_of;
+  for (const auto& r : st.frames)
+    if (retake.count(r.seq)) frames_of[r.seq].push_back(&r);
+  std::set<uint64_t> forgotten;
   for (const auto& entry : retake) {
     // Named copies: clang 14 cannot capture structured bindings in a lambda.
     const uint64_t seq = entry.first;
     const std::string& reason = entry.second;
-    auto it = std::find_if(st.frames.begin(), st.frames.end(),
-                           [&](const FrameRecord& r) { return r.seq == seq; });
-    for (const auto& f : it->files) {
-      if (f.path.rfind("data/", 0) != 0 || !exists_no_follow(bag.dir() / f.path)) continue;
-      TB_TRY(bag.quarantine(f.path.substr(5)));
-      st.quarantined.push_back(f.path);
-    }
-    const std::string msg = fmt::format("frame {} (seq {}) is retaken: {}", it->name, seq, reason);
+    const auto& take = frames_of.at(seq);
+    for (const auto* r : take)
+      for (const auto& f : r->files) {
+        if (f.path.rfind("data/", 0) != 0 || !exists_no_follow(bag.dir() / f.path)) continue;
+        TB_TRY(bag.quarantine(f.path.substr(5)));
+        st.quarantined.push_back(f.path);
+      }
+    const std::string& name = take.front()->name;
+    const std::string msg = fmt::format("frame {} (seq {}) is retaken: {}", name, seq, reason);
     spdlog::warn("resume: {}", msg);
     TB_TRY(
         (*journal)->append(dump_line({{"type", "fault"},
                                       {"seq", seq},
-                                      {"name", it->name},
+                                      {"name", name},
                                       {"retake", true},
                                       {"message", msg},
                                       {"utc", format_utc_iso(std::chrono::system_clock::now())}})));
-    st.retaken.push_back(it->name);
-    forget_frame(st, seq);
+    st.retaken.push_back(name);
+    forgotten.insert(seq);
   }
+  forget_frames(st, forgotten);
   return ok_status();
 }
 
