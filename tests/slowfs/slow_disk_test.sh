@@ -8,8 +8,13 @@ source "$(dirname "$0")/../integration/lib.sh"
 : "${SLOWFS:?SLOWFS must point at the slowfs binary}"
 DELAY_MS=${TB_SLOWFS_DELAY_MS:-40}
 cd "$WORK"
-# Cannot mount: a failure that says why, never a pass.
-[ -c /dev/fuse ] || fail "no /dev/fuse: the slow-disk test needs FUSE (modprobe fuse; run as root)"
+# A machine without /dev/fuse at all (a chroot such as fresh-machine) reports the test as
+# skipped (ctest: "Skipped", never "Passed"), as the FUSE sysfs tests do; with /dev/fuse
+# present, anything that stops the mount is a failure that says why.
+if [ ! -c /dev/fuse ]; then
+  echo "SKIP: no /dev/fuse on this machine: the slow-disk test needs FUSE (modprobe fuse; run as root)" >&2
+  exit 77
+fi
 
 mount_tmpfs "$WORK/disk" 512m
 mkdir -p "$WORK/disk/backing" "$WORK/slow" "$WORK/disk/fast"
