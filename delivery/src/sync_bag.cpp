@@ -201,33 +201,32 @@ Result<SyncSummary> sync_bag(const fs::path& bag_dir, const SyncOptions& opt) {
   // Payload first, tag files last: a remote with a manifest has every file it lists.
   if (!chosen.empty()) {
     auto r =
-        rclone({"copy", "--files-from-raw", (tmp / "files.txt").string(), dir.string(), sum.place},
+        rclone({"copy", "--checksum", "--files-from-raw", (tmp / "files.txt").string(),
+                dir.string(), sum.place},
                "copy");
     if (!r) return r.error();
   }
   {
-    auto r = rclone({"copy", tags.string(), sum.place}, "copy (tag files)");
+    auto r = rclone({"copy", "--checksum", tags.string(), sum.place}, "copy (tag files)");
     if (!r) return r.error();
   }
   // Verify on the remote without reading it back where it can: the local files were checked
-  // against the manifest's SHA-256 by open_finished_bag (and the bag stays locked), so a remote
-  // whose MD5 equals the local file's holds the manifest's bytes. S3 gives the MD5 of a
-  // single-part object as its ETag and rclone keeps it in metadata for multipart uploads; only
-  // files whose remote MD5 is unknown are downloaded and hashed with SHA-256.
+  // against the manifest's SHA-256 by open_finished_bag (and the bag stays locked). With
+  // --checksum, rclone copy above compared every payload file's MD5 with the remote's (S3: the
+  // ETag of a single-part object, rclone's md5chksum metadata for a multipart one), sent those
+  // that differ and checked each upload's MD5 after transfer, failing otherwise; its MD5 of the
+  // local file costs no extra read, as the upload needs it anyway. That holds only where the
+  // remote gives an MD5 (rclone falls back to sizes): here every file must be listed, and the
+  // ones without an MD5 are downloaded and hashed with SHA-256 against the manifest.
+  // The tag files (small) are compared by MD5 here too.
   std::vector<std::string> want_files = chosen;  // payload, then the tag files sent
   for (const char* t : {"bagit.txt", "bag-info.txt", "manifest-sha256.txt"})
     want_files.push_back(t);
-  std::map<std::string, std::string> local_md5;
-  if (!chosen.empty()) {
-    auto m = rclone({"md5sum", "--files-from-raw", (tmp / "files.txt").string(), dir.string()},
-                    "md5sum (local files)");
-    if (!m) return m.error();
-    local_md5 = parse_hash_lines(m->out, 32);
-  }
+  std::map<std::string, std::string> tag_md5;
   {
     auto m = rclone({"md5sum", tags.string()}, "md5sum (tag files)");
     if (!m) return m.error();
-    for (auto& [k, v] : parse_hash_lines(m->out, 32)) local_md5[k] = v;
+    tag_md5 = parse_hash_lines(m->out, 32);
   }
   std::string bad;
   std::vector<std::string> changed;
@@ -244,17 +243,20 @@ Result<SyncSummary> sync_bag(const fs::path& bag_dir, const SyncOptions& opt) {
     std::vector<std::string> download;
     for (const auto& e : want_files) {
       auto it = remote->find(e);
-      auto lm = local_md5.find(e);
+      const bool payload = e.rfind("data/", 0) == 0;
       if (it == remote->end()) {
         bad += "\n  missing on the remote: " + e;
-      } else if (lm == local_md5.end()) {
-        return make_error(Errc::internal, "sync: rclone md5sum gave no hash for {}", e);
       } else if (it->second.empty()) {
         download.push_back(e);
         unhashed += e + "\n";
-      } else if (it->second != lm->second) {
-        bad += "\n  changed on the remote: " + e;
-        changed.push_back(e);
+      } else if (!payload) {
+        auto lm = tag_md5.find(e);
+        if (lm == tag_md5.end())
+          return make_error(Errc::internal, "sync: rclone md5sum gave no hash for {}", e);
+        if (it->second != lm->second) {
+          bad += "\n  changed on the remote: " + e;
+          changed.push_back(e);
+        }
       }
     }
     if (download.empty()) return ok_status();
@@ -285,8 +287,9 @@ Result<SyncSummary> sync_bag(const fs::path& bag_dir, const SyncOptions& opt) {
   };
   TB_TRY(verify());
   if (!changed.empty()) {
-    // A remote file of the same size and time as the local one is skipped by rclone copy,
-    // so a later sync would never repair it: resend exactly those files now, then check again.
+    // Where the remote gives no MD5, rclone copy --checksum compares sizes only and skips a
+    // changed file of the same size, so a later sync would never repair it: resend exactly
+    // those files now, then check again.
     std::string payload, tagnames;
     for (const auto& e : changed) (e.rfind("data/", 0) == 0 ? payload : tagnames) += e + "\n";
     spdlog::warn("sync: {} file(s) differ on {}; sending them again", changed.size(), sum.place);

@@ -70,15 +70,14 @@ rclone copy --fast-list "s3:tbox/full/$NAME" "$WORK/dl3" || fail "download 3"
 "$TB" verify "$WORK/dl3" >/dev/null || fail "the repaired remote does not verify"
 pass "a changed remote file is caught by verify and resent"
 
-# 2b. A changed remote file of the same size and time (rclone copy skips it): sync's own check
-# (the remote's MD5 against the local file, which matched the manifest) catches and resends it.
+# 2b. A changed remote file of the same size and time (a plain rclone copy skips it): sync
+# compares the remote's MD5 with the local file's (which matched the manifest) and resends it.
 F2=$(cd "$BAG" && ls data/frames/*.jpg | sed -n 2p)
 python3 -c 'import sys; b = bytearray(open(sys.argv[1], "rb").read()); b[-3] ^= 0xFF; open(sys.argv[2], "wb").write(b)' "$BAG/$F2" bad.jpg
 touch -r "$BAG/$F2" bad.jpg
 rclone copyto --ignore-times bad.jpg "s3:tbox/full/$NAME/$F2" || fail "cannot change the remote file (same time)"
 N2=$(log_lines)
 "$TB" sync "$BAG" s3:tbox/full >s2b.out 2>s2b.err || { cat s2b.err; fail "sync over a same-time changed file"; }
-grep -q "differ on" s2b.err || { cat s2b.err; fail "sync did not notice the changed remote file"; }
 [ "$(log_lines)" -eq $((N2 + 1)) ] || fail "the repairing sync is not recorded"
 rm -rf "$WORK/dl3b"; rclone copy --fast-list "s3:tbox/full/$NAME" "$WORK/dl3b" || fail "download 3b"
 "$TB" verify "$WORK/dl3b" >v3b.txt || { cat v3b.txt; fail "a same-time changed remote file was left in place"; }
