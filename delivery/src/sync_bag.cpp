@@ -200,10 +200,9 @@ Result<SyncSummary> sync_bag(const fs::path& bag_dir, const SyncOptions& opt) {
   };
   // Payload first, tag files last: a remote with a manifest has every file it lists.
   if (!chosen.empty()) {
-    auto r =
-        rclone({"copy", "--checksum", "--files-from-raw", (tmp / "files.txt").string(),
-                dir.string(), sum.place},
-               "copy");
+    auto r = rclone({"copy", "--checksum", "--files-from-raw", (tmp / "files.txt").string(),
+                     dir.string(), sum.place},
+                    "copy");
     if (!r) return r.error();
   }
   {
@@ -212,30 +211,24 @@ Result<SyncSummary> sync_bag(const fs::path& bag_dir, const SyncOptions& opt) {
   }
   // Verify on the remote without reading it back where it can: the local files were checked
   // against the manifest's SHA-256 by open_finished_bag (and the bag stays locked). With
-  // --checksum, rclone copy above compared every payload file's MD5 with the remote's (S3: the
+  // --checksum, rclone copy above compared every file's MD5 with the remote's (S3: the
   // ETag of a single-part object, rclone's md5chksum metadata for a multipart one), sent those
   // that differ and checked each upload's MD5 after transfer, failing otherwise; its MD5 of the
   // local file costs no extra read, as the upload needs it anyway. That holds only where the
   // remote gives an MD5 (rclone falls back to sizes): here every file must be listed, and the
-  // ones without an MD5 are downloaded and hashed with SHA-256 against the manifest.
-  // The tag files (small) are compared by MD5 here too.
+  // ones without an MD5 are downloaded and hashed with SHA-256 against the manifest (the tag
+  // files, copied the same way, against their own SHA-256).
   std::vector<std::string> want_files = chosen;  // payload, then the tag files sent
   for (const char* t : {"bagit.txt", "bag-info.txt", "manifest-sha256.txt"})
     want_files.push_back(t);
-  std::map<std::string, std::string> tag_md5;
-  {
-    auto m = rclone({"md5sum", tags.string()}, "md5sum (tag files)");
-    if (!m) return m.error();
-    tag_md5 = parse_hash_lines(m->out, 32);
-  }
   std::string bad;
   std::vector<std::string> changed;
   auto verify = [&]() -> Status {
     bad.clear();
     changed.clear();
-    auto ls = rclone({"lsjson", "-R", "--files-only", "--fast-list", "--hash", "--hash-type",
-                      "MD5", sum.place},
-                     "lsjson");
+    auto ls = rclone(
+        {"lsjson", "-R", "--files-only", "--fast-list", "--hash", "--hash-type", "MD5", sum.place},
+        "lsjson");
     if (!ls) return ls.error();
     auto remote = parse_remote_listing(ls->out);
     if (!remote) return remote.error();
@@ -243,20 +236,11 @@ Result<SyncSummary> sync_bag(const fs::path& bag_dir, const SyncOptions& opt) {
     std::vector<std::string> download;
     for (const auto& e : want_files) {
       auto it = remote->find(e);
-      const bool payload = e.rfind("data/", 0) == 0;
       if (it == remote->end()) {
         bad += "\n  missing on the remote: " + e;
       } else if (it->second.empty()) {
         download.push_back(e);
         unhashed += e + "\n";
-      } else if (!payload) {
-        auto lm = tag_md5.find(e);
-        if (lm == tag_md5.end())
-          return make_error(Errc::internal, "sync: rclone md5sum gave no hash for {}", e);
-        if (it->second != lm->second) {
-          bad += "\n  changed on the remote: " + e;
-          changed.push_back(e);
-        }
       }
     }
     if (download.empty()) return ok_status();

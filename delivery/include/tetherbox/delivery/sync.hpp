@@ -13,7 +13,7 @@
 // rclone's md5chksum metadata for a multipart one), resends what differs and checks every
 // upload's MD5 after transfer. Then the remote is listed: every file must be there, and only the
 // files whose remote MD5 is unknown are downloaded and hashed with SHA-256 against the manifest
-// (the tag files are compared by MD5). A file that differs is sent again once (rclone copy would
+// (the tag files against their own). A file that differs is sent again once (rclone copy would
 // skip one of the same size and time when it has no hash to compare) and checked again; only
 // when every selected entry and tag file matches is the sync recorded in the delivery log
 // (copy.hpp): "sync" for a whole bag (counts as a place for prune), "sync-partial" otherwise.
