@@ -33,12 +33,30 @@ std::string tail_lines(const std::string& s, size_t n) {
   return out;
 }
 
-std::map<std::string, std::string> parse_manifest(const std::string& text) {
-  std::map<std::string, std::string> m;  // path -> sha
+// "<hex>  <path>" lines (sha256sum / md5sum format) -> path -> hex, for hex of `len` digits.
+std::map<std::string, std::string> parse_hash_lines(const std::string& text, size_t len) {
+  std::map<std::string, std::string> m;
   std::istringstream in(text);
   for (std::string l; std::getline(in, l);) {
     const auto sp = l.find("  ");
-    if (sp == 64) m[l.substr(66)] = l.substr(0, 64);
+    if (sp == len) m[l.substr(len + 2)] = l.substr(0, len);
+  }
+  return m;
+}
+
+// `rclone lsjson -R --hash --hash-type MD5` -> path -> MD5 ("" when the remote cannot give it).
+Result<std::map<std::string, std::string>> parse_remote_listing(const std::string& text) {
+  const auto j = nlohmann::json::parse(text, nullptr, false);
+  if (!j.is_array())
+    return make_error(Errc::io, "sync: rclone lsjson printed no listing: {}", text.substr(0, 200));
+  std::map<std::string, std::string> m;
+  for (const auto& o : j) {
+    if (!o.is_object() || !o.contains("Path") || !o["Path"].is_string()) continue;
+    std::string md5;
+    if (auto h = o.find("Hashes"); h != o.end() && h->is_object())
+      if (auto v = h->find("md5"); v != h->end() && v->is_string()) md5 = v->get<std::string>();
+    if (md5.size() != 32) md5.clear();  // not an MD5: the remote cannot give one
+    m[o["Path"].get<std::string>()] = md5;
   }
   return m;
 }
@@ -129,7 +147,7 @@ Result<SyncSummary> sync_bag(const fs::path& bag_dir, const SyncOptions& opt) {
   fs::create_directories(tags);
   auto manifest_text = read_text(dir / "manifest-sha256.txt");
   if (!manifest_text) return manifest_text.error();
-  const auto listed = parse_manifest(*manifest_text);
+  const auto listed = parse_hash_lines(*manifest_text, 64);
   std::string manifest, files;
   for (const auto& e : chosen) {
     manifest += listed.at(e) + "  " + e + "\n";
@@ -182,33 +200,98 @@ Result<SyncSummary> sync_bag(const fs::path& bag_dir, const SyncOptions& opt) {
   };
   // Payload first, tag files last: a remote with a manifest has every file it lists.
   if (!chosen.empty()) {
-    auto r =
-        rclone({"copy", "--files-from-raw", (tmp / "files.txt").string(), dir.string(), sum.place},
-               "copy");
+    auto r = rclone({"copy", "--checksum", "--files-from-raw", (tmp / "files.txt").string(),
+                     dir.string(), sum.place},
+                    "copy");
     if (!r) return r.error();
   }
   {
-    auto r = rclone({"copy", tags.string(), sum.place}, "copy (tag files)");
+    auto r = rclone({"copy", "--checksum", tags.string(), sum.place}, "copy (tag files)");
     if (!r) return r.error();
   }
-  // Verify on the remote: its bytes hashed (downloaded where the backend keeps no SHA-256).
-  auto h = rclone({"hashsum", "sha256", "--download", "--fast-list", sum.place}, "hashsum");
-  if (!h) return h.error();
-  const auto remote = parse_manifest(h->out);
+  // Verify on the remote without reading it back where it can: the local files were checked
+  // against the manifest's SHA-256 by open_finished_bag (and the bag stays locked). With
+  // --checksum, rclone copy above compared every file's MD5 with the remote's (S3: the
+  // ETag of a single-part object, rclone's md5chksum metadata for a multipart one), sent those
+  // that differ and checked each upload's MD5 after transfer, failing otherwise; its MD5 of the
+  // local file costs no extra read, as the upload needs it anyway. That holds only where the
+  // remote gives an MD5 (rclone falls back to sizes): here every file must be listed, and the
+  // ones without an MD5 are downloaded and hashed with SHA-256 against the manifest (the tag
+  // files, copied the same way, against their own SHA-256).
+  std::vector<std::string> want_files = chosen;  // payload, then the tag files sent
+  for (const char* t : {"bagit.txt", "bag-info.txt", "manifest-sha256.txt"})
+    want_files.push_back(t);
   std::string bad;
-  for (const auto& e : chosen) {
-    auto it = remote.find(e);
-    if (it == remote.end())
-      bad += "\n  missing on the remote: " + e;
-    else if (it->second != listed.at(e))
-      bad += "\n  changed on the remote: " + e;
-  }
-  for (const char* t : {"bagit.txt", "bag-info.txt", "manifest-sha256.txt"}) {
-    auto want = capture::sha256_file(tags / t);
-    if (!want) return want.error();
-    auto it = remote.find(t);
-    if (it == remote.end() || it->second != *want)
-      bad += fmt::format("\n  tag file {} differs on the remote", t);
+  std::vector<std::string> changed;
+  auto verify = [&]() -> Status {
+    bad.clear();
+    changed.clear();
+    auto ls = rclone(
+        {"lsjson", "-R", "--files-only", "--fast-list", "--hash", "--hash-type", "MD5", sum.place},
+        "lsjson");
+    if (!ls) return ls.error();
+    auto remote = parse_remote_listing(ls->out);
+    if (!remote) return remote.error();
+    std::string unhashed;
+    std::vector<std::string> download;
+    for (const auto& e : want_files) {
+      auto it = remote->find(e);
+      if (it == remote->end()) {
+        bad += "\n  missing on the remote: " + e;
+      } else if (it->second.empty()) {
+        download.push_back(e);
+        unhashed += e + "\n";
+      }
+    }
+    if (download.empty()) return ok_status();
+    TB_TRY(write_text(tmp / "unhashed.txt", unhashed));
+    auto h = rclone({"hashsum", "sha256", "--download", "--files-from-raw",
+                     (tmp / "unhashed.txt").string(), sum.place},
+                    "hashsum");
+    if (!h) return h.error();
+    const auto got = parse_hash_lines(h->out, 64);
+    for (const auto& e : download) {
+      std::string want;
+      if (e.rfind("data/", 0) == 0) {
+        want = listed.at(e);
+      } else {
+        auto w = capture::sha256_file(tags / e);
+        if (!w) return w.error();
+        want = *w;
+      }
+      auto it = got.find(e);
+      if (it == got.end()) {
+        bad += "\n  missing on the remote: " + e;
+      } else if (it->second != want) {
+        bad += "\n  changed on the remote: " + e;
+        changed.push_back(e);
+      }
+    }
+    return ok_status();
+  };
+  TB_TRY(verify());
+  if (!changed.empty()) {
+    // Where the remote gives no MD5, rclone copy --checksum compares sizes only and skips a
+    // changed file of the same size, so a later sync would never repair it: resend exactly
+    // those files now, then check again.
+    std::string payload, tagnames;
+    for (const auto& e : changed) (e.rfind("data/", 0) == 0 ? payload : tagnames) += e + "\n";
+    spdlog::warn("sync: {} file(s) differ on {}; sending them again", changed.size(), sum.place);
+    if (!payload.empty()) {
+      TB_TRY(write_text(tmp / "resend.txt", payload));
+      auto r = rclone({"copy", "--ignore-times", "--files-from-raw", (tmp / "resend.txt").string(),
+                       dir.string(), sum.place},
+                      "copy (resend)");
+      if (!r) return r.error();
+    }
+    if (!tagnames.empty()) {
+      TB_TRY(write_text(tmp / "resend-tags.txt", tagnames));
+      auto r = rclone({"copy", "--ignore-times", "--files-from-raw",
+                       (tmp / "resend-tags.txt").string(), tags.string(), sum.place},
+                      "copy (resend tag files)");
+      if (!r) return r.error();
+    }
+    TB_TRY(verify());
   }
   if (!bad.empty())
     return make_error(Errc::mismatch,

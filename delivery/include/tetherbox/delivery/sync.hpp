@@ -6,11 +6,17 @@
 // manifest-sha256.txt listing exactly the files sent (the source's lines for them), bag-info.txt
 // (with Tetherbox-Partial when not every file was selected) and a tagmanifest, so
 // `tetherbox verify` works on a download of even a partial copy. rclone copy sends only what is
-// missing or differs (a cut upload resumes by running sync again). Then every file is hashed
-// on the remote with `rclone hashsum sha256 --download` (S3 stores no SHA-256: the remote's
-// bytes are read back and hashed) and compared with the manifest; only when every selected
-// entry matches is the sync recorded in the delivery log (copy.hpp): "sync" for a whole bag
-// (counts as a place for prune), "sync-partial" otherwise.
+// missing or differs (a cut upload resumes by running sync again). The remote is checked
+// without reading it back where it can be: the local files were verified against the
+// manifest's SHA-256 when the bag was opened (and it stays locked), and `rclone copy --checksum`
+// compares each local file's MD5 with the remote's (S3: the ETag of a single-part object,
+// rclone's md5chksum metadata for a multipart one), resends what differs and checks every
+// upload's MD5 after transfer. Then the remote is listed: every file must be there, and only the
+// files whose remote MD5 is unknown are downloaded and hashed with SHA-256 against the manifest
+// (the tag files against their own). A file that differs is sent again once (rclone copy would
+// skip one of the same size and time when it has no hash to compare) and checked again; only
+// when every selected entry and tag file matches is the sync recorded in the delivery log
+// (copy.hpp): "sync" for a whole bag (counts as a place for prune), "sync-partial" otherwise.
 #include <filesystem>
 #include <string>
 #include <vector>
