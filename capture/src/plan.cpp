@@ -238,7 +238,7 @@ Status check_brackets(const std::vector<double>& evs, const hal::ExposureSetting
   return ok_status();
 }
 
-Result<RingPlan> plan_ring(const config::Config& cfg, size_t index) {
+Result<RingPlan> plan_ring(const config::Config& cfg, size_t index, bool warn) {
   const auto& ring = cfg.orbit.rings[index];
   if (!std::isfinite(ring.elevation_deg) || std::fabs(ring.elevation_deg) > 90.0) {
     return make_error(Errc::invalid, "orbit.rings[{}].elevation_deg ({}) must be within -90..90",
@@ -270,7 +270,7 @@ Result<RingPlan> plan_ring(const config::Config& cfg, size_t index) {
   rp.step_deg = step_for(cfg.orbit, rp.positions);
   rp.overlap_achieved =
       orbit_overlap(cfg.lens, cfg.orbit, ring.elevation_deg, gap_for(cfg.orbit, rp.positions));
-  if (rp.counts_given && rp.overlap_achieved < cfg.orbit.target_overlap) {
+  if (warn && rp.counts_given && rp.overlap_achieved < cfg.orbit.target_overlap) {
     spdlog::warn(
         "orbit ring {} (elevation {}°): {} positions give {:.0f}% overlap, below the "
         "{:.0f}% target",
@@ -358,7 +358,7 @@ Result<int> positions_for_overlap(const config::Lens& lens, const config::Orbit&
   return n;
 }
 
-Result<Plan> make_plan(const config::Config& cfg) {
+Result<Plan> make_plan(const config::Config& cfg, bool warn) {
   const auto& mode = cfg.session.mode;
   if (mode != "orbit" && mode != "buttons" && mode != "single") {
     return make_error(Errc::invalid, "session.mode \"{}\" is not one of orbit, buttons, single",
@@ -385,7 +385,7 @@ Result<Plan> make_plan(const config::Config& cfg) {
                         cfg.orbit.rings.size(), kPlanCaps.rings);
     }
     for (size_t i = 0; i < cfg.orbit.rings.size(); ++i) {
-      auto rp = plan_ring(cfg, i);
+      auto rp = plan_ring(cfg, i, warn);
       if (!rp) return rp.error();
       plan.rings.push_back(*rp);
     }

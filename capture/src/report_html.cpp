@@ -165,7 +165,7 @@ std::string positions(const std::vector<FrameRow>& rows) {
 std::string overlap(const fs::path& bag, const std::vector<FrameRow>& rows) {
   auto cfg = config::load_file((bag / "data" / "session.yaml").string());
   if (!cfg) return not_measured("data/session.yaml: " + cfg.error().message);
-  auto plan = make_plan(*cfg);
+  auto plan = make_plan(*cfg, /*warn=*/false);
   if (!plan) return not_measured("the session's plan: " + plan.error().message);
   if (!cfg->orbit.enabled || plan->rings.empty()) return not_measured("no orbit in this session");
   std::string out =

@@ -71,7 +71,9 @@ Result<int> positions_for_overlap(const config::Lens& lens, const config::Orbit&
                                   double elevation_deg);
 
 // Errors: zero positions, unreachable overlap, unknown preset lights, empty brackets…
-Result<Plan> make_plan(const config::Config& cfg);
+// warn: log a ring whose given position count falls below the target overlap (once, when the
+// session is planned; a report that re-plans a finished session passes false).
+Result<Plan> make_plan(const config::Config& cfg, bool warn = true);
 
 // Human-readable plan for `tetherbox plan`.
 std::string describe_plan(const Plan& plan, const config::Config& cfg);
