@@ -44,56 +44,66 @@ std::string eta_text(double s) {
                    : fmt::format("{}m{:02}s", t / 60, t % 60);
 }
 
+// A status reply's member, or an empty object when the daemon left it out (a daemon still
+// starting, or an older one): printing status must never abort on a missing key, and .value()
+// on an empty object gives its default.
+const json& field(const json& j, const char* key) {
+  static const json kEmpty = json::object();
+  if (!j.is_object()) return kEmpty;
+  const auto it = j.find(key);
+  return it == j.end() || it->is_null() ? kEmpty : *it;
+}
+
 std::string status_text(const json& s) {
   std::string o;
-  const auto& c = s["camera"];
+  const auto& c = field(s, "camera");
   if (c.value("connected", false))
     o += fmt::format("camera   {} ({}) connected; battery {}\n", str(c, "model"),
                      str(c, "backend"),
-                     c["battery_pct"].is_number() ? num(c, "battery_pct", "{:.0f} %")
+                     field(c, "battery_pct").is_number() ? num(c, "battery_pct", "{:.0f} %")
                                                   : "not reported");
   else
     o += fmt::format("camera   {} not connected{}\n", str(c, "backend"),
                      str(c, "error").empty() ? "" : ": " + str(c, "error"));
-  if (s.contains("devices") && s["devices"]["left_out"].is_array())
-    for (const auto& e : s["devices"]["left_out"])
+  if (s.contains("devices") && field(field(s, "devices"), "left_out").is_array())
+    for (const auto& e : field(field(s, "devices"), "left_out"))
       if (e.is_string()) o += fmt::format("device   left out: {}\n", e.get<std::string>());
-  const auto& g = s["gps"];
+  const auto& g = field(s, "gps");
   if (!g.value("configured", false))
     o += "gps      none configured\n";
   else if (str(g, "fix") == "none" || str(g, "fix").empty())
-    o += fmt::format("gps      no fix{}\n", g["age_s"].is_number()
+    o += fmt::format("gps      no fix{}\n", field(g, "age_s").is_number()
                                                 ? fmt::format(" (last reading {} s ago)",
                                                               num(g, "age_s"))
                                                 : "");
   else
     o += fmt::format("gps      {} fix {}, {}{}, age {} s\n", str(g, "fix"),
                      num(g, "lat_deg", "{:.6f}"), num(g, "lon_deg", "{:.6f}"),
-                     g["alt_msl_m"].is_number() ? ", " + num(g, "alt_msl_m") + " m MSL" : "",
+                     field(g, "alt_msl_m").is_number() ? ", " + num(g, "alt_msl_m") + " m MSL" : "",
                      num(g, "age_s"));
-  const auto& a = s["ambient"];
+  const auto& a = field(s, "ambient");
   if (!a.value("configured", false))
     o += "ambient  none configured\n";
-  else if (!a["age_s"].is_number())
+  else if (!field(a, "age_s").is_number())
     o += fmt::format("ambient  unavailable{}\n",
                      str(a, "error").empty() ? "" : ": " + str(a, "error"));
   else
     o += fmt::format("ambient  {} °C, {} %RH, {} hPa, age {} s\n", num(a, "temperature_c"),
                      num(a, "humidity_pct", "{:.0f}"), num(a, "pressure_hpa", "{:.0f}"),
                      num(a, "age_s"));
-  const auto& d = s["disk"];
+  const auto& d = field(s, "disk");
   o += fmt::format("disk     {}: {} free", str(d, "root"),
-                   d["free_bytes"].is_number() ? bytes_text(d["free_bytes"].get<double>())
+                   field(d, "free_bytes").is_number() ? bytes_text(field(d, "free_bytes").get<double>())
                                                : "unknown");
-  if (d["frames_left"].is_number())
-    o += fmt::format(", room for ~{} frames at {}/frame", d["frames_left"].get<uint64_t>(),
-                     bytes_text(d["frame_bytes"].get<double>()));
+  if (field(d, "frames_left").is_number())
+    o += fmt::format(", room for ~{} frames at {}/frame", field(d, "frames_left").get<uint64_t>(),
+                     bytes_text(field(d, "frame_bytes").get<double>()));
   else
     o += ", frame size not known yet";
   o += "\n";
-  if (d.contains("error") && d["error"].is_string())
-    o += fmt::format("disk     cannot take a session: {}\n", d["error"].get<std::string>());
-  const auto& ss = s["session"];
+  if (d.contains("error") && field(d, "error").is_string())
+    o += fmt::format("disk     cannot take a session: {}\n", field(d, "error").get<std::string>());
+  const auto& ss = field(s, "session");
   const auto state = str(ss, "state");
   if (state == "idle") {
     o += "session  idle\n";
@@ -105,8 +115,8 @@ std::string status_text(const json& s) {
                      eta_text(ss.value("eta_s", 0.0)), ss.value("faults", size_t{0}),
                      str(ss, "last_name").empty() ? "" : ", last " + str(ss, "last_name"));
   }
-  const auto& last = s["last_session"];
-  if (last.is_object()) {
+  const auto& last = field(s, "last_session");
+  if (last.is_object() && !last.empty()) {
     if (last.value("ok", false))
       o += fmt::format("last     '{}': {} frames, {}{}\n", str(last, "session"),
                        last.value("done", size_t{0}),
@@ -115,10 +125,10 @@ std::string status_text(const json& s) {
     else
       o += fmt::format("last     '{}' failed: {}\n", str(last, "session"), str(last, "error"));
   }
-  for (const auto& b : s["open_sessions"])
+  for (const auto& b : field(s, "open_sessions"))
     o += fmt::format("open     {} (not finalized: tetherbox resume-session)\n",
                      b.get<std::string>());
-  if (s["daemon"].value("pending_reload", false))
+  if (field(s, "daemon").value("pending_reload", false))
     o += "reload   pending: applied when the session ends\n";
   return o;
 }
