@@ -25,15 +25,15 @@ TEST(QualityConfigKeys, OutOfRangeValuesAreRefusedWithTheirPlace) {
   expect_refused("exposure: {test_shot: maybe}\n", "exposure.test_shot", "box.yaml:1:");
 }
 
-TEST(QualityConfigKeys, DefaultsRetakeTwiceAndTakeNoTestShot) {
+TEST(QualityConfigKeys, DefaultsFlagWithoutRetakeAndTakeNoTestShot) {
   auto c = load_string(
-      "camera: {backend: sim}\nquality: {max_retakes: 0}\nexposure: {test_shot: true}\n",
+      "camera: {backend: sim}\nquality: {max_retakes: 3}\nexposure: {test_shot: true}\n",
       "box.yaml");
   ASSERT_TRUE(c.ok()) << c.error().message;
-  EXPECT_EQ(c->quality.max_retakes, 0);
+  EXPECT_EQ(c->quality.max_retakes, 3);
   EXPECT_TRUE(c->exposure.test_shot);
   EXPECT_FALSE(c->exposure.test_shot_apply);
-  EXPECT_EQ(Config{}.quality.max_retakes, 2);
+  EXPECT_EQ(Config{}.quality.max_retakes, 0);
   EXPECT_FALSE(Config{}.exposure.test_shot);
 }
 
