@@ -2,7 +2,7 @@
 #include <fmt/format.h>
 
 #include "tetherbox/capture/dataset.hpp"
-#include "text_utf8.hpp"
+#include "tetherbox/capture/text_utf8.hpp"
 
 namespace tb::capture {
 

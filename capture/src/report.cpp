@@ -9,7 +9,7 @@
 #include <map>
 
 #include "tetherbox/capture/quality_report.hpp"
-#include "text_utf8.hpp"
+#include "tetherbox/capture/text_utf8.hpp"
 
 namespace tb::capture {
 namespace {
@@ -45,29 +45,6 @@ bool has_image_to_measure(const FrameRecord& f) {
     if (ext == "jpg" || ext == "jpeg") return true;
   }
   return false;
-}
-
-std::string html_escape(const std::string& s) {
-  std::string o;
-  for (char c : s) {
-    switch (c) {
-      case '<':
-        o += "&lt;";
-        break;
-      case '>':
-        o += "&gt;";
-        break;
-      case '&':
-        o += "&amp;";
-        break;
-      case '"':
-        o += "&quot;";
-        break;
-      default:
-        o += c;
-    }
-  }
-  return o;
 }
 
 }  // namespace
@@ -163,6 +140,9 @@ void ReportBuilder::add(const FrameRecord& f) {
   s.per_ev[f.position.ev_offset]++;
   for (const auto& fault : f.faults)
     s.faults.push_back({{"frame", clean_utf8(f.name)}, {"fault", clean_utf8(fault)}});
+  // A record with no trigger time (the epoch) says nothing of when the session ran: the
+  // report says "none", never 1970.
+  if (f.trigger_utc == UtcTime{}) return;
   if (!s.first || f.trigger_utc < *s.first) s.first = f.trigger_utc;
   if (!s.last || f.trigger_utc > *s.last) s.last = f.trigger_utc;
 }
@@ -280,63 +260,6 @@ json make_report(const std::vector<FrameRecord>& frames, const ReportContext& ct
   ReportBuilder b;
   for (const auto& f : frames) b.add(f);
   return b.finish(ctx);
-}
-
-namespace {
-
-// A value as a person reads it: an unmeasured one shows its reason ("not measured: no
-// JPEG/preview"), never a number or a bare null that could pass for one.
-std::string readable(const json& v) {
-  if (v.is_string()) return v.get<std::string>();
-  if (v.is_null()) return "none";
-  if (v.is_object()) {
-    if (v.size() == 1 && v.contains("not_measured")) {
-      const std::string why = v.at("not_measured").get<std::string>();
-      return why.rfind("not measured", 0) == 0 ? why : "not measured: " + why;
-    }
-    // A measured range reads "lo to hi (n)": a measured 0 (no photosite clipped) is a number
-    // with its sample count, never a bare "max 0" that could be an unmeasured default.
-    if (v.size() == 3 && v.contains("min") && v.contains("max") && v.contains("count"))
-      return readable(v.at("min")) + " to " + readable(v.at("max")) + " (" +
-             readable(v.at("count")) + " frames)";
-    std::string out;
-    for (const auto& [k, item] : v.items())
-      out += (out.empty() ? "" : "; ") + k + " " + readable(item);
-    return "{" + out + "}";
-  }
-  if (v.is_array()) {
-    std::string out;
-    for (const auto& item : v) out += (out.empty() ? "" : ", ") + readable(item);
-    return "[" + out + "]";
-  }
-  return v.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-}
-
-}  // namespace
-
-std::string report_html(const json& r) {
-  std::string rows;
-  auto row = [&](const std::string& k, const json& v) {
-    rows +=
-        fmt::format("<tr><th>{}</th><td>{}</td></tr>\n", html_escape(k), html_escape(readable(v)));
-  };
-  for (const char* k : {"session", "bag", "camera", "started_utc", "ended_utc", "planned", "frames",
-                        "complete", "stopped_by", "bytes", "exposure", "gps", "ambient", "clipping",
-                        "raw_clipping", "optics", "frames_per_light", "frames_per_ev"})
-    if (r.contains(k)) row(k, r.at(k));
-  std::string faults;
-  for (const auto& f : r.value("faults", json::array()))
-    faults += fmt::format(
-        "<li>{}: {}</li>\n",
-        html_escape(f.at("frame").is_null() ? "session" : f.at("frame").get<std::string>()),
-        html_escape(f.at("fault").get<std::string>()));
-  return fmt::format(
-      "<!doctype html>\n<html><head><meta charset=\"utf-8\"><title>tetherbox report {}</title>"
-      "<style>body{{font-family:sans-serif}}th{{text-align:left;padding-right:1em}}"
-      "td{{font-family:monospace}}</style></head>\n<body><h1>Shoot report: {}</h1>\n"
-      "<table>\n{}</table>\n<h2>Faults ({})</h2>\n<ul>\n{}</ul>\n</body></html>\n",
-      html_escape(r.value("session", "")), html_escape(r.value("session", "")), rows,
-      r.value("faults", json::array()).size(), faults);
 }
 
 }  // namespace tb::capture

@@ -21,6 +21,7 @@ using report_page::esc;
 using report_page::FrameRow;
 using report_page::num;
 using report_page::Point;
+using report_page::readable;
 using report_page::Series;
 namespace fs = std::filesystem;
 
@@ -39,32 +40,6 @@ constexpr const char* kStyle =
     ".sheet img{width:100%;display:block}.sheet .none{height:80px;background:#eee}"
     "table{border-collapse:collapse}th,td{text-align:left;padding:2px 10px 2px 0;"
     "vertical-align:top}td{font-family:monospace}";
-
-// A value as a person reads it: an unmeasured one shows its reason ("not measured: no
-// JPEG/preview"), never a number or a bare null that could pass for one.
-std::string readable(const json& v) {
-  if (v.is_string()) return v.get<std::string>();
-  if (v.is_null()) return "none";
-  if (v.is_object()) {
-    if (v.size() == 1 && v.contains("not_measured") && v.at("not_measured").is_string()) {
-      const std::string why = v.at("not_measured").get<std::string>();
-      return why.rfind("not measured", 0) == 0 ? why : "not measured: " + why;
-    }
-    if (v.size() == 3 && v.contains("min") && v.contains("max") && v.contains("count"))
-      return readable(v.at("min")) + " to " + readable(v.at("max")) + " (" +
-             readable(v.at("count")) + " frames)";
-    std::string out;
-    for (const auto& [k, item] : v.items())
-      out += (out.empty() ? "" : "; ") + k + " " + readable(item);
-    return "{" + out + "}";
-  }
-  if (v.is_array()) {
-    std::string out;
-    for (const auto& item : v) out += (out.empty() ? "" : ", ") + readable(item);
-    return "[" + out + "]";
-  }
-  return v.dump(-1, ' ', false, json::error_handler_t::replace);
-}
 
 std::string not_measured(const std::string& why) {
   return "<p class=\"nm\">not measured: " + esc(why) + "</p>\n";
@@ -223,25 +198,66 @@ std::string overlap(const fs::path& bag, const std::vector<FrameRow>& rows) {
   return out;
 }
 
+// A day's session has tens of thousands of frames: a page of that many thumbnails is too big to
+// open on the laptop that reads it. Past kSheetMax, every frame that is not plainly ok is shown
+// and the ok ones are sampled evenly; the page says how many it left out.
+constexpr size_t kSheetMax = 2000;
+
+std::vector<const FrameRow*> sheet_frames(const std::vector<FrameRow>& rows) {
+  std::vector<const FrameRow*> pick;
+  if (rows.size() <= kSheetMax) {
+    for (const auto& r : rows) pick.push_back(&r);
+    return pick;
+  }
+  size_t ok = 0;
+  for (const auto& r : rows) {
+    if (r.status() == "ok")
+      ++ok;
+    else if (pick.size() < kSheetMax)
+      pick.push_back(&r);
+  }
+  const size_t room = kSheetMax - pick.size();
+  if (room > 0 && ok > 0) {
+    const double stride = static_cast<double>(ok) / static_cast<double>(room);
+    size_t i = 0, next = 0, taken = 0;
+    for (const auto& r : rows) {
+      if (r.status() != "ok") continue;
+      if (i++ == next && taken < room) {
+        pick.push_back(&r);
+        next = static_cast<size_t>(static_cast<double>(++taken) * stride);
+      }
+    }
+  }
+  std::sort(pick.begin(), pick.end(), [](auto* a, auto* b) { return a < b; });  // journal order
+  return pick;
+}
+
 std::string contact_sheet(const std::vector<FrameRow>& rows) {
   size_t with = 0;
+  for (const auto& r : rows)
+    if (!r.preview.empty()) ++with;
+  const auto shown = sheet_frames(rows);
   std::string figs;
-  for (const auto& r : rows) {
+  for (const auto* r : shown) {
     std::string img = "<div class=\"none\">no preview</div>";
-    if (!r.preview.empty()) {
-      ++with;
+    if (!r->preview.empty())
       img = fmt::format("<a href=\"{0}\"><img src=\"{0}\" loading=\"lazy\" alt=\"{1}\"></a>",
-                        esc(r.preview), esc(r.name));
-    }
+                        esc(r->preview), esc(r->name));
     figs += fmt::format(
         "<figure class=\"{}\" data-seq=\"{}\" data-status=\"{}\">{}<figcaption>{}</figcaption>"
         "</figure>\n",
-        r.status(), r.seq, r.status(), img, esc(r.name));
+        r->status(), r->seq, r->status(), img, esc(r->name));
   }
+  std::string note;
+  if (shown.size() < rows.size())
+    note = fmt::format(
+        "<p class=\"nm\">{} of {} frames shown: every frame that is not ok, and ok frames "
+        "sampled evenly; all previews are in previews/.</p>\n",
+        shown.size(), rows.size());
   return fmt::format(
-      "<div class=\"sheet\" id=\"contact-sheet\" data-frames=\"{}\" "
+      "{}<div class=\"sheet\" id=\"contact-sheet\" data-frames=\"{}\" data-shown=\"{}\" "
       "data-previews=\"{}\">\n{}</div>\n",
-      rows.size(), with, figs);
+      note, rows.size(), shown.size(), with, figs);
 }
 
 std::string clipping(const json& rep, const std::vector<FrameRow>& rows) {
@@ -457,7 +473,13 @@ std::string numbers(const json& rep) {
 
 std::string render_report_html(const fs::path& bag_dir, const json& report) {
   const json rep = report.is_object() ? report : json::object();
-  const auto view = report_page::read_journal_view(bag_dir);
+  auto view = report_page::read_journal_view(bag_dir);
+  // A bag delivered without its previews (export without --previews) keeps the journal's
+  // preview lines: a link to a file that is not there would show a broken image.
+  for (auto& r : view.frames) {
+    std::error_code ec;
+    if (!r.preview.empty() && !fs::exists(bag_dir / "data" / r.preview, ec)) r.preview.clear();
+  }
   const auto& rows = view.frames;
   const std::string title = readable(rep.value("session", json("")));
   std::string body;

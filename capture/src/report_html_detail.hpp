@@ -78,5 +78,8 @@ const char* status_colour(const std::string& status);
 
 std::string esc(const std::string& s);  // HTML text and attribute values
 std::string num(double v);              // shortest readable form, for text and data-*
+// A report.json value as a person reads it: an unmeasured one shows its reason, never a number
+// or a bare null that could pass for one; a measured range reads "lo to hi (n frames)".
+std::string readable(const nlohmann::json& v);
 
 }  // namespace tb::capture::report_page

@@ -8,7 +8,7 @@
 
 #include "report_html_detail.hpp"
 #include "tetherbox/capture/record.hpp"
-#include "text_utf8.hpp"
+#include "tetherbox/capture/text_utf8.hpp"
 
 namespace tb::capture::report_page {
 
@@ -139,39 +139,6 @@ JournalView read_journal_view(const std::filesystem::path& bag_dir) {
     }
   }
   return v;
-}
-
-std::string esc(const std::string& raw) {
-  const std::string s = text::clean_utf8(raw);
-  std::string o;
-  o.reserve(s.size());
-  for (char c : s) {
-    switch (c) {
-      case '<':
-        o += "&lt;";
-        break;
-      case '>':
-        o += "&gt;";
-        break;
-      case '&':
-        o += "&amp;";
-        break;
-      case '"':
-        o += "&quot;";
-        break;
-      case '\'':
-        o += "&#39;";
-        break;
-      default:
-        o += c;
-    }
-  }
-  return o;
-}
-
-std::string num(double v) {
-  if (!std::isfinite(v)) return "NaN";
-  return fmt::format("{:.6g}", v);
 }
 
 }  // namespace tb::capture::report_page

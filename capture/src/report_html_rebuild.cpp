@@ -15,8 +15,9 @@
 #include <cstring>
 #include <fstream>
 
+#include "tetherbox/capture/finished_bag.hpp"
+#include "tetherbox/capture/frame_source.hpp"
 #include "tetherbox/capture/report.hpp"
-#include "tetherbox/capture/resume.hpp"
 #include "tetherbox/capture/storage.hpp"
 
 namespace tb::capture {
@@ -25,35 +26,11 @@ namespace {
 
 using nlohmann::json;
 
-// RFC 8493 2.2.2 bag-info.txt: "Key: value", a line starting with white space continues it.
-Result<std::map<std::string, std::string>> bag_info_of(const fs::path& bag) {
-  std::ifstream in(bag / "bag-info.txt", std::ios::binary);
-  if (!in) return make_error(Errc::not_found, "{}/bag-info.txt cannot be read", bag.string());
-  std::map<std::string, std::string> info;
-  std::string line, last;
-  while (std::getline(in, line)) {
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    if (line.empty()) continue;
-    if ((line[0] == ' ' || line[0] == '\t') && !last.empty()) {
-      info[last] += " " + line.substr(line.find_first_not_of(" \t"));
-      continue;
-    }
-    const auto colon = line.find(':');
-    if (colon == std::string::npos || colon == 0) continue;
-    last = line.substr(0, colon);
-    std::string value = line.substr(colon + 1);
-    if (!value.empty() && value[0] == ' ') value.erase(0, 1);
-    info.emplace(last, value);
-  }
-  return info;
-}
-
 // The report's context as the session wrote it in the journal (session_start, camera,
-// session_end lines): the same numbers close_session had.
-ReportContext context_of(const fs::path& bag, const fs::path& read_from, const JournalState& st) {
+// session_end and session fault lines): the same numbers close_session had.
+ReportContext context_of(const fs::path& bag, const fs::path& read_from) {
   ReportContext rc;
   rc.bag_name = bag.filename().string();
-  rc.session_faults = st.session_faults;
   rc.stopped_by = "the session was not closed";
   std::ifstream in(read_from / "data" / "journal.jsonl", std::ios::binary);
   std::string line;
@@ -81,6 +58,8 @@ ReportContext context_of(const fs::path& bag, const fs::path& read_from, const J
       rc.complete = j.value("complete", false);
       rc.stopped_by = j.value("stopped_by", "");
       rc.ended = utc();
+    } else if (type == "fault" && !j.contains("seq")) {
+      rc.session_faults.push_back(j.value("message", ""));
     }
   }
   return rc;
@@ -132,33 +111,14 @@ Status make_twin(const fs::path& bag, const fs::path& twin) {
 }  // namespace
 
 Result<json> rebuild_report(const fs::path& bag_dir, const ReportAdditions& add) {
-  std::error_code ec;
-  if (!fs::is_directory(bag_dir, ec))
-    return make_error(Errc::not_found, "{}: no such folder", bag_dir.string());
-  if (!fs::exists(bag_dir / "bagit.txt", ec))
-    return make_error(Errc::invalid, "{}: not a session bag (bagit.txt missing)", bag_dir.string());
   fs::path bag = fs::absolute(bag_dir).lexically_normal();
   if (bag.filename().empty()) bag = bag.parent_path();  // "BAG/": the twin goes next to it
-  auto orig = Bag::open_existing(bag);  // the lock: no session or other rebuild writes it now
+  // Locked (no session or other rebuild writes it now), closed, and verified: a rebuild
+  // re-lists the journal and the report, so it must not bless a changed bag.
+  auto orig = open_finished_bag(bag, "nothing was rebuilt");
   if (!orig) return orig.error();
-  if (!fs::exists(bag / "bag-info.txt", ec) || !fs::exists(bag / "tagmanifest-sha256.txt", ec))
-    return make_error(Errc::refused,
-                      "{}: the bag is not closed (an interrupted or running session); finish it "
-                      "with `tetherbox run CONFIG --resume {}` first",
-                      bag.string(), bag.string());
-  // A rebuild re-lists the journal and the report: it must not bless a changed bag.
-  auto ver = verify_bag(bag);
-  if (!ver) return ver.error();
-  if (!ver->ok()) {
-    std::string what;
-    for (const auto* v : {&ver->missing, &ver->changed, &ver->extra, &ver->problems})
-      for (const auto& f : *v) what += "\n  " + f;
-    return make_error(Errc::mismatch,
-                      "{}: the bag does not verify against its manifest; nothing was rebuilt:{}",
-                      bag.string(), what);
-  }
-  auto info = bag_info_of(bag);
-  if (!info) return info.error();
+  const auto& info = orig->info;
+  std::error_code ec;
 
   // One fixed name per bag, next to it (same filesystem, hidden from the storage root's
   // listings): a twin left by a killed rebuild is ours to remove, since we hold the lock.
@@ -173,9 +133,15 @@ Result<json> rebuild_report(const fs::path& bag_dir, const ReportAdditions& add)
   {
     auto copy = Bag::open_existing(twin);
     if (!copy) return copy.error();
-    auto st = load_journal(**copy, false);
-    if (!st) return st.error();
-    report = make_report(st->frames, context_of(bag, twin, *st));
+    // Streamed (a few words per frame in memory), as close_session builds it.
+    auto frames = JournalFrames::index(twin / "data" / "journal.jsonl");
+    if (!frames) return frames.error();
+    ReportBuilder builder;
+    TB_TRY(frames->for_each([&](const FrameRecord& f) {
+      builder.add(f);
+      return ok_status();
+    }));
+    report = builder.finish(context_of(bag, twin));
     // What other commands added to report.json (releases, dust) is kept.
     std::ifstream old_in(bag / "data" / "report.json", std::ios::binary);
     const json old = json::parse(old_in, nullptr, false);
@@ -192,7 +158,7 @@ Result<json> rebuild_report(const fs::path& bag_dir, const ReportAdditions& add)
     if (!wj) return wj.error();
     auto wh = (*copy)->put("report.html", render_report_html(twin, report));
     if (!wh) return wh.error();
-    TB_TRY((*copy)->finalize(*info));
+    TB_TRY((*copy)->finalize(info));
     TB_TRY(fsync_tree(twin));
     if (::renameat2(AT_FDCWD, twin.c_str(), AT_FDCWD, bag.c_str(), RENAME_EXCHANGE) != 0)
       return make_error(Errc::io,

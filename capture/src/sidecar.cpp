@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "sidecar_format.hpp"
-#include "text_utf8.hpp"
+#include "tetherbox/capture/text_utf8.hpp"
 
 namespace tb::capture {
 namespace {

@@ -1,21 +1,15 @@
-#include "text_utf8.hpp"
+#include "tetherbox/capture/text_utf8.hpp"
 
 #include <cstdint>
 
 namespace tb::capture::text {
-namespace {
 
-constexpr std::string_view kReplacement = "\xEF\xBF\xBD";  // U+FFFD
-
-// Length of the well-formed sequence starting at s[i], or 0 when it is ill-formed. The second
-// byte's range depends on the lead byte (Unicode Table 3-7): that excludes overlongs,
-// surrogates and code points past U+10FFFF.
-size_t sequence_length(std::string_view s, size_t i, size_t* bad_len) {
+size_t utf8_sequence_length(std::string_view s, size_t i, size_t* bad_len) {
+  size_t ignored = 0;
+  if (!bad_len) bad_len = &ignored;
   const auto b = [&](size_t k) { return static_cast<uint8_t>(s[k]); };
   const uint8_t c = b(i);
   *bad_len = 1;
-  // XML 1.0 cannot carry C0 controls other than tab, LF and CR, not even as references.
-  if (c < 0x20) return (c == '\t' || c == '\n' || c == '\r') ? 1 : 0;
   if (c < 0x80) return 1;
   size_t n = 0;
   uint8_t lo = 0x80, hi = 0xBF;
@@ -48,12 +42,26 @@ size_t sequence_length(std::string_view s, size_t i, size_t* bad_len) {
   return n;
 }
 
+namespace {
+
+constexpr std::string_view kReplacement = "\xEF\xBF\xBD";  // U+FFFD
+
+// XML 1.0 cannot carry C0 controls other than tab, LF and CR, not even as references.
+size_t clean_sequence_length(std::string_view s, size_t i, size_t* bad_len) {
+  const auto c = static_cast<uint8_t>(s[i]);
+  if (c < 0x20 && c != '\t' && c != '\n' && c != '\r') {
+    *bad_len = 1;
+    return 0;
+  }
+  return utf8_sequence_length(s, i, bad_len);
+}
+
 }  // namespace
 
 bool is_clean_utf8(std::string_view s) {
   for (size_t i = 0; i < s.size();) {
     size_t bad = 0;
-    const size_t n = sequence_length(s, i, &bad);
+    const size_t n = clean_sequence_length(s, i, &bad);
     if (n == 0) return false;
     i += n;
   }
@@ -65,7 +73,7 @@ std::string clean_utf8(std::string_view s) {
   out.reserve(s.size());
   for (size_t i = 0; i < s.size();) {
     size_t bad = 0;
-    const size_t n = sequence_length(s, i, &bad);
+    const size_t n = clean_sequence_length(s, i, &bad);
     if (n == 0) {
       out += kReplacement;
       i += bad;

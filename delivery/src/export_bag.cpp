@@ -82,6 +82,7 @@ class Exporter {
     TB_TRY(prepare());
     for (const auto& entry : src_.entries) TB_TRY(one(entry, sum));
     TB_TRY(flush());
+    TB_TRY(report_page(sum));
     return dataset(sum);
   }
 
@@ -130,6 +131,14 @@ class Exporter {
     return ok_status();
   }
 
+  // The page a person reads, drawn as the session's was, from this export's stripped journal
+  // and report: the same charts, without a coordinate.
+  Status report_page(ExportSummary& sum) {
+    if (!html_pending_) return ok_status();
+    TB_TRY(stage("report.html", bytes_of(capture::render_report_html(out_.dir(), report_)), sum));
+    return flush();
+  }
+
   Result<std::string> sidecar_text(const std::string& entry, const std::string& packet) {
     if (!opt_.strip_gps) return packet;
     auto s = capture::strip_gps(packet);
@@ -166,7 +175,8 @@ class Exporter {
         sum.left_out.push_back(entry + ": no report.json to rebuild it from without GPS");
         return ok_status();
       }
-      bytes = bytes_of(capture::report_html(report_));
+      html_pending_ = true;  // drawn from this export's own journal once it is written
+      return ok_status();
     } else if (opt_.strip_gps && rel == "report.json") {
       bytes =
           bytes_of(report_.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
@@ -230,6 +240,7 @@ class Exporter {
   std::vector<std::string> categories_;
   std::map<std::string, std::string> sidecars_;  // "data/frames/<name>" -> sidecar packet
   nlohmann::json report_;
+  bool html_pending_ = false;
   std::vector<capture::Bag::Staged> batch_;
   uint64_t batch_bytes_ = 0;
 };

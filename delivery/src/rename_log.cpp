@@ -8,39 +8,13 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "tetherbox/capture/text_utf8.hpp"
 #include "tetherbox/common/time_utc.hpp"
 #include "tetherbox/delivery/rename.hpp"
 
 namespace tb::delivery {
 
 namespace {
-
-// Length of the well-formed UTF-8 sequence at s[i] (2..4 bytes, no overlong, no surrogate,
-// at most U+10FFFF), or 0.
-size_t utf8_sequence(const std::string& s, size_t i) {
-  const auto b = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
-  const unsigned char c = b(i);
-  size_t n = 0;
-  unsigned char lo = 0x80, hi = 0xBF;
-  if (c >= 0xC2 && c <= 0xDF) {
-    n = 2;
-  } else if (c >= 0xE0 && c <= 0xEF) {
-    n = 3;
-    if (c == 0xE0) lo = 0xA0;
-    if (c == 0xED) hi = 0x9F;
-  } else if (c >= 0xF0 && c <= 0xF4) {
-    n = 4;
-    if (c == 0xF0) lo = 0x90;
-    if (c == 0xF4) hi = 0x8F;
-  } else {
-    return 0;
-  }
-  if (i + n > s.size()) return 0;
-  if (b(i + 1) < lo || b(i + 1) > hi) return 0;
-  for (size_t k = 2; k < n; ++k)
-    if ((b(i + k) & 0xC0) != 0x80) return 0;
-  return n;
-}
 
 int hex_value(char c) {
   if (c >= '0' && c <= '9') return c - '0';
@@ -62,7 +36,7 @@ std::string encode_name(const std::string& bytes) {
       ++i;
       continue;
     }
-    if (const size_t n = c >= 0x80 ? utf8_sequence(bytes, i) : 0; n > 0) {
+    if (const size_t n = c >= 0x80 ? capture::text::utf8_sequence_length(bytes, i) : 0; n > 0) {
       out.append(bytes, i, n);
       i += n;
       continue;

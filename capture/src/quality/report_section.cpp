@@ -1,6 +1,6 @@
 #include <algorithm>
 
-#include "../text_utf8.hpp"
+#include "tetherbox/capture/text_utf8.hpp"
 #include "tetherbox/capture/quality_report.hpp"
 
 namespace tb::capture::quality {

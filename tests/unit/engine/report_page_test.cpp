@@ -92,5 +92,43 @@ TEST_F(ReportPage, InvalidUtf8AndMarkupInNamesAreEscaped) {
   EXPECT_NE(html.find("bad\uFFFD&lt;script&gt;"), std::string::npos);
 }
 
+// An export without --previews keeps the journal's preview lines: the page must not link an
+// image that is not in the bag (it showed a broken image per frame).
+TEST_F(ReportPage, APreviewNotInTheBagIsNotLinked) {
+  auto a = frame(0, "a", 0), b = frame(1, "b", 90);
+  a.files.push_back({"preview", "data/previews/a.jpg", "", 10, "x"});
+  b.files.push_back({"preview", "data/previews/b.jpg", "", 10, "y"});
+  write({line(a), line(b)});
+  fs::create_directories(dir_ / "data" / "previews");
+  std::ofstream(dir_ / "data" / "previews" / "a.jpg") << "jpeg";
+  const std::string html = render_report_html(dir_, nlohmann::json::object());
+  EXPECT_NE(html.find("src=\"previews/a.jpg\""), std::string::npos) << html;
+  EXPECT_EQ(html.find("previews/b.jpg"), std::string::npos) << html;
+  EXPECT_NE(html.find("data-frames=\"2\" data-shown=\"2\" data-previews=\"1\""), std::string::npos);
+}
+
+// A day's session: the contact sheet is capped, keeps every frame that is not ok, samples the
+// ok ones evenly and says how many it left out.
+TEST_F(ReportPage, ContactSheetOfAHugeSessionIsCappedAndKeepsEveryFault) {
+  std::vector<std::string> lines;
+  const int n = 2600;
+  for (int i = 0; i < n; ++i) {
+    auto f = frame(static_cast<uint64_t>(i), "f" + std::to_string(i), i % 360);
+    if (i % 200 == 7) f.faults.push_back("exposure mismatch");
+    lines.push_back(line(f));
+  }
+  write(lines);
+  const std::string html = render_report_html(dir_, nlohmann::json::object());
+  EXPECT_NE(html.find("data-frames=\"2600\" data-shown=\"2000\""), std::string::npos);
+  EXPECT_NE(html.find("2000 of 2600 frames shown"), std::string::npos);
+  const auto sheet = html.substr(html.find("id=\"contact-sheet\""));
+  for (int i = 7; i < n; i += 200)
+    EXPECT_NE(sheet.find("<figcaption>f" + std::to_string(i) + "</figcaption>"), std::string::npos)
+        << i;
+  // Sampled across the session, not its first 2000 frames.
+  EXPECT_NE(sheet.find("<figcaption>f25"), std::string::npos);
+  EXPECT_NE(sheet.find("<figcaption>f0</figcaption>"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace tb::capture

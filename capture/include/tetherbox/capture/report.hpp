@@ -48,7 +48,6 @@ class ReportBuilder {
 
 // The same report from records in memory: a ReportBuilder fed with each of them.
 nlohmann::json make_report(const std::vector<FrameRecord>& frames, const ReportContext& ctx);
-std::string report_html(const nlohmann::json& report);
 
 // The shoot report a person reads (data/report.html of the bag at `bag_dir`): one
 // self-contained page (inline SVG, no script, no network) drawn from `report` (report.json)
