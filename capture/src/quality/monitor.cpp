@@ -61,7 +61,7 @@ Verdict Monitor::on_captured(FrameRecord& r, const hal::CaptureResult& cap) {
     r.sharpness.measured = true;
     r.sharpness.value = *s;
   } else {
-    r.sharpness.reason = r.raw_levels.measured ? "not measured: a black or tiny green plane"
+    r.sharpness.reason = r.raw_levels.measured ? "not measured: the green plane is tiny, black or clipped all over"
                                                : "not measured: no readable RAW";
   }
   std::lock_guard lk(mu_);

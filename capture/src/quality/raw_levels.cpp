@@ -188,15 +188,19 @@ RawLevels measure_raw(std::span<const uint8_t> dng, Plane* green) {
     return (*black)[0];
   };
   const double wl = (*white)[0];
-  // The green plane, in the same pass: the first green site of each 2x2 cell.
-  int gy = -1, gx = -1;
+  // The green planes, in the same pass: the first and the second green site of each 2x2 cell.
+  std::array<int, 2> gy{-1, -1}, gx{-1, -1};
   if (green && rows == 2 && cols == 2) {
-    for (int k = 0; k < 4 && gy < 0; ++k)
-      if ((*pattern)[static_cast<size_t>(k)] == 1) gy = k / 2, gx = k % 2;
-    if (gy >= 0) {
+    for (int k = 0, found = 0; k < 4 && found < 2; ++k)
+      if ((*pattern)[static_cast<size_t>(k)] == 1) gy[found] = k / 2, gx[found++] = k % 2;
+    if (gy[0] >= 0) {
       green->width = static_cast<int>(width / 2);
       green->height = static_cast<int>(height / 2);
-      green->v.assign(static_cast<size_t>(green->width) * green->height, 0.0f);
+      const auto n = static_cast<size_t>(green->width) * green->height;
+      green->v.assign(n, 0.0f);
+      green->v2.assign(gy[1] >= 0 ? n : 0, 0.0f);
+      green->white = static_cast<float>((*white)[0] - black_at(gy[0], gx[0]));
+      if (gy[1] >= 0) green->v2_dx = gx[1] - gx[0], green->v2_dy = gy[1] - gy[0];
     }
   }
 
@@ -240,10 +244,14 @@ RawLevels measure_raw(std::span<const uint8_t> dng, Plane* green) {
         low[c] += v <= blk[k];
         if (++k == cols) k = 0;
       }
-      if (gy >= 0 && static_cast<int>(y % 2) == gy && static_cast<int>(y / 2) < green->height) {
-        float* out = &green->v[static_cast<size_t>(y / 2) * green->width];
+      for (size_t g = 0; g < 2; ++g) {
+        if (gy[g] < 0 || static_cast<int>(y % 2) != gy[g] ||
+            static_cast<int>(y / 2) >= green->height)
+          continue;
+        auto& plane = g == 0 ? green->v : green->v2;
+        float* out = &plane[static_cast<size_t>(y / 2) * green->width];
         for (int gxi = 0; gxi < green->width; ++gxi) {
-          const size_t x = static_cast<size_t>(2 * gxi + gx);
+          const size_t x = static_cast<size_t>(2 * gxi + gx[g]);
           double v = row[x];
           if (bits == 16) {
             uint16_t s16 = 0;
