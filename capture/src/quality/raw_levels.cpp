@@ -4,6 +4,7 @@
 #include <tiffio.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <limits>
 #include <memory>
@@ -212,6 +213,12 @@ RawLevels measure_raw(std::span<const uint8_t> dng, Plane* green) {
   TIFFGetFieldDefaulted(t, TIFFTAG_ROWSPERSTRIP, &rows_per_strip);
   rows_per_strip = std::clamp<uint32_t>(rows_per_strip, 1, height);
   const uint32_t strips = TIFFNumberOfStrips(t);
+  std::vector<uint16_t> row(width);
+  // For integer samples v >= wl is v >= ceil(wl), and v <= black is v <= floor(black); a level
+  // that is not a number matches nothing.
+  const int64_t high_at = std::isnan(wl)
+                              ? std::numeric_limits<int64_t>::max()
+                              : static_cast<int64_t>(std::ceil(std::clamp(wl, -1.0, 1e12)));
   for (uint32_t s = 0; s < strips; ++s) {
     const tmsize_t got = TIFFReadEncodedStrip(t, s, buf.data(), strip_size);
     if (got < 0)
@@ -222,27 +229,28 @@ RawLevels measure_raw(std::span<const uint8_t> dng, Plane* green) {
     const uint32_t n_rows = static_cast<uint32_t>(static_cast<size_t>(got) / row_bytes);
     for (uint32_t r = 0; r < n_rows && y0 + r < height; ++r) {
       const uint32_t y = y0 + r;
-      const uint8_t* row = buf.data() + r * row_bytes;
-      // This row's slice of the pattern, so the inner loop only counts.
-      std::array<size_t, 16> chan{};
-      std::array<double, 16> blk{};
-      for (uint32_t k = 0; k < cols; ++k) {
-        chan[k] = static_cast<size_t>((*pattern)[(y % rows) * cols + k]);
-        blk[k] = black_at(y, k);
-      }
-      uint32_t k = 0;
-      for (uint32_t x = 0; x < width; ++x) {
-        double v = row[x];
-        if (bits == 16) {
-          uint16_t s16 = 0;  // host order: libtiff swapped it on read
-          std::memcpy(&s16, row + 2 * static_cast<size_t>(x), 2);
-          v = s16;
+      const uint8_t* raw_row = buf.data() + r * row_bytes;
+      if (bits == 16)
+        std::memcpy(row.data(), raw_row, row_bytes);  // host order: libtiff swapped it on read
+      else
+        std::copy(raw_row, raw_row + width, row.begin());
+      // Per position of the pattern's row, integer thresholds and a plain strided count: the
+      // 24 MP frame's 24 M photosites are the bulk of a frame's quality check.
+      for (uint32_t k = 0; k < cols && k < width; ++k) {
+        const size_t c = static_cast<size_t>((*pattern)[(y % rows) * cols + k]);
+        const double bk = black_at(y, k);
+        const int64_t low_at = std::isnan(bk)
+                                   ? std::numeric_limits<int64_t>::min()
+                                   : static_cast<int64_t>(std::floor(std::clamp(bk, -1.0, 1e12)));
+        uint64_t h = 0, l = 0, n = 0;
+        for (uint32_t x = k; x < width; x += cols, ++n) {
+          const int64_t v = row[x];
+          h += v >= high_at;
+          l += v <= low_at;
         }
-        const size_t c = chan[k];
-        ++total[c];
-        high[c] += v >= wl;
-        low[c] += v <= blk[k];
-        if (++k == cols) k = 0;
+        total[c] += n;
+        high[c] += h;
+        low[c] += l;
       }
       for (size_t g = 0; g < 2; ++g) {
         if (gy[g] < 0 || static_cast<int>(y % 2) != gy[g] ||
@@ -250,16 +258,10 @@ RawLevels measure_raw(std::span<const uint8_t> dng, Plane* green) {
           continue;
         auto& plane = g == 0 ? green->v : green->v2;
         float* out = &plane[static_cast<size_t>(y / 2) * green->width];
-        for (int gxi = 0; gxi < green->width; ++gxi) {
-          const size_t x = static_cast<size_t>(2 * gxi + gx[g]);
-          double v = row[x];
-          if (bits == 16) {
-            uint16_t s16 = 0;
-            std::memcpy(&s16, row + 2 * x, 2);
-            v = s16;
-          }
-          out[gxi] = static_cast<float>(std::max(0.0, v - blk[x % cols]));
-        }
+        const float bk = static_cast<float>(black_at(y, static_cast<uint32_t>(gx[g])));
+        const uint16_t* in = row.data() + gx[g];
+        for (int gxi = 0; gxi < green->width; ++gxi)
+          out[gxi] = std::max(0.0f, static_cast<float>(in[2 * gxi]) - bk);
       }
     }
   }
