@@ -9,8 +9,8 @@ namespace {
 // Enough samples for a median to mean something; a sparser level borrows its neighbour's.
 constexpr size_t kMinSamples = 64;
 // A sample of the cells is plenty for a median per level and keeps a 24 MP frame cheap.
-constexpr int kRowStep = 6;
-constexpr int kColStep = 2;
+constexpr int kRowStep = 8;
+constexpr int kColStep = 4;
 
 // The median absolute deviation scaled to a standard deviation (Gaussian consistency).
 double robust_sd(std::vector<float>& x) {

@@ -216,9 +216,8 @@ RawLevels measure_raw(std::span<const uint8_t> dng, Plane* green) {
   std::vector<uint16_t> row(width);
   // For integer samples v >= wl is v >= ceil(wl), and v <= black is v <= floor(black); a level
   // that is not a number matches nothing.
-  const int64_t high_at = std::isnan(wl)
-                              ? std::numeric_limits<int64_t>::max()
-                              : static_cast<int64_t>(std::ceil(std::clamp(wl, -1.0, 1e12)));
+  const int32_t high_at =
+      std::isnan(wl) ? 65536 : static_cast<int32_t>(std::ceil(std::clamp(wl, -1.0, 65536.0)));
   for (uint32_t s = 0; s < strips; ++s) {
     const tmsize_t got = TIFFReadEncodedStrip(t, s, buf.data(), strip_size);
     if (got < 0)
@@ -234,23 +233,44 @@ RawLevels measure_raw(std::span<const uint8_t> dng, Plane* green) {
         std::memcpy(row.data(), raw_row, row_bytes);  // host order: libtiff swapped it on read
       else
         std::copy(raw_row, raw_row + width, row.begin());
-      // Per position of the pattern's row, integer thresholds and a plain strided count: the
-      // 24 MP frame's 24 M photosites are the bulk of a frame's quality check.
+      // Per position of the pattern's row, integer thresholds and a plain count: the 24 MP
+      // frame's 24 M photosites are the bulk of a frame's quality check.
+      std::array<int32_t, 16> low_at{};
+      std::array<uint32_t, 16> h{}, l{};
+      for (uint32_t k = 0; k < cols; ++k) {
+        const double bk = black_at(y, k);
+        low_at[k] =
+            std::isnan(bk) ? -1 : static_cast<int32_t>(std::floor(std::clamp(bk, -1.0, 65536.0)));
+      }
+      if (cols == 2) {  // the common 2x2 pattern: one loop the compiler can vectorise
+        const int32_t l0 = low_at[0], l1 = low_at[1];
+        uint32_t h0 = 0, h1 = 0, c0 = 0, c1 = 0;
+        for (uint32_t x = 0; x + 1 < width; x += 2) {
+          const int32_t a = row[x], b = row[x + 1];
+          h0 += a >= high_at;
+          h1 += b >= high_at;
+          c0 += a <= l0;
+          c1 += b <= l1;
+        }
+        if (width % 2) {
+          const int32_t a = row[width - 1];
+          h0 += a >= high_at;
+          c0 += a <= l0;
+        }
+        h[0] = h0, h[1] = h1, l[0] = c0, l[1] = c1;
+      } else {
+        for (uint32_t k = 0; k < cols && k < width; ++k)
+          for (uint32_t x = k; x < width; x += cols) {
+            const int32_t v = row[x];
+            h[k] += v >= high_at;
+            l[k] += v <= low_at[k];
+          }
+      }
       for (uint32_t k = 0; k < cols && k < width; ++k) {
         const size_t c = static_cast<size_t>((*pattern)[(y % rows) * cols + k]);
-        const double bk = black_at(y, k);
-        const int64_t low_at = std::isnan(bk)
-                                   ? std::numeric_limits<int64_t>::min()
-                                   : static_cast<int64_t>(std::floor(std::clamp(bk, -1.0, 1e12)));
-        uint64_t h = 0, l = 0, n = 0;
-        for (uint32_t x = k; x < width; x += cols, ++n) {
-          const int64_t v = row[x];
-          h += v >= high_at;
-          l += v <= low_at;
-        }
-        total[c] += n;
-        high[c] += h;
-        low[c] += l;
+        total[c] += (width - k + cols - 1) / cols;
+        high[c] += h[k];
+        low[c] += l[k];
       }
       for (size_t g = 0; g < 2; ++g) {
         if (gy[g] < 0 || static_cast<int>(y % 2) != gy[g] ||

@@ -24,9 +24,9 @@ constexpr double kLaplacianNoiseGain = 20;
 constexpr size_t kMinCells = 64;
 
 // log of the mean of each 2x2 block of green cells - both green sites, 8 photosites when the
-// plane has v2 - or NaN where one of them is clipped. Averaging 8
-// photosites cuts the noise variance 8-fold, so what is left to subtract is a small
-// correction, not most of the measure; blur that matters (several photosites) still shows.
+// plane has v2 - or NaN where one of them is clipped. Averaging 8 photosites cuts the noise
+// variance 8-fold, so what is left to subtract is a small correction, not most of the
+// measure; blur that matters (several photosites) still shows.
 struct LogBins {
   int w = 0, h = 0, per_bin = 0;
   std::vector<float> v;
@@ -38,23 +38,29 @@ LogBins log_bins(const Plane& p, float lo, float hi) {
   b.h = p.height / 2;
   const bool two = p.v2.size() == p.v.size();
   b.per_bin = two ? 8 : 4;
-  b.v.assign(static_cast<size_t>(b.w) * b.h, 0.0f);
+  b.v.resize(static_cast<size_t>(b.w) * b.h);
   const float nan = std::numeric_limits<float>::quiet_NaN();
+  // Deep shadow is held at the floor (its noise goes flat, an edge into it still counts); a
+  // clipped photosite makes the block NaN, which survives the sum.
+  const auto use = [&](float a) { return a < hi ? std::max(a, lo) : nan; };
+  const float scale = 1.0f / static_cast<float>(b.per_bin);
   for (int y = 0; y < b.h; ++y) {
     float* out = &b.v[static_cast<size_t>(y) * b.w];
-    for (int r = 0; r < 2; ++r) {
-      const size_t row = static_cast<size_t>(2 * y + r) * p.width;
-      for (int plane = 0; plane < (two ? 2 : 1); ++plane) {
-        const float* in = (plane == 0 ? p.v.data() : p.v2.data()) + row;
-        for (int x = 0; x < b.w; ++x) {
-          const float a = in[2 * x], c = in[2 * x + 1];
-          // NaN (clipped) marks the bin unusable and stays NaN through the sum. Deep shadow is
-          // held at the floor instead: its noise goes flat, an edge into it still counts.
-          out[x] += (a < hi ? std::max(a, lo) : nan) + (c < hi ? std::max(c, lo) : nan);
-        }
+    const size_t r0 = static_cast<size_t>(2 * y) * p.width, r1 = r0 + p.width;
+    const float *a0 = &p.v[r0], *a1 = &p.v[r1];
+    if (two) {
+      const float *c0 = &p.v2[r0], *c1 = &p.v2[r1];
+      for (int x = 0; x < b.w; ++x) {
+        const int i = 2 * x;
+        out[x] = use(a0[i]) + use(a0[i + 1]) + use(a1[i]) + use(a1[i + 1]) + use(c0[i]) +
+                 use(c0[i + 1]) + use(c1[i]) + use(c1[i + 1]);
+      }
+    } else {
+      for (int x = 0; x < b.w; ++x) {
+        const int i = 2 * x;
+        out[x] = use(a0[i]) + use(a0[i + 1]) + use(a1[i]) + use(a1[i + 1]);
       }
     }
-    const float scale = 1.0f / static_cast<float>(b.per_bin);
     for (int x = 0; x < b.w; ++x) out[x] = std::log(out[x] * scale);
   }
   return b;
