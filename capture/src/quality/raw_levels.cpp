@@ -208,18 +208,21 @@ RawLevels measure_raw(std::span<const uint8_t> dng, Plane* green) {
   std::array<uint64_t, 3> total{}, high{}, low{};
   const tmsize_t strip_size = TIFFStripSize(t);
   if (strip_size <= 0) return skipped("not measured: empty raw strips");
-  std::vector<uint8_t> buf(static_cast<size_t>(strip_size));
+  // 16-bit strips are read straight into 16-bit storage (host order: libtiff swaps on read),
+  // so their rows need no copy; 8-bit rows are widened into `widened`.
+  std::vector<uint16_t> strip((static_cast<size_t>(strip_size) + 1) / 2);
+  auto* strip_bytes = reinterpret_cast<uint8_t*>(strip.data());
   uint32_t rows_per_strip = 0;
   TIFFGetFieldDefaulted(t, TIFFTAG_ROWSPERSTRIP, &rows_per_strip);
   rows_per_strip = std::clamp<uint32_t>(rows_per_strip, 1, height);
   const uint32_t strips = TIFFNumberOfStrips(t);
-  std::vector<uint16_t> row(width);
+  std::vector<uint16_t> widened(bits == 16 ? 0 : width);
   // For integer samples v >= wl is v >= ceil(wl), and v <= black is v <= floor(black); a level
   // that is not a number matches nothing.
   const int32_t high_at =
       std::isnan(wl) ? 65536 : static_cast<int32_t>(std::ceil(std::clamp(wl, -1.0, 65536.0)));
   for (uint32_t s = 0; s < strips; ++s) {
-    const tmsize_t got = TIFFReadEncodedStrip(t, s, buf.data(), strip_size);
+    const tmsize_t got = TIFFReadEncodedStrip(t, s, strip_bytes, strip_size);
     if (got < 0)
       return skipped("not measured: truncated or unreadable raw data" +
                      (src.last_error.empty() ? std::string() : " (" + src.last_error + ")"));
@@ -228,11 +231,13 @@ RawLevels measure_raw(std::span<const uint8_t> dng, Plane* green) {
     const uint32_t n_rows = static_cast<uint32_t>(static_cast<size_t>(got) / row_bytes);
     for (uint32_t r = 0; r < n_rows && y0 + r < height; ++r) {
       const uint32_t y = y0 + r;
-      const uint8_t* raw_row = buf.data() + r * row_bytes;
-      if (bits == 16)
-        std::memcpy(row.data(), raw_row, row_bytes);  // host order: libtiff swapped it on read
-      else
-        std::copy(raw_row, raw_row + width, row.begin());
+      const uint16_t* row = widened.data();
+      if (bits == 16) {
+        row = strip.data() + static_cast<size_t>(r) * width;
+      } else {
+        const uint8_t* narrow = strip_bytes + static_cast<size_t>(r) * row_bytes;
+        std::copy(narrow, narrow + width, widened.begin());
+      }
       // Per position of the pattern's row, integer thresholds and a plain count: the 24 MP
       // frame's 24 M photosites are the bulk of a frame's quality check.
       std::array<int32_t, 16> low_at{};
@@ -279,7 +284,7 @@ RawLevels measure_raw(std::span<const uint8_t> dng, Plane* green) {
         auto& plane = g == 0 ? green->v : green->v2;
         float* out = &plane[static_cast<size_t>(y / 2) * green->width];
         const float bk = static_cast<float>(black_at(y, static_cast<uint32_t>(gx[g])));
-        const uint16_t* in = row.data() + gx[g];
+        const uint16_t* in = row + gx[g];
         for (int gxi = 0; gxi < green->width; ++gxi)
           out[gxi] = std::max(0.0f, static_cast<float>(in[2 * gxi]) - bk);
       }
