@@ -2,7 +2,8 @@
 // from the camera JPEG, RAW clipping per channel and the sharpness of the RAW's green plane, as
 // the quality stage runs them. scripts/bench compares it with the shell way on the same files
 // (djpeg -scale 1/8 + a Python histogram and Laplacian variance): ratio quality_vs_shell.
-// TB_BENCH_DIR: where the frame's DNG and JPEG are written for that baseline.
+// TB_BENCH_DIR: where the frame's DNG and JPEG are written for that baseline. BM_Step_* time
+// each check alone (the breakdown).
 #include <benchmark/benchmark.h>
 
 #include <cstdlib>
@@ -74,6 +75,40 @@ void BM_QualityChecks(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_QualityChecks)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+// The same work step by step, for the breakdown scripts/bench prints.
+void BM_Step_Preview(benchmark::State& state) {
+  const Frame& f = frame();
+  for (auto _ : state) {
+    auto preview = tb::capture::make_preview_from_jpeg(f.jpeg, 750, 85);
+    if (!preview.ok()) state.SkipWithError("no preview");
+    benchmark::DoNotOptimize(preview);
+  }
+}
+BENCHMARK(BM_Step_Preview)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+void BM_Step_RawLevels(benchmark::State& state) {
+  const Frame& f = frame();
+  for (auto _ : state) {
+    tb::capture::quality::Plane green;
+    auto levels = tb::capture::quality::measure_raw(f.dng, &green);
+    if (!levels.measured) state.SkipWithError("RAW not measured");
+    benchmark::DoNotOptimize(green);
+  }
+}
+BENCHMARK(BM_Step_RawLevels)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+void BM_Step_Sharpness(benchmark::State& state) {
+  const Frame& f = frame();
+  tb::capture::quality::Plane green;
+  if (!tb::capture::quality::measure_raw(f.dng, &green).measured) std::abort();
+  for (auto _ : state) {
+    auto sharp = tb::capture::quality::laplacian_sharpness(green);
+    if (!sharp) state.SkipWithError("sharpness not measured");
+    benchmark::DoNotOptimize(sharp);
+  }
+}
+BENCHMARK(BM_Step_Sharpness)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 }  // namespace
 

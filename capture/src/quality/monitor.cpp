@@ -61,8 +61,9 @@ Verdict Monitor::on_captured(FrameRecord& r, const hal::CaptureResult& cap) {
     r.sharpness.measured = true;
     r.sharpness.value = *s;
   } else {
-    r.sharpness.reason = r.raw_levels.measured ? "not measured: a black or tiny green plane"
-                                               : "not measured: no readable RAW";
+    r.sharpness.reason = r.raw_levels.measured
+                             ? "not measured: the green plane is tiny, black or clipped all over"
+                             : "not measured: no readable RAW";
   }
   std::lock_guard lk(mu_);
   if (auto blur = sharpness_.check(r.position.light, r.sharpness)) {

@@ -4,6 +4,7 @@
 #include <tiffio.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <limits>
 #include <memory>
@@ -188,28 +189,40 @@ RawLevels measure_raw(std::span<const uint8_t> dng, Plane* green) {
     return (*black)[0];
   };
   const double wl = (*white)[0];
-  // The green plane, in the same pass: the first green site of each 2x2 cell.
-  int gy = -1, gx = -1;
+  // The green planes, in the same pass: the first and the second green site of each 2x2 cell.
+  std::array<int, 2> gy{-1, -1}, gx{-1, -1};
   if (green && rows == 2 && cols == 2) {
-    for (int k = 0; k < 4 && gy < 0; ++k)
-      if ((*pattern)[static_cast<size_t>(k)] == 1) gy = k / 2, gx = k % 2;
-    if (gy >= 0) {
+    for (int k = 0, found = 0; k < 4 && found < 2; ++k)
+      if ((*pattern)[static_cast<size_t>(k)] == 1) gy[found] = k / 2, gx[found++] = k % 2;
+    if (gy[0] >= 0) {
       green->width = static_cast<int>(width / 2);
       green->height = static_cast<int>(height / 2);
-      green->v.assign(static_cast<size_t>(green->width) * green->height, 0.0f);
+      const auto n = static_cast<size_t>(green->width) * green->height;
+      green->v.assign(n, 0.0f);
+      green->v2.assign(gy[1] >= 0 ? n : 0, 0.0f);
+      green->white = static_cast<float>((*white)[0] - black_at(gy[0], gx[0]));
+      if (gy[1] >= 0) green->v2_dx = gx[1] - gx[0], green->v2_dy = gy[1] - gy[0];
     }
   }
 
   std::array<uint64_t, 3> total{}, high{}, low{};
   const tmsize_t strip_size = TIFFStripSize(t);
   if (strip_size <= 0) return skipped("not measured: empty raw strips");
-  std::vector<uint8_t> buf(static_cast<size_t>(strip_size));
+  // 16-bit strips are read straight into 16-bit storage (host order: libtiff swaps on read),
+  // so their rows need no copy; 8-bit rows are widened into `widened`.
+  std::vector<uint16_t> strip((static_cast<size_t>(strip_size) + 1) / 2);
+  auto* strip_bytes = reinterpret_cast<uint8_t*>(strip.data());
   uint32_t rows_per_strip = 0;
   TIFFGetFieldDefaulted(t, TIFFTAG_ROWSPERSTRIP, &rows_per_strip);
   rows_per_strip = std::clamp<uint32_t>(rows_per_strip, 1, height);
   const uint32_t strips = TIFFNumberOfStrips(t);
+  std::vector<uint16_t> widened(bits == 16 ? 0 : width);
+  // For integer samples v >= wl is v >= ceil(wl), and v <= black is v <= floor(black); a level
+  // that is not a number matches nothing.
+  const int32_t high_at =
+      std::isnan(wl) ? 65536 : static_cast<int32_t>(std::ceil(std::clamp(wl, -1.0, 65536.0)));
   for (uint32_t s = 0; s < strips; ++s) {
-    const tmsize_t got = TIFFReadEncodedStrip(t, s, buf.data(), strip_size);
+    const tmsize_t got = TIFFReadEncodedStrip(t, s, strip_bytes, strip_size);
     if (got < 0)
       return skipped("not measured: truncated or unreadable raw data" +
                      (src.last_error.empty() ? std::string() : " (" + src.last_error + ")"));
@@ -218,40 +231,62 @@ RawLevels measure_raw(std::span<const uint8_t> dng, Plane* green) {
     const uint32_t n_rows = static_cast<uint32_t>(static_cast<size_t>(got) / row_bytes);
     for (uint32_t r = 0; r < n_rows && y0 + r < height; ++r) {
       const uint32_t y = y0 + r;
-      const uint8_t* row = buf.data() + r * row_bytes;
-      // This row's slice of the pattern, so the inner loop only counts.
-      std::array<size_t, 16> chan{};
-      std::array<double, 16> blk{};
+      const uint16_t* row = widened.data();
+      if (bits == 16) {
+        row = strip.data() + static_cast<size_t>(r) * width;
+      } else {
+        const uint8_t* narrow = strip_bytes + static_cast<size_t>(r) * row_bytes;
+        std::copy(narrow, narrow + width, widened.begin());
+      }
+      // Per position of the pattern's row, integer thresholds and a plain count: the 24 MP
+      // frame's 24 M photosites are the bulk of a frame's quality check.
+      std::array<int32_t, 16> low_at{};
+      std::array<uint32_t, 16> h{}, l{};
       for (uint32_t k = 0; k < cols; ++k) {
-        chan[k] = static_cast<size_t>((*pattern)[(y % rows) * cols + k]);
-        blk[k] = black_at(y, k);
+        const double bk = black_at(y, k);
+        low_at[k] =
+            std::isnan(bk) ? -1 : static_cast<int32_t>(std::floor(std::clamp(bk, -1.0, 65536.0)));
       }
-      uint32_t k = 0;
-      for (uint32_t x = 0; x < width; ++x) {
-        double v = row[x];
-        if (bits == 16) {
-          uint16_t s16 = 0;  // host order: libtiff swapped it on read
-          std::memcpy(&s16, row + 2 * static_cast<size_t>(x), 2);
-          v = s16;
+      if (cols == 2) {  // the common 2x2 pattern: one loop the compiler can vectorise
+        const int32_t l0 = low_at[0], l1 = low_at[1];
+        uint32_t h0 = 0, h1 = 0, c0 = 0, c1 = 0;
+        for (uint32_t x = 0; x + 1 < width; x += 2) {
+          const int32_t a = row[x], b = row[x + 1];
+          h0 += a >= high_at;
+          h1 += b >= high_at;
+          c0 += a <= l0;
+          c1 += b <= l1;
         }
-        const size_t c = chan[k];
-        ++total[c];
-        high[c] += v >= wl;
-        low[c] += v <= blk[k];
-        if (++k == cols) k = 0;
-      }
-      if (gy >= 0 && static_cast<int>(y % 2) == gy && static_cast<int>(y / 2) < green->height) {
-        float* out = &green->v[static_cast<size_t>(y / 2) * green->width];
-        for (int gxi = 0; gxi < green->width; ++gxi) {
-          const size_t x = static_cast<size_t>(2 * gxi + gx);
-          double v = row[x];
-          if (bits == 16) {
-            uint16_t s16 = 0;
-            std::memcpy(&s16, row + 2 * x, 2);
-            v = s16;
+        if (width % 2) {
+          const int32_t a = row[width - 1];
+          h0 += a >= high_at;
+          c0 += a <= l0;
+        }
+        h[0] = h0, h[1] = h1, l[0] = c0, l[1] = c1;
+      } else {
+        for (uint32_t k = 0; k < cols && k < width; ++k)
+          for (uint32_t x = k; x < width; x += cols) {
+            const int32_t v = row[x];
+            h[k] += v >= high_at;
+            l[k] += v <= low_at[k];
           }
-          out[gxi] = static_cast<float>(std::max(0.0, v - blk[x % cols]));
-        }
+      }
+      for (uint32_t k = 0; k < cols && k < width; ++k) {
+        const size_t c = static_cast<size_t>((*pattern)[(y % rows) * cols + k]);
+        total[c] += (width - k + cols - 1) / cols;
+        high[c] += h[k];
+        low[c] += l[k];
+      }
+      for (size_t g = 0; g < 2; ++g) {
+        if (gy[g] < 0 || static_cast<int>(y % 2) != gy[g] ||
+            static_cast<int>(y / 2) >= green->height)
+          continue;
+        auto& plane = g == 0 ? green->v : green->v2;
+        float* out = &plane[static_cast<size_t>(y / 2) * green->width];
+        const float bk = static_cast<float>(black_at(y, static_cast<uint32_t>(gx[g])));
+        const uint16_t* in = row + gx[g];
+        for (int gxi = 0; gxi < green->width; ++gxi)
+          out[gxi] = std::max(0.0f, static_cast<float>(in[2 * gxi]) - bk);
       }
     }
   }

@@ -24,6 +24,9 @@ Stage::~Stage() {
 }
 
 Result<std::shared_future<Outcome>> Stage::submit(PipelineJob job, std::string retake_name) {
+  // With the "checked" line below: how far the checks lag behind the camera (scripts/bench
+  // reads both from a debug log).
+  spdlog::debug("quality: frame {} ({}) queued", job.record.seq, job.record.name);
   std::unique_lock lk(mu_);
   cv_.wait(lk, [&] { return queue_.size() < max_queue_ || error_; });
   if (error_) return *error_;
@@ -75,6 +78,7 @@ Outcome Stage::check(PipelineJob& job, const std::string& retake_name) {
     spdlog::warn("frame {} ({}): {}", r.seq, r.name, msg);
     journal_({{"type", "warning"}, {"seq", r.seq}, {"request_id", r.request_id}, {"message", msg}});
   }
+  spdlog::debug("quality: frame {} ({}) checked", r.seq, r.name);
   return out;
 }
 

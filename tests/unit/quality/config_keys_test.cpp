@@ -25,7 +25,7 @@ TEST(QualityConfigKeys, OutOfRangeValuesAreRefusedWithTheirPlace) {
   expect_refused("exposure: {test_shot: maybe}\n", "exposure.test_shot", "box.yaml:1:");
 }
 
-TEST(QualityConfigKeys, DefaultsFlagWithoutRetakeAndTakeNoTestShot) {
+TEST(QualityConfigKeys, DefaultsRetakeTwiceAndTakeNoTestShot) {
   auto c = load_string(
       "camera: {backend: sim}\nquality: {max_retakes: 3}\nexposure: {test_shot: true}\n",
       "box.yaml");
@@ -33,7 +33,7 @@ TEST(QualityConfigKeys, DefaultsFlagWithoutRetakeAndTakeNoTestShot) {
   EXPECT_EQ(c->quality.max_retakes, 3);
   EXPECT_TRUE(c->exposure.test_shot);
   EXPECT_FALSE(c->exposure.test_shot_apply);
-  EXPECT_EQ(Config{}.quality.max_retakes, 0);
+  EXPECT_EQ(Config{}.quality.max_retakes, 2);
   EXPECT_FALSE(Config{}.exposure.test_shot);
 }
 

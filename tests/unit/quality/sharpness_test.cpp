@@ -1,7 +1,10 @@
-// Sharpness: the measure drops when a plane is blurred and not when it is only brighter (a
-// bracket), and the running median is per preset, needs a few frames, and never learns from
-// a blurred frame.
+// Sharpness: the measure drops when a plane is blurred and not when it is only brighter or
+// darker (a bracket, clipping and shot noise included), and the running median is per preset,
+// needs a few frames, and never learns from a blurred frame.
 #include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
 
 #include "tetherbox/capture/quality_sharpness.hpp"
 
@@ -27,6 +30,88 @@ Plane texture(float gain, bool blur) {
     return b;
   }
   return p;
+}
+
+// One scene as a sensor records it at an EV offset: photo-electrons with Poisson (shot) noise
+// plus read noise on each of a cell's two green sites, clipped at the white level. The scene
+// spans dark shadows to highlights that clip at +2 EV, with edges at several scales.
+constexpr float kWhite = 16000.0f;  // electrons at the white level (full well)
+constexpr float kReadNoise = 6.0f;  // electrons
+
+float scene(double x, double y) {
+  const double tiles = ((static_cast<int>(x / 6) + static_cast<int>(y / 9)) % 3) * 0.1;
+  const double waves =
+      0.5 + 0.25 * std::sin(x * 0.21) * std::cos(y * 0.17) + 0.2 * std::sin((x + 2 * y) * 0.05);
+  return static_cast<float>(0.004 + 1.0 * (0.3 + tiles) * waves * waves);
+}
+
+Plane bayer_green(double ev, int blur_radius, uint32_t seed) {
+  constexpr int kSize = 256;
+  std::mt19937 rng(seed);
+  std::normal_distribution<float> unit(0.0f, 1.0f);
+  const float gain = static_cast<float>(std::exp2(ev));
+  auto expose = [&](double x, double y) {
+    float s = 0;  // a horizontal box blur: the rig still turning while the shutter is open
+    for (int d = -blur_radius; d <= blur_radius; ++d) s += scene(x + d, y);
+    const float e = kWhite * gain * s / static_cast<float>(2 * blur_radius + 1);
+    // Shot noise: Poisson, as a Gaussian of the same variance at these counts.
+    const float v = e + std::sqrt(e) * unit(rng) + kReadNoise * unit(rng);
+    return std::clamp(v, 0.0f, kWhite);
+  };
+  Plane p;
+  p.width = p.height = kSize;
+  p.white = kWhite;
+  p.v2_dx = -1;  // RGGB
+  p.v2_dy = 1;
+  p.v.resize(kSize * kSize);
+  p.v2.resize(kSize * kSize);
+  for (int y = 0; y < kSize; ++y)
+    for (int x = 0; x < kSize; ++x) {
+      // The two green sites of an RGGB cell (a cell is one unit of the scene).
+      p.v[y * kSize + x] = expose(x + 0.5, y);
+      p.v2[y * kSize + x] = expose(x, y + 0.5);
+    }
+  return p;
+}
+
+double clipped_fraction(const Plane& p) {
+  return static_cast<double>(std::count(p.v.begin(), p.v.end(), kWhite)) /
+         static_cast<double>(p.v.size());
+}
+
+// Issue 12: the field kit's -2/0/+2 EV frames of one press were judged against one running
+// median; shot noise lifted the -2 EV frame's measure and clipping sank the +2 EV frame's, so
+// sharp frames read as blurred (the old measure read this scene's -2 EV frame at 1.28 and its
+// +2 EV frame at 0.67 of the 0 EV one). Every bracket step must read within [0.8, 1.25] of the
+// 0 EV frame, and a blurred frame at any step well under the default
+// quality.min_sharpness_ratio (0.5).
+TEST(Sharpness, ABracketOfOneSceneReadsAlikeBlurDoesNot) {
+  const Plane dark = bayer_green(-2, 0, 1), mid = bayer_green(0, 0, 2),
+              bright = bayer_green(2, 0, 3), blurred = bayer_green(0, 3, 4);
+  // The synthetic frames have what made the old measure fail: real clipping at +2 EV.
+  ASSERT_GT(clipped_fraction(bright), 0.05);  // 7.8%
+  ASSERT_EQ(clipped_fraction(mid), 0.0);
+  const double ref = *laplacian_sharpness(mid);
+  ASSERT_GT(ref, 0);
+  for (const Plane* p : {&dark, &bright}) {
+    const double ratio = *laplacian_sharpness(*p) / ref;
+    EXPECT_GT(ratio, 0.8) << "EV " << (p == &dark ? -2 : 2);
+    EXPECT_LT(ratio, 1.25) << "EV " << (p == &dark ? -2 : 2);
+  }
+  EXPECT_LT(*laplacian_sharpness(blurred) / ref, 0.35);
+  // Blur at another exposure is blur too.
+  EXPECT_LT(*laplacian_sharpness(bayer_green(-2, 3, 5)) / ref, 0.35);
+  EXPECT_LT(*laplacian_sharpness(bayer_green(2, 3, 6)) / ref, 0.35);
+}
+
+TEST(Sharpness, NothingToMeasureOnABlackOrClippedPlane) {
+  Plane black;
+  black.width = black.height = 8;
+  black.v.assign(64, 0.0f);
+  EXPECT_FALSE(laplacian_sharpness(black).has_value());
+  Plane white = bayer_green(0, 0, 7);
+  std::fill(white.v.begin(), white.v.end(), kWhite);
+  EXPECT_FALSE(laplacian_sharpness(white).has_value());
 }
 
 TEST(Sharpness, BlurLowersItBrightnessDoesNot) {

@@ -15,11 +15,18 @@ namespace tb::capture::quality {
 // Measures a DNG (uncompressed CFA, 8..16-bit, 2x2 or larger repeat pattern). Never throws;
 // anything it cannot read (not a DNG, compressed data, no WhiteLevel/BlackLevel, a truncated
 // file) comes back unmeasured with the reason.
-// One colour plane of the RAW, black-subtracted: for a 2x2 pattern the first green site of
-// each cell (half the sensor's width and height), the input of the sharpness measure.
+// The green of the RAW, black-subtracted, the input of the sharpness measure: for a 2x2
+// pattern the first green site of each cell (half the sensor's width and height) in v, the
+// second in v2 (same scene, independent noise: the measure's noise estimate), and the white
+// level over the black (0: unknown).
 struct Plane {
   int width = 0, height = 0;
   std::vector<float> v;
+  std::vector<float> v2;  // empty when the pattern has a single green site
+  // Where the second green site sits from the first, in photosites (RGGB: x -1, y +1): its
+  // four diagonal neighbours are first-green sites, which the noise estimate interpolates.
+  int v2_dx = 0, v2_dy = 0;
+  float white = 0;
 };
 RawLevels measure_raw(std::span<const uint8_t> dng, Plane* green = nullptr);
 

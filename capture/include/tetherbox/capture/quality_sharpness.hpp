@@ -1,8 +1,12 @@
 #pragma once
-// Sharpness per frame: the variance of the 4-neighbour Laplacian of the RAW's green plane over
-// its squared mean (so a bracket's EV step does not read as blur), held against the running
-// median of the earlier sharp frames lit by the same preset. A frame well below that median
-// (a turntable that had not settled, a lens that lost focus) is marked blurred.
+// Sharpness per frame, the same for every step of an exposure bracket: the mean square of the
+// 4-neighbour Laplacian of log(green) - an EV step only adds a constant to a log, which the
+// Laplacian cancels - over the photosites whose stencil is neither near the white level
+// (clipping flattens edges) nor under a floor near black, less the part the frame's own noise
+// contributes (measured from the cell's two green sites, per brightness, so the shot noise of
+// a -2 EV frame does not read as detail). Held against the running median of the earlier
+// sharp frames lit by the same preset: a frame well below it (a turntable that had not
+// settled, a lens that lost focus) is marked blurred.
 #include <map>
 #include <optional>
 #include <string>
@@ -13,7 +17,7 @@
 
 namespace tb::capture::quality {
 
-// nullopt when the plane is too small or black (nothing to measure).
+// nullopt when the plane is too small, black or clipped all over (nothing to measure).
 std::optional<double> laplacian_sharpness(const Plane& p);
 
 class SharpnessWatch {

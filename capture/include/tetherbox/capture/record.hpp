@@ -83,9 +83,9 @@ struct RawLevels {
   std::vector<std::string> warnings;     // thresholds crossed (quality.max_clipped_*)
 };
 
-// Sharpness of the RAW's green plane (variance of its Laplacian over its squared mean, so a
-// bracket's brightness does not change it), against the running median of earlier frames
-// under the same lighting preset (capture/quality_sharpness.hpp).
+// Sharpness of the RAW's green (the noise-corrected Laplacian energy of its log, so a
+// bracket's EV step does not change it), against the running median of earlier frames under
+// the same lighting preset (capture/quality_sharpness.hpp).
 struct SharpnessRecord {
   bool measured = false;  // false: `reason` says why
   std::string reason;

@@ -295,10 +295,10 @@ struct Quality {
   // preset is marked blurred (a fault on the frame).
   double min_sharpness_ratio = 0.5;
   // A blurred frame is retaken in place (same position and preset) up to this many times;
-  // both frames stay in the bag, the first marked superseded. 0: flagged only, the default
-  // until the median is per bracket step too: a bracket's frames measure differently (noise,
-  // clipping), and on the field kit's +/-2 EV brackets retakes fired on sharp frames.
-  int max_retakes = 0;
+  // both frames stay in the bag, the first marked superseded. 0: flagged only. The measure
+  // reads a bracket's EV steps alike (noise and clipping accounted for), so one median per
+  // preset serves every step and retakes are on by default.
+  int max_retakes = 2;
   // Extra time the turntable is given to settle before each retake.
   int retake_extra_settle_ms = 500;
   bool operator==(const Quality&) const = default;
