@@ -398,7 +398,10 @@ std::string Daemon::start(const Request& r, std::optional<LoadedConfig> lc,
     pause_ = false;
     progress_ = {};
     faults_ = 0;
-    press_latency_ms_.clear();
+    {
+      std::lock_guard pl(press_mu_);
+      press_latency_ms_.clear();
+    }
     start_refused_.clear();
     device_errors_.clear();
     session_name_ = use.cfg.session.name;
@@ -439,6 +442,16 @@ void Daemon::session_thread(LoadedConfig lc, std::optional<fs::path> resume,
       dev = std::make_unique<hal::Devices>(std::move(*made));
   }
   if (dev) {
+    // Made before the camera wrapper, which times its presses without the daemon's lock: a
+    // status reply being built must not hold back a trigger.
+    TriggerButtons* presses = nullptr;
+    if (lc.cfg.session.mode == "buttons") {
+      auto tb = std::make_unique<TriggerButtons>(std::move(dev->buttons), dev->clock);
+      presses = tb.get();
+      std::lock_guard lk(mu_);
+      trigger_ = tb.get();
+      dev->buttons = std::move(tb);
+    }
     if (dev->camera)
       dev->camera = std::make_unique<WatchedCamera>(
           std::move(dev->camera), call_watch_,
@@ -460,24 +473,18 @@ void Daemon::session_thread(LoadedConfig lc, std::optional<fs::path> resume,
             emit("camera", {{"connected", l.connected}, {"model", l.model}, {"error", l.error}});
             update_service_status();
           },
-          [this] {
+          [this, presses] {
             // A socket press's first capture: press -> camera trigger in host time.
             const auto now = std::chrono::steady_clock::now();
-            std::lock_guard lk(mu_);
-            if (!trigger_) return;
-            if (auto edge = trigger_->take_handed_edge()) {
+            if (!presses) return;
+            if (auto edge = presses->take_handed_edge()) {
+              std::lock_guard lk(press_mu_);
               if (press_latency_ms_.size() >= kPressSamples)
                 press_latency_ms_.erase(press_latency_ms_.begin());
               press_latency_ms_.push_back(
                   std::chrono::duration<double, std::milli>(now - *edge).count());
             }
           });
-    if (lc.cfg.session.mode == "buttons") {
-      auto tb = std::make_unique<TriggerButtons>(std::move(dev->buttons), dev->clock);
-      std::lock_guard lk(mu_);
-      trigger_ = tb.get();
-      dev->buttons = std::move(tb);
-    }
     {
       std::lock_guard lk(mu_);
       live_gps_ = dev->gps.get();
@@ -808,8 +815,12 @@ json Daemon::status_json() {
     s["last_name"] = progress_.last_name;
     if (!session_bag_.empty()) s["bag"] = session_bag_;
   }
-  if (!press_latency_ms_.empty()) {
-    auto v = press_latency_ms_;
+  std::vector<double> v;
+  {
+    std::lock_guard pl(press_mu_);
+    v = press_latency_ms_;
+  }
+  if (!v.empty()) {
     std::sort(v.begin(), v.end());
     auto at = [&](double p) {
       return v[std::min(v.size() - 1,

@@ -126,6 +126,8 @@ class Daemon {
   std::shared_ptr<hal::Clock> live_clock_;
   capture::Progress progress_;
   // Socket press -> first capture call of its bracket, host milliseconds (the last 1000).
+  // Its own lock (taken alone or inside mu_): the capture path records here without mu_.
+  std::mutex press_mu_;
   std::vector<double> press_latency_ms_;
   size_t faults_ = 0;
   nlohmann::json last_summary_;
