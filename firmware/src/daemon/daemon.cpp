@@ -245,6 +245,17 @@ void Daemon::device_thread() {
       backoff = milliseconds(500);
       continue;
     }
+    if (liveview_job_) {
+      // After the wiring (a frame asked for at start waits for the camera to be made). start()
+      // refuses while a job is here, so no session has taken the camera meanwhile.
+      const LiveviewJob job = *liveview_job_;
+      lk.unlock();
+      std::string reply = fetch_liveview(job.id, job.backend);
+      lk.lock();
+      liveview_job_.reset();
+      if (auto* srv = reply_server_.load()) srv->post_reply(job.client, std::move(reply));
+      continue;
+    }
     const auto now = std::chrono::steady_clock::now();
     const auto every = camera_.connected ? milliseconds(30000) : backoff;
     if (idle_ && !running_ && idle_->buttons && idle_buttons_mode_) {
@@ -267,6 +278,10 @@ void Daemon::device_thread() {
     }
     dev_cv_.wait_for(lk, std::min(milliseconds(500), backoff));
   }
+  if (liveview_job_)
+    if (auto* srv = reply_server_.load())
+      srv->post_reply(liveview_job_->client,
+                      reply_error(liveview_job_->id, code::refused, "the daemon is shutting down"));
 }
 
 // ---- events --------------------------------------------------------------------------------
@@ -343,6 +358,11 @@ std::string Daemon::start(const Request& r, std::optional<LoadedConfig> lc,
       return reply_error(r.id, code::busy,
                          fmt::format("session '{}' is running; stop it first (tetherbox stop)",
                                      session_name_));
+    // The session would take the camera from under the frame (and this loop would wait for
+    // it to let go).
+    if (liveview_job_)
+      return reply_error(r.id, code::refused,
+                         "a live view frame is being fetched; start again when it has arrived");
   }
   LoadedConfig use = lc ? std::move(*lc) : cfg_;
   const fs::path root =
@@ -697,7 +717,7 @@ std::string Daemon::reload(const json& id) {
 
 // The idle camera, under the device thread's lock; never during a session, whose exposure is
 // locked and whose camera belongs to the session's thread.
-std::string Daemon::liveview(const json& id) {
+std::string Daemon::liveview(const json& id, uint64_t client) {
   {
     std::lock_guard lk(mu_);
     if (running_)
@@ -705,7 +725,17 @@ std::string Daemon::liveview(const json& id) {
                          fmt::format("live view is off during session '{}' (its sequence is "
                                      "locked); stop it first",
                                      session_name_));
+    if (liveview_job_)
+      return reply_error(id, code::refused,
+                         "a live view frame is being fetched for another client; ask again "
+                         "when it has arrived");
+    liveview_job_ = LiveviewJob{client, id, cfg_.cfg.camera.backend};
   }
+  dev_cv_.notify_all();
+  return {};  // posted by the device thread
+}
+
+std::string Daemon::fetch_liveview(const json& id, const std::string& backend) {
   std::lock_guard probe(probe_mu_);
   hal::Camera* cam = nullptr;
   {
@@ -713,7 +743,7 @@ std::string Daemon::liveview(const json& id) {
     if (idle_) cam = idle_->camera.get();
   }
   if (!cam) return reply_error(id, code::refused, "no camera is wired (see status)");
-  auto f = live_frame(*cam, cfg_.cfg.camera.backend, ++liveview_seq_);
+  auto f = live_frame(*cam, backend, ++liveview_seq_);
   if (!f)
     return reply_error(id,
                        f.error().code == Errc::unsupported || f.error().code == Errc::not_found ||
@@ -850,7 +880,8 @@ json Daemon::sessions_json() {
   return {{"root", storage_root().string()}, {"sessions", list}};
 }
 
-std::string Daemon::handle(const Request& r, const Peer& peer, bool* subscribe) {
+std::string Daemon::handle(const Request& r, const Peer& peer, bool* subscribe,
+                           uint64_t client) {
   spdlog::debug("request {} from uid {} pid {}: {}", r.id.dump(), peer.uid, peer.pid, r.cmd);
   const auto& a = r.args;
   if (r.cmd == "status") return reply_ok(r.id, status_json());
@@ -870,7 +901,7 @@ std::string Daemon::handle(const Request& r, const Peer& peer, bool* subscribe) 
     return reply_ok(r.id, {{"events", evs}});
   }
   if (r.cmd == "reload") return reload(r.id);
-  if (r.cmd == "liveview") return liveview(r.id);
+  if (r.cmd == "liveview") return liveview(r.id, client);
   if (r.cmd == "start") {
     if (g_term) return reply_error(r.id, code::refused, "the daemon is shutting down");
     std::optional<LoadedConfig> lc;
@@ -1001,7 +1032,10 @@ int Daemon::serve(Server& server) {
   update_service_status();
   spdlog::info("tetherboxd ready on {} (config {})", server.path(), cfg_.cfg.source_path);
   Server::Hooks h;
-  h.handle = [this](const Request& r, const Peer& p, bool* sub) { return handle(r, p, sub); };
+  reply_server_ = &server;
+  h.handle = [this](const Request& r, const Peer& p, bool* sub, uint64_t client) {
+    return handle(r, p, sub, client);
+  };
   h.on_wake = [this] { housekeeping(); };
   h.tick = [this] {
     housekeeping();
