@@ -229,15 +229,32 @@ deadline = time.monotonic() + 120
 while c.call("status")["session"]["state"] != "running":
     assert time.monotonic() < deadline, "buttons session not armed"
     time.sleep(0.01)
+# Each frame is awaited on the event stream, not by polling status: a client polling at 1 kHz
+# would compete for the CPU with the very hand-off being measured.
+events = Client(sock)
+assert events.call("subscribe")["ok"]
+events.s.settimeout(120)  # catches a hang only
+
+
+def frame_done(n):
+    while True:
+        while b"\n" not in events.buf:
+            b = events.s.recv(1 << 16)
+            if not b:
+                raise EOFError("daemon closed the event stream")
+            events.buf += b
+        line, events.buf = events.buf.split(b"\n", 1)
+        j = json.loads(line)
+        if j.get("event") == "frame" and j.get("done", 0) >= n:
+            return
+
+
 for i in range(1000):
     deadline = time.monotonic() + 120
     while not (r := c.call("trigger"))["ok"]:  # the first press may come while it arms
         assert "still starting" in r["error"]["message"] and time.monotonic() < deadline, r
         time.sleep(0.01)
-    deadline = time.monotonic() + 120
-    while c.call("status")["session"].get("done", 0) < i + 1:
-        assert time.monotonic() < deadline, f"press {i} not taken"
-        time.sleep(0.001)
+    frame_done(i + 1)
 h = c.call("status")["session"]["press_to_trigger_ms"]
 c.call("stop")
 stop(p)

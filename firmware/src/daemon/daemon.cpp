@@ -245,6 +245,17 @@ void Daemon::device_thread() {
       backoff = milliseconds(500);
       continue;
     }
+    if (liveview_job_) {
+      // After the wiring (a frame asked for at start waits for the camera to be made). start()
+      // refuses while a job is here, so no session has taken the camera meanwhile.
+      const LiveviewJob job = *liveview_job_;
+      lk.unlock();
+      std::string reply = fetch_liveview(job.id, job.backend);
+      lk.lock();
+      liveview_job_.reset();
+      if (auto* srv = reply_server_.load()) srv->post_reply(job.client, std::move(reply));
+      continue;
+    }
     const auto now = std::chrono::steady_clock::now();
     const auto every = camera_.connected ? milliseconds(30000) : backoff;
     if (idle_ && !running_ && idle_->buttons && idle_buttons_mode_) {
@@ -267,6 +278,10 @@ void Daemon::device_thread() {
     }
     dev_cv_.wait_for(lk, std::min(milliseconds(500), backoff));
   }
+  if (liveview_job_)
+    if (auto* srv = reply_server_.load())
+      srv->post_reply(liveview_job_->client,
+                      reply_error(liveview_job_->id, code::refused, "the daemon is shutting down"));
 }
 
 // ---- events --------------------------------------------------------------------------------
@@ -343,6 +358,11 @@ std::string Daemon::start(const Request& r, std::optional<LoadedConfig> lc,
       return reply_error(r.id, code::busy,
                          fmt::format("session '{}' is running; stop it first (tetherbox stop)",
                                      session_name_));
+    // The session would take the camera from under the frame (and this loop would wait for
+    // it to let go).
+    if (liveview_job_)
+      return reply_error(r.id, code::refused,
+                         "a live view frame is being fetched; start again when it has arrived");
   }
   LoadedConfig use = lc ? std::move(*lc) : cfg_;
   const fs::path root =
@@ -398,7 +418,10 @@ std::string Daemon::start(const Request& r, std::optional<LoadedConfig> lc,
     pause_ = false;
     progress_ = {};
     faults_ = 0;
-    press_latency_ms_.clear();
+    {
+      std::lock_guard pl(press_mu_);
+      press_latency_ms_.clear();
+    }
     start_refused_.clear();
     device_errors_.clear();
     session_name_ = use.cfg.session.name;
@@ -439,6 +462,16 @@ void Daemon::session_thread(LoadedConfig lc, std::optional<fs::path> resume,
       dev = std::make_unique<hal::Devices>(std::move(*made));
   }
   if (dev) {
+    // Made before the camera wrapper, which times its presses without the daemon's lock: a
+    // status reply being built must not hold back a trigger.
+    TriggerButtons* presses = nullptr;
+    if (lc.cfg.session.mode == "buttons") {
+      auto tb = std::make_unique<TriggerButtons>(std::move(dev->buttons), dev->clock);
+      presses = tb.get();
+      std::lock_guard lk(mu_);
+      trigger_ = tb.get();
+      dev->buttons = std::move(tb);
+    }
     if (dev->camera)
       dev->camera = std::make_unique<WatchedCamera>(
           std::move(dev->camera), call_watch_,
@@ -460,24 +493,18 @@ void Daemon::session_thread(LoadedConfig lc, std::optional<fs::path> resume,
             emit("camera", {{"connected", l.connected}, {"model", l.model}, {"error", l.error}});
             update_service_status();
           },
-          [this] {
+          [this, presses] {
             // A socket press's first capture: press -> camera trigger in host time.
             const auto now = std::chrono::steady_clock::now();
-            std::lock_guard lk(mu_);
-            if (!trigger_) return;
-            if (auto edge = trigger_->take_handed_edge()) {
+            if (!presses) return;
+            if (auto edge = presses->take_handed_edge()) {
+              std::lock_guard lk(press_mu_);
               if (press_latency_ms_.size() >= kPressSamples)
                 press_latency_ms_.erase(press_latency_ms_.begin());
               press_latency_ms_.push_back(
                   std::chrono::duration<double, std::milli>(now - *edge).count());
             }
           });
-    if (lc.cfg.session.mode == "buttons") {
-      auto tb = std::make_unique<TriggerButtons>(std::move(dev->buttons), dev->clock);
-      std::lock_guard lk(mu_);
-      trigger_ = tb.get();
-      dev->buttons = std::move(tb);
-    }
     {
       std::lock_guard lk(mu_);
       live_gps_ = dev->gps.get();
@@ -690,7 +717,7 @@ std::string Daemon::reload(const json& id) {
 
 // The idle camera, under the device thread's lock; never during a session, whose exposure is
 // locked and whose camera belongs to the session's thread.
-std::string Daemon::liveview(const json& id) {
+std::string Daemon::liveview(const json& id, uint64_t client) {
   {
     std::lock_guard lk(mu_);
     if (running_)
@@ -698,7 +725,17 @@ std::string Daemon::liveview(const json& id) {
                          fmt::format("live view is off during session '{}' (its sequence is "
                                      "locked); stop it first",
                                      session_name_));
+    if (liveview_job_)
+      return reply_error(id, code::refused,
+                         "a live view frame is being fetched for another client; ask again "
+                         "when it has arrived");
+    liveview_job_ = LiveviewJob{client, id, cfg_.cfg.camera.backend};
   }
+  dev_cv_.notify_all();
+  return {};  // posted by the device thread
+}
+
+std::string Daemon::fetch_liveview(const json& id, const std::string& backend) {
   std::lock_guard probe(probe_mu_);
   hal::Camera* cam = nullptr;
   {
@@ -706,7 +743,7 @@ std::string Daemon::liveview(const json& id) {
     if (idle_) cam = idle_->camera.get();
   }
   if (!cam) return reply_error(id, code::refused, "no camera is wired (see status)");
-  auto f = live_frame(*cam, cfg_.cfg.camera.backend, ++liveview_seq_);
+  auto f = live_frame(*cam, backend, ++liveview_seq_);
   if (!f)
     return reply_error(id,
                        f.error().code == Errc::unsupported || f.error().code == Errc::not_found ||
@@ -808,8 +845,12 @@ json Daemon::status_json() {
     s["last_name"] = progress_.last_name;
     if (!session_bag_.empty()) s["bag"] = session_bag_;
   }
-  if (!press_latency_ms_.empty()) {
-    auto v = press_latency_ms_;
+  std::vector<double> v;
+  {
+    std::lock_guard pl(press_mu_);
+    v = press_latency_ms_;
+  }
+  if (!v.empty()) {
     std::sort(v.begin(), v.end());
     auto at = [&](double p) {
       return v[std::min(v.size() - 1,
@@ -839,7 +880,8 @@ json Daemon::sessions_json() {
   return {{"root", storage_root().string()}, {"sessions", list}};
 }
 
-std::string Daemon::handle(const Request& r, const Peer& peer, bool* subscribe) {
+std::string Daemon::handle(const Request& r, const Peer& peer, bool* subscribe,
+                           uint64_t client) {
   spdlog::debug("request {} from uid {} pid {}: {}", r.id.dump(), peer.uid, peer.pid, r.cmd);
   const auto& a = r.args;
   if (r.cmd == "status") return reply_ok(r.id, status_json());
@@ -859,7 +901,7 @@ std::string Daemon::handle(const Request& r, const Peer& peer, bool* subscribe) 
     return reply_ok(r.id, {{"events", evs}});
   }
   if (r.cmd == "reload") return reload(r.id);
-  if (r.cmd == "liveview") return liveview(r.id);
+  if (r.cmd == "liveview") return liveview(r.id, client);
   if (r.cmd == "start") {
     if (g_term) return reply_error(r.id, code::refused, "the daemon is shutting down");
     std::optional<LoadedConfig> lc;
@@ -990,7 +1032,10 @@ int Daemon::serve(Server& server) {
   update_service_status();
   spdlog::info("tetherboxd ready on {} (config {})", server.path(), cfg_.cfg.source_path);
   Server::Hooks h;
-  h.handle = [this](const Request& r, const Peer& p, bool* sub) { return handle(r, p, sub); };
+  reply_server_ = &server;
+  h.handle = [this](const Request& r, const Peer& p, bool* sub, uint64_t client) {
+    return handle(r, p, sub, client);
+  };
   h.on_wake = [this] { housekeeping(); };
   h.tick = [this] {
     housekeeping();

@@ -52,13 +52,16 @@ class Daemon {
  private:
   explicit Daemon(DaemonOptions o) : opt_(std::move(o)) {}
 
-  std::string handle(const Request& r, const Peer& p, bool* subscribe);
+  std::string handle(const Request& r, const Peer& p, bool* subscribe, uint64_t client);
   nlohmann::json status_json();
   nlohmann::json sessions_json();
   std::string start(const Request& r, std::optional<LoadedConfig> cfg,
                     std::optional<std::filesystem::path> resume);
   std::string reload(const nlohmann::json& id);
-  std::string liveview(const nlohmann::json& id);
+  // Queues the frame for the device thread and promises the reply (Server::Hooks::handle): a
+  // slow camera never holds the control loop. fetch_liveview runs on the device thread.
+  std::string liveview(const nlohmann::json& id, uint64_t client);
+  std::string fetch_liveview(const nlohmann::json& id, const std::string& backend);
   void on_open_sessions_at_start();
   void arm_buttons();
   bool idle_long_press();  // device thread
@@ -104,6 +107,13 @@ class Daemon {
     std::optional<int> battery_pct;  // read at each idle probe where the body reports it
   } camera_;
   std::string start_refused_;  // the last start's storage or device refusal, for status
+  struct LiveviewJob {
+    uint64_t client = 0;
+    nlohmann::json id;
+    std::string backend;  // cfg_'s when asked (a reload may replace cfg_ meanwhile)
+  };
+  std::optional<LiveviewJob> liveview_job_;  // queued or being fetched (cleared when posted)
+  std::atomic<Server*> reply_server_{nullptr};  // outlives the daemon (main.cpp)
 
   const std::shared_ptr<CallWatch> call_watch_ = std::make_shared<CallWatch>();
   std::mutex wd_mu_;  // the watchdog's decision and its notify messages, in order
@@ -118,7 +128,7 @@ class Daemon {
   std::atomic<bool> pause_{false};
   bool stopping_ = false;
   std::atomic<bool> arm_requested_{false};
-  uint64_t liveview_seq_ = 0;  // loop thread: SIGTERM/SIGINT seen
+  uint64_t liveview_seq_ = 0;  // device thread: live view request ids
   std::string session_name_, session_mode_, session_bag_;
   TriggerButtons* trigger_ = nullptr;  // owned by the session's devices
   hal::GpsSource* live_gps_ = nullptr;
@@ -126,6 +136,8 @@ class Daemon {
   std::shared_ptr<hal::Clock> live_clock_;
   capture::Progress progress_;
   // Socket press -> first capture call of its bracket, host milliseconds (the last 1000).
+  // Its own lock (taken alone or inside mu_): the capture path records here without mu_.
+  std::mutex press_mu_;
   std::vector<double> press_latency_ms_;
   size_t faults_ = 0;
   nlohmann::json last_summary_;

@@ -10,6 +10,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -125,6 +126,32 @@ void Server::wake() {
   [[maybe_unused]] auto n = write(wake_w_, &b, 1);
 }
 
+void Server::post_reply(uint64_t client, std::string line) {
+  {
+    std::lock_guard lk(posted_mu_);
+    posted_.emplace_back(client, std::move(line));
+  }
+  wake();
+}
+
+void Server::deliver_posted(const Hooks& h) {
+  std::vector<std::pair<uint64_t, std::string>> posted;
+  {
+    std::lock_guard lk(posted_mu_);
+    posted.swap(posted_);
+  }
+  for (auto& [serial, line] : posted) {
+    auto it = std::find_if(clients_.begin(), clients_.end(),
+                           [&](const auto& fc) { return fc.second.serial == serial; });
+    if (it == clients_.end()) continue;
+    Client& c = it->second;
+    c.awaiting = false;
+    c.out += line;
+    process_lines(c, h);  // what it sent meanwhile, in order
+    flush(c);
+  }
+}
+
 void Server::close_client(int fd) {
   close(fd);
   clients_.erase(fd);
@@ -136,6 +163,7 @@ void Server::accept_all() {
     if (fd < 0) return;
     Client c;
     c.fd = fd;
+    c.serial = next_serial_++;
     ucred cr{};
     socklen_t len = sizeof(cr);
     if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) != 0) {
@@ -177,7 +205,8 @@ void Server::flush(Client& c) {
     shutdown(c.fd, SHUT_WR);
     c.shut = true;
   }
-  if (c.closing && c.out.empty()) close_client(c.fd);
+  // A client that stopped sending still gets the reply it was promised.
+  if (c.closing && c.out.empty() && !c.awaiting) close_client(c.fd);
 }
 
 void Server::read_from(Client& c, const Hooks& h) {
@@ -216,7 +245,7 @@ void Server::read_from(Client& c, const Hooks& h) {
 // daemon's memory; its lines are answered as `out` drains. Consumed bytes are erased once.
 void Server::process_lines(Client& c, const Hooks& h) {
   size_t start = 0, pos;
-  while (!c.closing && c.out.size() < opt_.max_unsent &&
+  while (!c.closing && !c.awaiting && c.out.size() < opt_.max_unsent &&
          (pos = c.in.find('\n', start)) != std::string::npos) {
     std::string_view line(c.in.data() + start, pos - start);
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
@@ -227,7 +256,9 @@ void Server::process_lines(Client& c, const Hooks& h) {
         if (p.error.code == code::too_large) c.closing = true;
       } else {
         bool sub = false;
-        c.out += h.handle(*p.request, c.peer, &sub);
+        const std::string reply = h.handle(*p.request, c.peer, &sub, c.serial);
+        if (reply.empty()) c.awaiting = true;
+        c.out += reply;
         if (sub) c.subscribed = true;
       }
     }
@@ -271,6 +302,7 @@ void Server::run(const Hooks& h) {
       while (read(wake_r_, b, sizeof b) > 0) {
       }
       if (h.on_wake) h.on_wake();
+      deliver_posted(h);
     }
     if (pf[0].revents & POLLIN) accept_all();
     for (size_t i = 2; i < pf.size(); ++i) {
@@ -281,7 +313,7 @@ void Server::run(const Hooks& h) {
       if (!clients_.count(pf[i].fd)) continue;
       flush(c);
       // Lines held back while `out` was full are answered now that it drained.
-      if (clients_.count(pf[i].fd) && !c.closing && c.out.size() < opt_.max_unsent &&
+      if (clients_.count(pf[i].fd) && !c.closing && !c.awaiting && c.out.size() < opt_.max_unsent &&
           c.in.find('\n') != std::string::npos) {
         process_lines(c, h);
         flush(c);

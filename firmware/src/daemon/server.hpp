@@ -8,7 +8,10 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "protocol.hpp"
 #include "tetherbox/common/result.hpp"
@@ -38,7 +41,11 @@ class Server {
  public:
   struct Hooks {
     // One request, one reply line. *subscribe set: the client then receives broadcast().
-    std::function<std::string(const Request&, const Peer&, bool* subscribe)> handle;
+    // An empty reply is a promise: the line comes later through post_reply(client, ...) (a
+    // slow device answered off the loop); until then that client's next lines wait, so its
+    // replies keep their order.
+    std::function<std::string(const Request&, const Peer&, bool* subscribe, uint64_t client)>
+        handle;
     std::function<void()> on_wake;  // wake() was called (from any thread)
     std::function<void()> tick;     // about every 200 ms
     std::function<bool()> quit;
@@ -53,12 +60,16 @@ class Server {
 
   void run(const Hooks& h);
   void wake();  // thread-safe, async-signal-safe
+  // Thread-safe: the reply handle() promised `client`; dropped if that client has gone.
+  void post_reply(uint64_t client, std::string line);
   void broadcast(const std::string& line);  // loop thread only
   const std::string& path() const { return opt_.path; }
 
  private:
   struct Client {
     int fd = -1;
+    uint64_t serial = 0;    // fds are reused; a posted reply finds its client by this
+    bool awaiting = false;  // a reply was promised and has not been posted yet
     Peer peer;
     std::string in, out;
     bool subscribed = false;
@@ -76,12 +87,16 @@ class Server {
   void process_lines(Client& c, const Hooks& h);
   void flush(Client& c);
   void close_client(int fd);
+  void deliver_posted(const Hooks& h);
 
   ServerOptions opt_;
   int listen_fd_ = -1;
   int wake_r_ = -1, wake_w_ = -1;
   gid_t gid_ = 0;
   std::map<int, Client> clients_;
+  uint64_t next_serial_ = 1;
+  std::mutex posted_mu_;
+  std::vector<std::pair<uint64_t, std::string>> posted_;
 };
 
 }  // namespace tb::daemon

@@ -3,6 +3,8 @@
 // the control socket (`tetherbox trigger`), which arrive as a press of the "trigger" action.
 // A long press (of a board button, or `trigger --long`) ends the session: it is handed to the
 // runner as an "abort", which stops after the frame in flight.
+// A socket press wakes the board's wait (hal::Buttons::wake) rather than waiting for a poll
+// slice to end; only a board that cannot be woken is polled in short slices.
 #include <condition_variable>
 #include <deque>
 #include <memory>
@@ -16,7 +18,9 @@ namespace tb::daemon {
 class TriggerButtons : public hal::Buttons {
  public:
   TriggerButtons(std::unique_ptr<hal::Buttons> board, std::shared_ptr<hal::Clock> clock)
-      : board_(std::move(board)), clock_(std::move(clock)) {}
+      : board_(std::move(board)),
+        board_wakes_(board_ && board_->can_wake()),
+        clock_(std::move(clock)) {}
   std::optional<hal::ButtonEvent> wait_press(std::chrono::milliseconds timeout) override;
   Status status() const override { return board_ ? board_->status() : ok_status(); }
   // Thread-safe: queued for the next wait_press.
@@ -28,6 +32,7 @@ class TriggerButtons : public hal::Buttons {
  private:
   std::optional<hal::ButtonEvent> next_press(std::chrono::milliseconds timeout);
   std::unique_ptr<hal::Buttons> board_;
+  const bool board_wakes_;  // a socket press wakes the board's wait (else: short slices)
   std::shared_ptr<hal::Clock> clock_;
   std::mutex mu_;
   std::condition_variable cv_;

@@ -2,16 +2,38 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <map>
 #include <mutex>
+
+#include <malloc.h>
 
 #include "sim_random.hpp"
 
 namespace tb::hal::sim {
 namespace {
 
-Texture blank(int w, int h, float r, float g, float b) {
+// A texture while it is drawn: floats, so the layers blend without rounding; packed to 16 bits
+// once done.
+struct Canvas {
+  int width = 0, height = 0;
+  std::vector<float> rgb;
+  float* at(int x, int y) { return &rgb[(static_cast<size_t>(y) * width + x) * 3]; }
+};
+
+Texture pack(const Canvas& c) {
   Texture t;
+  t.width = c.width;
+  t.height = c.height;
+  t.rgb.resize(c.rgb.size());
+  for (size_t i = 0; i < c.rgb.size(); ++i)
+    t.rgb[i] =
+        static_cast<uint16_t>(std::lround(std::clamp(c.rgb[i], 0.0f, 1.0f) * Texture::kScale));
+  return t;
+}
+
+Canvas blank(int w, int h, float r, float g, float b) {
+  Canvas t;
   t.width = w;
   t.height = h;
   t.rgb.resize(static_cast<size_t>(w) * h * 3);
@@ -30,7 +52,7 @@ float smooth(float f) {
 // One octave of value noise: random values on a lattice of `cell` texels, smoothly
 // interpolated. Each channel gets its own lattice, so the noise is coloured. `chroma` < 1 mixes
 // the channels towards a common value (less colourful).
-void add_value_noise(Texture& t, uint64_t seed, int cell, float amp, float chroma, bool wrap_u) {
+void add_value_noise(Canvas& t, uint64_t seed, int cell, float amp, float chroma, bool wrap_u) {
   const int gw = wrap_u ? std::max(1, t.width / cell) : t.width / cell + 2;
   const int gh = t.height / cell + 2;
   std::vector<float> grid(static_cast<size_t>(gw) * gh * 3);
@@ -90,7 +112,7 @@ void blend(float* p, const float c[3], float a) {
 }
 
 // Soft-edged ellipses of random colour.
-void add_blobs(Texture& t, uint64_t seed, int count, double rmin, double rmax, float alpha_max,
+void add_blobs(Canvas& t, uint64_t seed, int count, double rmin, double rmax, float alpha_max,
                bool wrap_u) {
   Rng rng{seed};
   for (int i = 0; i < count; ++i) {
@@ -118,7 +140,7 @@ void add_blobs(Texture& t, uint64_t seed, int count, double rmin, double rmax, f
 }
 
 // Blocky random 5x7 glyphs: letter-like marks with sharp corners, good for feature matching.
-void add_glyphs(Texture& t, uint64_t seed, int count, int smin, int smax, bool wrap_u) {
+void add_glyphs(Canvas& t, uint64_t seed, int count, int smin, int smax, bool wrap_u) {
   Rng rng{seed};
   for (int i = 0; i < count; ++i) {
     const int s = smin + static_cast<int>(rng.next() * (smax - smin + 1));
@@ -147,7 +169,7 @@ void add_glyphs(Texture& t, uint64_t seed, int count, int smin, int smax, bool w
   }
 }
 
-void clamp_albedo(Texture& t, float lo, float hi) {
+void clamp_albedo(Canvas& t, float lo, float hi) {
   for (float& v : t.rgb) v = std::clamp(v, lo, hi);
 }
 
@@ -155,9 +177,8 @@ SceneTextures build(uint64_t seed) {
   const uint64_t s = stream_seed(seed, Stream::texture);
   SceneTextures st;
 
-  st.object_side = blank(2048, 720, 0.42f, 0.40f, 0.38f);
   {
-    Texture& t = st.object_side;
+    Canvas t = blank(2048, 720, 0.42f, 0.40f, 0.38f);
     const int cells[] = {256, 64, 16, 4};
     const float amps[] = {0.16f, 0.12f, 0.10f, 0.08f};
     for (int i = 0; i < 4; ++i)
@@ -165,21 +186,21 @@ SceneTextures build(uint64_t seed) {
     add_blobs(t, mix64(s + 20), 420, 5, 45, 0.9f, true);
     add_glyphs(t, mix64(s + 21), 260, 2, 6, true);
     clamp_albedo(t, 0.03f, 0.9f);
+    st.object_side = pack(t);  // one texture's floats at a time
   }
 
-  st.object_cap = blank(512, 512, 0.45f, 0.42f, 0.40f);
   {
-    Texture& t = st.object_cap;
+    Canvas t = blank(512, 512, 0.45f, 0.42f, 0.40f);
     add_value_noise(t, mix64(s + 30), 64, 0.15f, 0.7f, false);
     add_value_noise(t, mix64(s + 31), 8, 0.07f, 0.7f, false);
     add_blobs(t, mix64(s + 32), 60, 4, 30, 0.9f, false);
     add_glyphs(t, mix64(s + 33), 30, 2, 4, false);
     clamp_albedo(t, 0.03f, 0.9f);
+    st.object_cap = pack(t);
   }
 
-  st.disc = blank(1024, 1024, 0.26f, 0.26f, 0.27f);
   {
-    Texture& t = st.disc;
+    Canvas t = blank(1024, 1024, 0.26f, 0.26f, 0.27f);
     add_value_noise(t, mix64(s + 40), 128, 0.06f, 0.3f, false);
     add_value_noise(t, mix64(s + 41), 16, 0.05f, 0.3f, false);
     add_value_noise(t, mix64(s + 42), 4, 0.03f, 0.2f, false);
@@ -198,16 +219,17 @@ SceneTextures build(uint64_t seed) {
     add_blobs(t, mix64(s + 43), 120, 4, 25, 0.7f, false);
     add_glyphs(t, mix64(s + 44), 40, 2, 4, false);
     clamp_albedo(t, 0.03f, 0.9f);
+    st.disc = pack(t);
   }
 
-  st.backdrop = blank(1024, 768, 0.50f, 0.52f, 0.55f);
   {
-    Texture& t = st.backdrop;
+    Canvas t = blank(1024, 768, 0.50f, 0.52f, 0.55f);
     add_value_noise(t, mix64(s + 50), 128, 0.05f, 0.3f, false);
     add_value_noise(t, mix64(s + 51), 32, 0.03f, 0.3f, false);
     add_value_noise(t, mix64(s + 52), 8, 0.02f, 0.2f, false);
     add_blobs(t, mix64(s + 53), 40, 6, 40, 0.12f, false);
     clamp_albedo(t, 0.03f, 0.9f);
+    st.backdrop = pack(t);
   }
   return st;
 }
@@ -243,14 +265,16 @@ void sample(const Texture& t, float u, float v, bool wrap_u, float out[3]) {
   const int y0 = static_cast<int>(v);
   const float fy = v - static_cast<float>(y0);
   const int y1 = std::min(y0 + 1, t.height - 1);
-  const float* a = t.at(x0, y0);
-  const float* b = t.at(x1, y0);
-  const float* c = t.at(x0, y1);
-  const float* d = t.at(x1, y1);
+  const uint16_t* a = t.at(x0, y0);
+  const uint16_t* b = t.at(x1, y0);
+  const uint16_t* c = t.at(x0, y1);
+  const uint16_t* d = t.at(x1, y1);
+  constexpr float kUnit = 1.0f / Texture::kScale;
   for (int k = 0; k < 3; ++k) {
-    const float top = a[k] + (b[k] - a[k]) * fx;
-    const float bot = c[k] + (d[k] - c[k]) * fx;
-    out[k] = top + (bot - top) * fy;
+    const float fa = a[k], fb = b[k], fc = c[k], fd = d[k];
+    const float top = fa + (fb - fa) * fx;
+    const float bot = fc + (fd - fc) * fx;
+    out[k] = (top + (bot - top) * fy) * kUnit;
   }
 }
 
@@ -262,6 +286,9 @@ std::shared_ptr<const SceneTextures> textures_for_seed(uint64_t seed) {
   if (auto alive = slot.lock()) return alive;
   auto made = std::make_shared<const SceneTextures>(build(seed));
   slot = made;
+  // The drawing canvases (twice the textures' size) are freed but stay in the heap the
+  // allocator keeps: hand them back, or the daemon carries them for its whole life.
+  malloc_trim(0);
   return made;
 }
 

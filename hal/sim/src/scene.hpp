@@ -10,12 +10,14 @@
 
 namespace tb::hal::sim {
 
-// Linear albedo, 3 floats per texel, row-major.
+// Linear albedo in [0, 1], 3 channels per texel, row-major, 16 bits a channel: as floats the
+// four textures were 43 MB, most of tetherboxd's memory; a 1/65535 step is far below what the
+// sensor model's noise and 12-bit RAW can show.
 struct Texture {
+  static constexpr float kScale = 65535.0f;
   int width = 0, height = 0;
-  std::vector<float> rgb;
-  float* at(int x, int y) { return &rgb[(static_cast<size_t>(y) * width + x) * 3]; }
-  const float* at(int x, int y) const { return &rgb[(static_cast<size_t>(y) * width + x) * 3]; }
+  std::vector<uint16_t> rgb;
+  const uint16_t* at(int x, int y) const { return &rgb[(static_cast<size_t>(y) * width + x) * 3]; }
 };
 
 // Bilinear lookup at texel coordinates (u, v); u wraps when `wrap_u`, otherwise both clamp.

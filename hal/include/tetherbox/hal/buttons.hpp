@@ -23,6 +23,13 @@ class Buttons {
   virtual ~Buttons() = default;
   // Waits up to `timeout` for a debounced press.
   virtual std::optional<ButtonEvent> wait_press(std::chrono::milliseconds timeout) = 0;
+  // A caller that also waits on other sources (the daemon's socket presses) wakes the board's
+  // wait instead of polling it in short slices, so the other source's press is not held back
+  // by a slice. wake(): thread-safe; the wait_press in progress (or, when none is, the next
+  // one) returns nullopt at once. Backends that cannot be woken keep can_wake() false and the
+  // caller keeps its waits short.
+  virtual bool can_wake() const { return false; }
+  virtual void wake() {}
   // Inputs that failed so far (a GPIO line that can no longer be read), naming the button and
   // what to check; ok while every button works.
   virtual Status status() const { return ok_status(); }
