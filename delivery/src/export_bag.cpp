@@ -5,10 +5,9 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <fstream>
-#include <iterator>
 #include <map>
 
+#include "export_staging.hpp"
 #include "tetherbox/capture/dataset.hpp"
 #include "tetherbox/capture/report.hpp"
 #include "tetherbox/capture/resume.hpp"
@@ -21,9 +20,6 @@ namespace tb::delivery {
 
 namespace {
 
-// Commit in batches: one manifest rewrite per batch, bounded memory per batch.
-constexpr size_t kBatchFiles = 64;
-constexpr uint64_t kBatchBytes = 256ull << 20;
 constexpr const char* kCocoEntry = "data/exports/coco/annotations.json";
 
 std::string lower_ext(const std::string& rel) {
@@ -40,13 +36,10 @@ bool is_jpeg(const std::string& rel) {
 // Reads a listed file and proves it is the manifest's: the bytes delivered are the bytes hashed.
 Result<std::vector<uint8_t>> read_listed(const SourceBag& src, const std::string& entry) {
   const fs::path p = src.dir() / entry;
-  std::ifstream in(p, std::ios::binary);
-  if (!in) return make_error(Errc::io, "{}: cannot be read", p.string());
-  std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)),
-                             std::istreambuf_iterator<char>());
-  if (in.bad()) return make_error(Errc::io, "{}: read error", p.string());
+  auto bytes = read_whole_file(p);
+  if (!bytes) return bytes.error();
   const std::string want = src.bag->listed_sha256(entry.substr(5));
-  if (capture::sha256_hex(bytes) != want)
+  if (capture::sha256_hex(*bytes) != want)
     return make_error(Errc::mismatch,
                       "{}: changed while being exported (its hash no longer "
                       "matches the manifest); nothing was delivered",
@@ -75,14 +68,25 @@ std::string options_text(const ExportOptions& o) {
 
 class Exporter {
  public:
-  Exporter(const SourceBag& src, const ExportOptions& opt, capture::Bag& out)
+  Exporter(const SourceBag& src, const ExportOptions& opt, ExportStaging& out)
       : src_(src), opt_(opt), out_(out) {}
 
-  Status run(ExportSummary& sum) {
+  // Every payload file of the source, as this export delivers it (not yet durable).
+  Status payload(ExportSummary& sum) {
     TB_TRY(prepare());
     for (const auto& entry : src_.entries) TB_TRY(one(entry, sum));
-    TB_TRY(flush());
-    return dataset(sum);
+    return ok_status();
+  }
+
+  // The skeletons list the images this export holds (--jpeg-only, --previews change which),
+  // from its own (stripped) journal, with the source's categories.
+  Status dataset(capture::Bag& out, ExportSummary& sum) {
+    auto state = capture::load_journal(out, false);
+    if (!state) return state.error();
+    auto written = capture::write_dataset_skeletons(out, state->frames, categories_);
+    if (!written) return written.error();
+    sum.files += written->size();
+    return ok_status();
   }
 
  private:
@@ -119,17 +123,6 @@ class Exporter {
     return ok_status();
   }
 
-  // The skeletons list the images this export holds (--jpeg-only, --previews change which),
-  // from its own (stripped) journal, with the source's categories.
-  Status dataset(ExportSummary& sum) {
-    auto state = capture::load_journal(out_, false);
-    if (!state) return state.error();
-    auto written = capture::write_dataset_skeletons(out_, state->frames, categories_);
-    if (!written) return written.error();
-    sum.files += written->size();
-    return ok_status();
-  }
-
   Result<std::string> sidecar_text(const std::string& entry, const std::string& packet) {
     if (!opt_.strip_gps) return packet;
     auto s = capture::strip_gps(packet);
@@ -155,6 +148,7 @@ class Exporter {
     auto b = read_listed(src_, entry);
     if (!b) return b.error();
     std::vector<uint8_t> bytes = std::move(*b);
+    bool same = false;  // delivered byte for byte: a reflink of the source where possible
     const std::string ext = lower_ext(rel);
     const std::string shown = (src_.dir() / entry).string();
     if (opt_.strip_gps && rel == "journal.jsonl") {
@@ -198,40 +192,24 @@ class Exporter {
           bytes = std::move(*r);
           ++sum.images_rewritten;
         }
+        same = !changed;
+      } else {
+        same = true;
       }
     }
-    return stage(rel, bytes, sum);
-  }
-
-  Status stage(const std::string& rel, const std::vector<uint8_t>& bytes, ExportSummary& sum) {
-    auto s = out_.stage(rel);
-    if (!s) return s.error();
-    TB_TRY(s->file.write(bytes));
-    s->sha256 = capture::sha256_hex(bytes);
-    batch_.push_back(std::move(*s));
-    batch_bytes_ += bytes.size();
+    const std::string sha = same ? src_.bag->listed_sha256(rel) : capture::sha256_hex(bytes);
+    TB_TRY(out_.write_payload(rel, bytes, sha, same ? src_.dir() / entry : fs::path()));
     ++sum.files;
     sum.bytes += bytes.size();
-    if (batch_.size() >= kBatchFiles || batch_bytes_ >= kBatchBytes) return flush();
-    return ok_status();
-  }
-
-  Status flush() {
-    if (batch_.empty()) return ok_status();
-    TB_TRY(out_.commit(batch_));
-    batch_.clear();
-    batch_bytes_ = 0;
     return ok_status();
   }
 
   const SourceBag& src_;
   const ExportOptions& opt_;
-  capture::Bag& out_;
+  ExportStaging& out_;
   std::vector<std::string> categories_;
   std::map<std::string, std::string> sidecars_;  // "data/frames/<name>" -> sidecar packet
   nlohmann::json report_;
-  std::vector<capture::Bag::Staged> batch_;
-  uint64_t batch_bytes_ = 0;
 };
 
 Status check_target(const fs::path& source, const fs::path& to) {
@@ -266,24 +244,20 @@ Result<ExportSummary> export_bag(const fs::path& source, const ExportOptions& op
   std::error_code ec;
   fs::create_directories(parent, ec);
   if (ec) return make_error(Errc::io, "cannot create {}: {}", parent.string(), ec.message());
-  const std::string name = target.filename().string();
-  const fs::path staging = parent / fmt::format(".{}.export-{}", name, ::getpid());
-  fs::remove_all(staging, ec);  // a leftover of this same pid (cannot be anyone else's)
-  // Everything is built under `staging`; any failure removes it, and `target` is untouched.
-  struct Cleanup {
-    fs::path dir;
-    ~Cleanup() {
-      std::error_code e;
-      if (!dir.empty()) fs::remove_all(dir, e);
-    }
-  } cleanup{staging};
+  auto staging = ExportStaging::create(target);
+  if (!staging) return staging.error();
 
+  // Payload (no fsync per file) -> one syncfs + the manifest -> dataset skeletons and tag
+  // files (fsync'd by the bag) -> the rename onto `target`, the commit point. A kill before
+  // it leaves only the hidden staging folder, which the next export to `target` removes.
   ExportSummary sum;
+  Exporter ex(*src, opt, *staging);
+  TB_TRY(ex.payload(sum));
+  TB_TRY(staging->sync_payload());
   {
-    auto out = capture::Bag::create(staging, name.empty() || name[0] == '.' ? "export" : name);
+    auto out = capture::Bag::open_existing(staging->bag_dir());
     if (!out) return out.error();
-    Exporter ex(*src, opt, **out);
-    TB_TRY(ex.run(sum));
+    TB_TRY(ex.dataset(**out, sum));
     std::map<std::string, std::string> info;
     for (const auto& [k, v] : src->info)
       if (k != "Payload-Oxum" && k != "Bagging-Date" && k != "Bag-Size") info[k] = v;
@@ -293,16 +267,8 @@ Result<ExportSummary> export_bag(const fs::path& source, const ExportOptions& op
     info["Tetherbox-Export"] = options_text(opt);
     if (opt.strip_gps) info["Tetherbox-Location"] = kGpsRemoved;
     TB_TRY((*out)->finalize(info));
-    const fs::path built = (*out)->dir();
-    out->reset();  // releases the new bag's lock: nothing writes a delivered bag
-    fs::remove(built / capture::Bag::kLockFile, ec);
-    if (fs::exists(target, ec)) fs::remove(target, ec);  // an empty folder (checked above)
-    fs::rename(built, target, ec);
-    if (ec)
-      return make_error(Errc::io, "cannot move the finished export onto {}: {}", target.string(),
-                        ec.message());
-  }
-  TB_TRY(capture::fsync_dir(parent));
+  }  // the new bag's lock is released before it gets its name
+  TB_TRY(staging->commit());
   sum.dir = target;
   spdlog::info("export: {} files ({:.1f} MB) from {} to {}", sum.files,
                static_cast<double>(sum.bytes) / 1e6, source.string(), target.string());
