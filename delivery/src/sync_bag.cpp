@@ -6,11 +6,14 @@
 #include <unistd.h>
 
 #include <fstream>
+#include <future>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "run_program.hpp"
+#include "sync_source.hpp"
+#include "sync_spawn.hpp"
 #include "tetherbox/capture/storage.hpp"
 #include "tetherbox/common/time_utc.hpp"
 #include "tetherbox/delivery/copy.hpp"
@@ -114,8 +117,12 @@ Result<SyncSummary> sync_bag(const fs::path& bag_dir, const SyncOptions& opt) {
       return make_error(Errc::invalid, "sync --select {}: no frame name in it",
                         opt.select.string());
   }
-  auto src = open_finished_bag(bag_dir);
+  auto src = open_locked_bag(bag_dir);
   if (!src) return src.error();
+  // The bag is hashed against its manifest while rclone sends what the remote lacks (one core
+  // hashes, the others upload): see the payload copy below for why that is safe.
+  auto verified =
+      std::async(std::launch::async, [d = src->dir()] { return capture::verify_bag(d); });
   const fs::path dir = src->dir();
   const fs::path abs = fs::absolute(dir).lexically_normal();
   const std::string name = (abs.filename().empty() ? abs.parent_path() : abs).filename().string();
@@ -180,68 +187,118 @@ Result<SyncSummary> sync_bag(const fs::path& bag_dir, const SyncOptions& opt) {
       fs::copy_file(dir / t, tags / t);
   }
   TB_TRY(write_text(tmp / "files.txt", files));
+  std::string first_listing;
 
   std::vector<std::string> common = {opt.rclone, "--retries", "1", "--low-level-retries", "2"};
   if (!opt.bwlimit.empty()) {
     common.push_back("--bwlimit");
     common.push_back(opt.bwlimit);
   }
-  auto rclone = [&](std::vector<std::string> args, const char* what) -> Result<Run> {
+  auto with_common = [&](const std::vector<std::string>& args) {
     std::vector<std::string> argv = common;
     argv.insert(argv.end(), args.begin(), args.end());
-    auto r = run_program(argv, tmp);
+    return argv;
+  };
+  auto failed = [&](const Run& r, const char* what) {
+    return make_error(Errc::io,
+                      "sync to {}: rclone {} failed (exit {}); the bag is not marked "
+                      "synced, run sync again to resume:{}",
+                      sum.place, what, r.status, tail_lines(r.err, 4));
+  };
+  auto rclone = [&](std::vector<std::string> args, const char* what) -> Result<Run> {
+    auto r = run_program(with_common(args), tmp);
     if (!r) return r.error();
-    if (r->status != 0)
-      return make_error(Errc::io,
-                        "sync to {}: rclone {} failed (exit {}); the bag is not marked "
-                        "synced, run sync again to resume:{}",
-                        sum.place, what, r->status, tail_lines(r->err, 4));
+    if (r->status != 0) return failed(*r, what);
     return r;
   };
+  auto started = [&](std::vector<std::string> args, const char* name) {
+    return Spawned::start(with_common(args), tmp, name);
+  };
+  auto verified_status = [&]() {
+    return verify_status(dir, verified.get(),
+                         "not marked synced, no tag file sent, no file on the remote replaced");
+  };
   // Payload first, tag files last: a remote with a manifest has every file it lists.
+  // The first copy runs beside the verification and may only add files (--immutable): a file
+  // the remote holds is never replaced before the bag is proven to match its manifest, so a
+  // bag damaged on this disk cannot spoil a good remote copy. When the remote holds a file that
+  // differs (changed there, or an older version), that copy fails and, the bag verified, the
+  // plain copy replaces it.
   if (!chosen.empty()) {
-    auto r = rclone({"copy", "--checksum", "--files-from-raw", (tmp / "files.txt").string(),
-                     dir.string(), sum.place},
-                    "copy");
+    const std::vector<std::string> payload = {
+        "copy",       "--checksum", "--files-from-raw", (tmp / "files.txt").string(),
+        dir.string(), sum.place};
+    auto first = payload;
+    first.insert(first.begin() + 2, "--immutable");
+    auto up = started(first, "payload");
+    if (!up) return up.error();
+    if (auto v = verified_status(); !v) {
+      up->stop();
+      return v.error();
+    }
+    auto r = up->wait();
     if (!r) return r.error();
+    if (r->status != 0) {
+      spdlog::info("sync: the remote holds files that differ; sending them again");
+      auto again = rclone(payload, "copy");
+      if (!again) return again.error();
+    }
+  } else {
+    TB_TRY(verified_status());
   }
+  // The tag files are sent while the payload is listed (with its MD5s) for the check below.
+  const std::vector<std::string> listing = {"lsjson", "-R",          "--files-only", "--fast-list",
+                                            "--hash", "--hash-type", "MD5",          sum.place};
   {
-    auto r = rclone({"copy", "--checksum", tags.string(), sum.place}, "copy (tag files)");
-    if (!r) return r.error();
+    auto tag_copy = started({"copy", "--checksum", tags.string(), sum.place}, "tags");
+    if (!tag_copy) return tag_copy.error();
+    auto ls = started(listing, "lsjson");
+    if (!ls) return ls.error();
+    auto t = tag_copy->wait();
+    if (!t) return t.error();
+    if (t->status != 0) return failed(*t, "copy (tag files)");
+    auto l = ls->wait();
+    if (!l) return l.error();
+    if (l->status != 0) return failed(*l, "lsjson");
+    first_listing = std::move(l->out);
   }
   // Verify on the remote without reading it back where it can: the local files were checked
-  // against the manifest's SHA-256 by open_finished_bag (and the bag stays locked). With
-  // --checksum, rclone copy above compared every file's MD5 with the remote's (S3: the
-  // ETag of a single-part object, rclone's md5chksum metadata for a multipart one), sent those
-  // that differ and checked each upload's MD5 after transfer, failing otherwise; its MD5 of the
-  // local file costs no extra read, as the upload needs it anyway. That holds only where the
-  // remote gives an MD5 (rclone falls back to sizes): here every file must be listed, and the
-  // ones without an MD5 are downloaded and hashed with SHA-256 against the manifest (the tag
-  // files, copied the same way, against their own SHA-256).
-  std::vector<std::string> want_files = chosen;  // payload, then the tag files sent
-  for (const char* t : {"bagit.txt", "bag-info.txt", "manifest-sha256.txt"})
-    want_files.push_back(t);
+  // against the manifest's SHA-256 above (and the bag stays locked). With --checksum, rclone
+  // copy compared every file's MD5 with the remote's (S3: the ETag of a single-part object,
+  // rclone's md5chksum metadata for a multipart one), sent those that differ and checked each
+  // upload's MD5 after transfer, failing otherwise; its MD5 of the local file costs no extra
+  // read, as the upload needs it anyway. That holds only where the remote gives an MD5 (rclone
+  // falls back to sizes): here every payload file must be listed, and the ones without an MD5
+  // are downloaded and hashed with SHA-256 against the manifest. The tag files were listed or
+  // not (their copy ran beside the listing): where the payload's MD5s show the remote has
+  // them, rclone checked the tag files' MD5 too; otherwise they are read back as well.
   std::string bad;
   std::vector<std::string> changed;
-  auto verify = [&]() -> Status {
+  auto verify = [&](const std::string& listing_text) -> Status {
     bad.clear();
     changed.clear();
-    auto ls = rclone(
-        {"lsjson", "-R", "--files-only", "--fast-list", "--hash", "--hash-type", "MD5", sum.place},
-        "lsjson");
-    if (!ls) return ls.error();
-    auto remote = parse_remote_listing(ls->out);
+    auto remote = parse_remote_listing(listing_text);
     if (!remote) return remote.error();
     std::string unhashed;
     std::vector<std::string> download;
-    for (const auto& e : want_files) {
+    bool remote_md5 = false;
+    for (const auto& e : chosen) {
       auto it = remote->find(e);
       if (it == remote->end()) {
         bad += "\n  missing on the remote: " + e;
       } else if (it->second.empty()) {
         download.push_back(e);
         unhashed += e + "\n";
+      } else {
+        remote_md5 = true;
       }
+    }
+    for (const char* t : {"bagit.txt", "bag-info.txt", "manifest-sha256.txt"}) {
+      auto it = remote->find(t);
+      if (it != remote->end() && !it->second.empty()) continue;
+      if (it == remote->end() && remote_md5) continue;
+      download.push_back(t);
+      unhashed += std::string(t) + "\n";
     }
     if (download.empty()) return ok_status();
     TB_TRY(write_text(tmp / "unhashed.txt", unhashed));
@@ -269,7 +326,7 @@ Result<SyncSummary> sync_bag(const fs::path& bag_dir, const SyncOptions& opt) {
     }
     return ok_status();
   };
-  TB_TRY(verify());
+  TB_TRY(verify(first_listing));
   if (!changed.empty()) {
     // Where the remote gives no MD5, rclone copy --checksum compares sizes only and skips a
     // changed file of the same size, so a later sync would never repair it: resend exactly
@@ -291,7 +348,9 @@ Result<SyncSummary> sync_bag(const fs::path& bag_dir, const SyncOptions& opt) {
                       "copy (resend tag files)");
       if (!r) return r.error();
     }
-    TB_TRY(verify());
+    auto ls = rclone(listing, "lsjson");
+    if (!ls) return ls.error();
+    TB_TRY(verify(ls->out));
   }
   if (!bad.empty())
     return make_error(Errc::mismatch,
