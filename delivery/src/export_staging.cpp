@@ -158,6 +158,7 @@ ExportStaging::~ExportStaging() {
 }
 
 Status ExportStaging::make_parent_dirs(const std::string& rel) {
+  std::lock_guard lock(mu_);
   const fs::path dir = fs::path(rel).parent_path();
   if (dir.empty() || dirs_.contains(dir.string())) return ok_status();
   std::error_code ec;
@@ -182,7 +183,9 @@ Status ExportStaging::write_payload(const std::string& rel, std::span<const uint
   }
   if (::close(fd) != 0 && st) st = errno_error(errno, "close", p);
   if (!st) return st;
-  manifest_ += sha256 + "  " + manifest_path("data/" + rel) + "\n";
+  const std::string line = sha256 + "  " + manifest_path("data/" + rel) + "\n";
+  std::lock_guard lock(mu_);
+  manifest_ += line;
   return ok_status();
 }
 

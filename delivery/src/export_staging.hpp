@@ -9,6 +9,7 @@
 // The staging folder is flock'ed for its whole life, so a later export to the same target can
 // tell the leftover of a killed run (lock free: removed) from an export still running.
 #include <filesystem>
+#include <mutex>
 #include <set>
 #include <span>
 #include <string>
@@ -38,7 +39,8 @@ class ExportStaging {
   const fs::path& bag_dir() const { return bag_; }
 
   // Writes data/<rel> (a new name) with `bytes` and lists it with `sha256` (the caller's hash
-  // of those bytes). No fsync here: sync_payload() makes every file durable at once. Where
+  // of those bytes); safe to call from several threads. No fsync here: sync_payload() makes
+  // every file durable at once. Where
   // `clone_from` is given and holds the same bytes, the file is a reflink of it when the
   // filesystem can (btrfs, XFS): no data is copied.
   Status write_payload(const std::string& rel, std::span<const uint8_t> bytes,
@@ -56,6 +58,7 @@ class ExportStaging {
   fs::path target_, staging_, bag_;
   int lock_fd_ = -1;
   bool committed_ = false;
+  std::mutex mu_;               // write_payload is called from several threads
   std::set<std::string> dirs_;  // folders under data/ known to exist
   std::string manifest_;        // "sha  data/rel" lines of the payload written
 };
