@@ -2,11 +2,12 @@
 # Delivery benchmarks (issue 13), called by scripts/bench: TB DIR. Prints `ratio <name>: <x.xx>`.
 #  sync_vs_rclone_copy: plain `rclone copy` time / `tetherbox sync` time (verify included) of a
 #    sim bag of about TB_BENCH_SYNC_MB MB (default 1024) to a local s3rver.
-#    Profile (issue 13, round 3): sync runs 3 rclone processes (payload copy; tag-file copy and
-#    the MD5 listing side by side) against plain rclone's 1, and reads the bag once more than it
-#    (SHA-256 against the manifest; rclone reads each file twice itself: MD5, then the upload).
-#    That SHA-256 pass now runs beside the payload upload (--immutable until it passes) instead
-#    of before it. `sync timings` below splits tetherbox's time.
+#    Profile (issue 13, round 3): sync ran 3 rclone processes one after the other (payload copy,
+#    tag-file copy, an MD5 listing of the remote) against plain rclone's 1, and read the bag once
+#    more than it (SHA-256 against the manifest, before the upload; rclone reads each file twice
+#    itself: MD5, then the upload). Now the SHA-256 pass runs beside the payload upload
+#    (--immutable until it passes), and the remote check comes from the copies' own MD5 checks
+#    (their debug log) instead of a listing: 2 rclone processes. `sync timings` splits the time.
 #  export_strip_gps_vs_exiftool: `cp -r` of the frames + `exiftool -gps:all=` over them / time of
 #    `tetherbox export --strip-gps` of a TB_BENCH_EXPORT_FRAMES (default 1000) frame JPEG bag.
 #    Profile: it was not fsync-bound on its payload alone: the dataset skeletons (one VOC file
