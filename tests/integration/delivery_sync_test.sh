@@ -152,3 +152,22 @@ grep -q "differ on" c2.err || { cat c2.err; fail "the read-back check did not no
 rclone copy "sec:full/$NAME" "$WORK/dl7" || fail "download 7"
 "$TB" verify "$WORK/dl7" >v7.txt || { cat v7.txt; fail "the crypt copy does not verify"; }
 pass "a remote without MD5: files read back and hashed, a change caught and resent"
+
+# 7. A bag damaged on this disk (a frame changed, same size; one missing) is refused, each file
+# named, and not recorded; the remote's good copy of the same bag is never replaced by it,
+# although the upload starts while the bag is still being hashed (sync runs both at once).
+mkdir -p "$WORK/damaged" && cp -a "$BAG" "$WORK/damaged/" && D="$WORK/damaged/$NAME"
+rm -f "$D.delivery.jsonl"
+python3 - "$D/$F" <<'PY'
+import sys
+b = bytearray(open(sys.argv[1], "rb").read()); b[len(b) // 2] ^= 0xFF
+open(sys.argv[1], "wb").write(b)
+PY
+G=$(cd "$D" && ls data/frames/*.xmp | head -n 1) && rm "$D/$G"
+set +e; "$TB" sync "$D" s3:tbox/full >d7.out 2>d7.err; rc=$?; set -e
+[ "$rc" -eq 1 ] || { cat d7.err; fail "sync of a damaged bag exited $rc, expected 1"; }
+grep -qF "changed: $F" d7.err && grep -qF "missing: $G" d7.err || { cat d7.err; fail "the damaged files are not named"; }
+[ ! -e "$D.delivery.jsonl" ] || fail "a refused sync was recorded"
+rm -rf "$WORK/dl8" && rclone copy --fast-list "s3:tbox/full/$NAME" "$WORK/dl8" || fail "download 8"
+"$TB" verify "$WORK/dl8" >v8.txt || { cat v8.txt; fail "the damaged bag's sync spoiled the good remote copy"; }
+pass "a damaged bag is refused, its files named, and the good remote copy is left as it was"

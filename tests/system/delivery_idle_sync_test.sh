@@ -41,6 +41,28 @@ json_get "$WORK/status.json" "j['sync']" >sync.txt
 expect_contains sync.txt "'when_idle': True"
 pass "a failing remote shows its reason and holds up no other"
 
+# The human `status` says the same per bag: here, both remotes with the time each was verified,
+# and a second copy once there is one (the idle sync's retry of the failing remote may hold the
+# bag's lock for a moment: the copy is tried again while it says so).
+for _ in $(seq 60); do
+  "$TB" copy "$BAG" "$WORK/disk2" >copy.out 2>copy.err && break
+  grep -q "being written by" copy.err || { cat copy.err; fail "second copy"; }
+  sleep 1
+done
+[ -d "$WORK/disk2/$NAME" ] || { cat copy.err; fail "the second copy was never made"; }
+tbc status >status.txt || fail "status"
+expect_contains status.txt "bag      $BAG (4 places)"
+expect_contains status.txt "  local    $BAG"
+for r in ra rb; do
+  grep -qE "^  synced   disk:$WORK/$r/$NAME, verified [0-9]{4}-[0-9]{2}-[0-9]{2}T" status.txt ||
+    { cat status.txt; fail "human status does not show the bag synced to $r with its time"; }
+done
+grep -qE "^  copy     $WORK/disk2/$NAME, verified [0-9]{4}-" status.txt ||
+  { cat status.txt; fail "human status does not show the second copy"; }
+grep -q "nosuchremote" status.txt || { cat status.txt; fail "human status hides the failing remote's reason"; }
+grep -q "^  synced   nosuchremote" status.txt && fail "human status lists a remote that never got the bag"
+pass "human status lists every place the bag lives: here, two remotes, a second copy"
+
 stop_daemon
 
 # A session that starts stops the sync in flight (capture has the disk); it resumes after.

@@ -54,6 +54,43 @@ const json& field(const json& j, const char* key) {
   return it == j.end() || it->is_null() ? kEmpty : *it;
 }
 
+// Issue 13 item 7: per finished bag, every place it lives (this disk, remotes it was synced to,
+// second copies), with the time each was verified, and the idle sync's state. The daemon
+// lists only places that still hold the bag's current manifest.
+std::string places_text(const json& s) {
+  std::string o;
+  const auto& sync = field(s, "sync");
+  if (sync.value("when_idle", false)) {
+    const auto state = str(sync, "state");
+    o += fmt::format(
+        "sync     {} (when idle, {} remote{}), {} synced{}{}\n", state,
+        field(sync, "remotes").size(), field(sync, "remotes").size() == 1 ? "" : "s",
+        sync.value("synced", size_t{0}),
+        state == "syncing" ? fmt::format("; now {} to {}", str(sync, "bag"), str(sync, "remote"))
+                           : "",
+        str(sync, "last_error").empty() ? "" : "; last error: " + str(sync, "last_error"));
+  }
+  const auto& bags = field(s, "bags");
+  if (!bags.is_array()) return o;
+  for (const auto& b : bags) {
+    const auto& places = field(b, "places");
+    if (!places.is_array()) continue;
+    o += fmt::format("bag      {} ({} place{})\n", str(b, "bag"), places.size(),
+                     places.size() == 1 ? "" : "s");
+    for (const auto& p : places) {
+      const auto type = str(p, "type");
+      const char* what = type == "local"          ? "local"
+                         : type == "sync"         ? "synced"
+                         : type == "sync-partial" ? "partial"
+                         : type == "copy"         ? "copy"
+                                                  : nullptr;
+      o += fmt::format("  {:<8} {}{}\n", what ? what : type, str(p, "place"),
+                       str(p, "utc").empty() ? "" : ", verified " + str(p, "utc"));
+    }
+  }
+  return o;
+}
+
 std::string status_text(const json& s) {
   std::string o;
   const auto& c = field(s, "camera");
@@ -130,7 +167,7 @@ std::string status_text(const json& s) {
                      b.get<std::string>());
   if (field(s, "daemon").value("pending_reload", false))
     o += "reload   pending: applied when the session ends\n";
-  return o;
+  return o + places_text(s);
 }
 
 std::string event_text(const json& e) {

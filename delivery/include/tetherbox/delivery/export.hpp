@@ -2,8 +2,10 @@
 // `tetherbox export BAG --to DIR`: a delivery bag made from a finished session bag. The source
 // is locked, finalized and verified first, and only read; every file copied is re-hashed
 // against the source manifest as it is read. The new bag is built in a hidden folder next to
-// DIR and renamed onto DIR when complete and finalized (new manifests, bag-info naming its
-// source), so DIR never holds half an export.
+// DIR (src/export_staging.hpp: payload unsynced, one syncfs, then manifests and tag files) and
+// renamed onto DIR when complete, durable and finalized (new manifests, bag-info naming its
+// source), so DIR never holds half an export; the hidden folder of a killed export is removed
+// by the next export to DIR.
 #include <filesystem>
 #include <string>
 #include <vector>

@@ -1,0 +1,19 @@
+#pragma once
+// The dataset skeletons of an export (COCO, Pascal VOC: capture/dataset.hpp), written with the
+// rest of its payload: no fsync per file (one VOC file per image made them most of an export's
+// time when each went through a bag commit), made durable by the staging's one syncfs.
+#include <string>
+#include <vector>
+
+#include "export_staging.hpp"
+#include "tetherbox/common/result.hpp"
+
+namespace tb::delivery {
+
+// The images of the export's own (stripped) journal that the export holds (--jpeg-only and
+// --previews change which), with `categories`; the same files and bytes as
+// capture::write_dataset_skeletons. Returns how many files were written.
+Result<size_t> write_export_skeletons(ExportStaging& out,
+                                      const std::vector<std::string>& categories);
+
+}  // namespace tb::delivery
