@@ -23,6 +23,18 @@ for s in frames:
 PY
 }
 
+# press OUT [ARGS...]: `tetherbox trigger` during a buttons session; a session whose devices
+# are still coming up (state running, trigger not armed yet) says so: pressed again until armed.
+press() {
+  local out=$1; shift
+  local deadline=$((SECONDS + 120))
+  until tbc trigger "$@" >"$out" 2>"$out.err"; do
+    grep -q "still starting" "$out.err" || { cat "$out.err"; fail "trigger $* refused"; }
+    [ "$SECONDS" -lt "$deadline" ] || fail "the buttons session was not armed within 120 s"
+    sleep 0.1
+  done
+}
+
 # 1. Scripted sim presses, max_brackets 4: armed at start, 4 brackets of 3, then the end.
 config_variant "$KIT" kit.yaml 's/width: 1536/width: 480/' 's/height: 1024 /height: 320 /'
 start_daemon "$WORK/kit.yaml" --storage "$WORK/out"
@@ -42,12 +54,12 @@ grep -q "sim_press_at_s: \[\]" open.yaml || fail "config variant not applied"
 rm -rf "$WORK/out"
 start_daemon "$WORK/open.yaml" --storage "$WORK/out"
 wait_status "j['session']['state']=='running'"
-tbc trigger >t1.txt || fail "trigger refused"
+press t1.txt
 expect_contains t1.txt "pressed"
 wait_status "j['session']['done'] >= 3"
-tbc trigger >/dev/null
+press t2.txt
 wait_status "j['session']['done'] >= 6"
-tbc trigger --long >t3.txt || fail "long press refused"
+press t3.txt --long
 expect_contains t3.txt "the session ends"
 wait_status "j['session']['state']=='idle' and j['last_session'] is not None"
 [ "$(json_get "$WORK/status.json" "j['last_session']['brackets']")" = 2 ] || { cat "$WORK/status.json"; fail "expected 2 brackets"; }

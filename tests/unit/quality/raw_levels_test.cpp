@@ -3,6 +3,8 @@
 // every file the check cannot read skipped with a reason.
 #include <gtest/gtest.h>
 
+#include <string>
+
 #include "tetherbox/capture/quality_raw.hpp"
 #include "tetherbox/hal/dng/dng.hpp"
 
@@ -54,6 +56,38 @@ TEST(RawLevels, OtherCfaPatternsCountTheRightChannel) {
   ASSERT_TRUE(l.measured) << l.reason;
   EXPECT_DOUBLE_EQ(l.clipped_high[2], 1.0 / 16);
   EXPECT_DOUBLE_EQ(l.clipped_high[0], 0.0);
+}
+
+// The sharpness measure's input: both green sites of each cell, black-subtracted, with where
+// the second sits from the first and the white level over black.
+TEST(RawLevels, BothGreenPlanesWithTheirPlaceAndTheWhiteLevel) {
+  for (const std::string cfa : {"RGGB", "GBRG"}) {
+    auto b = flat(8, 6, 30000);
+    b.cfa = cfa;
+    const bool rggb = cfa == "RGGB";
+    for (int y = 0; y < 6; ++y)
+      for (int x = 0; x < 8; ++x) {
+        const bool first = rggb ? (x % 2 == 1 && y % 2 == 0) : (x % 2 == 0 && y % 2 == 0);
+        const bool second = rggb ? (x % 2 == 0 && y % 2 == 1) : (x % 2 == 1 && y % 2 == 1);
+        if (first) b.pixels[static_cast<size_t>(y) * 8 + x] = static_cast<uint16_t>(10000 + x);
+        if (second) b.pixels[static_cast<size_t>(y) * 8 + x] = static_cast<uint16_t>(20000 + y);
+      }
+    Plane g;
+    const auto l = measure_raw(encode(b), &g);
+    ASSERT_TRUE(l.measured) << l.reason;
+    ASSERT_EQ(g.width, 4);
+    ASSERT_EQ(g.height, 3);
+    ASSERT_EQ(g.v2.size(), g.v.size());
+    EXPECT_FLOAT_EQ(g.white, 60000 - 512);
+    EXPECT_EQ(g.v2_dx, rggb ? -1 : 1) << cfa;
+    EXPECT_EQ(g.v2_dy, 1) << cfa;
+    for (int cy = 0; cy < 3; ++cy)
+      for (int cx = 0; cx < 4; ++cx) {
+        const size_t i = static_cast<size_t>(cy) * 4 + cx;
+        EXPECT_FLOAT_EQ(g.v[i], 10000 + 2 * cx + (rggb ? 1 : 0) - 512) << cfa;
+        EXPECT_FLOAT_EQ(g.v2[i], 20000 + 2 * cy + 1 - 512) << cfa;
+      }
+  }
 }
 
 TEST(RawLevels, UnreadableInputIsSkippedWithAReason) {
