@@ -49,10 +49,11 @@ std::map<std::string, std::string> parse_hash_lines(const std::string& text, siz
   return m;
 }
 
-// rclone -vv --use-json-log: the files whose MD5 rclone compared, local against remote, and
-// found equal ("md5 = <hex> OK", logged whether it skipped the file as identical or uploaded
-// it and checked the upload). A file missing here (a remote without MD5, an object stored
-// without one, another rclone wording) is read back and hashed instead: never trusted.
+// rclone -vv --use-json-log: the files whose MD5 rclone compared and found equal ("md5 = <hex>
+// OK": local against remote, whether it skipped the file as identical or uploaded it and
+// checked the upload; on crypt, the encrypted bytes sent against the ones stored). A file
+// missing here (skipped by size on a remote without MD5, an object stored without one, another
+// rclone wording) is read back and hashed instead: never trusted.
 void add_md5_checked(const std::string& log, std::set<std::string>& checked) {
   std::istringstream in(log);
   for (std::string l; std::getline(in, l);) {
@@ -314,6 +315,8 @@ Result<SyncSummary> sync_bag(const fs::path& bag_dir, const SyncOptions& opt) {
       download.push_back(e);
       unhashed += e + "\n";
     }
+    spdlog::info("sync: {} file(s) checked by rclone's MD5 comparison, {} read back",
+                 want_files.size() - download.size(), download.size());
     if (download.empty()) return ok_status();
     TB_TRY(write_text(tmp / "unhashed.txt", unhashed));
     auto h = rclone({"hashsum", "sha256", "--download", "--files-from-raw",

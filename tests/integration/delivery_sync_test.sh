@@ -56,6 +56,10 @@ log_lines() { [ -f "$LOG" ] && wc -l <"$LOG" || echo 0; }
 grep -q "\"place\":\"s3:tbox/full/$NAME\"" "$LOG" || fail "the recorded place"
 rclone copy --fast-list "s3:tbox/full/$NAME" "$WORK/dl1" || fail "download"
 "$TB" verify "$WORK/dl1" >v1.txt || { cat v1.txt; fail "a download of the synced bag does not verify"; }
+# S3 gives every file's MD5: each was checked by rclone's own comparison, none read back.
+FILES=$(($(wc -l <"$BAG/manifest-sha256.txt") + 3))
+grep -q "sync: $FILES file(s) checked by rclone's MD5 comparison, 0 read back" s1.err ||
+  { cat s1.err; fail "the S3 copy was not checked by MD5 file by file (or was read back)"; }
 pass "sync: whole bag sent, verified, recorded"
 
 # 2. A file changed on the server (same size): verify on a download names it; sync repairs it.
@@ -149,6 +153,9 @@ N3=$(log_lines)
 rclone copyto --ignore-times bad.jpg "sec:full/$NAME/$F2" || fail "cannot change the crypt remote file"
 "$TB" sync "$BAG" sec:full >c2.out 2>c2.err || { cat c2.err; fail "sync over a changed file without MD5"; }
 grep -q "differ on" c2.err || { cat c2.err; fail "the read-back check did not notice the changed file"; }
+# Files rclone skipped as the same size (no MD5 to compare) were read back: a skip is no check.
+grep -qE "checked by rclone's MD5 comparison, [1-9][0-9]* read back" c2.err ||
+  { cat c2.err; fail "files skipped by size on a remote without MD5 were not read back"; }
 rclone copy "sec:full/$NAME" "$WORK/dl7" || fail "download 7"
 "$TB" verify "$WORK/dl7" >v7.txt || { cat v7.txt; fail "the crypt copy does not verify"; }
 pass "a remote without MD5: files read back and hashed, a change caught and resent"
