@@ -172,5 +172,37 @@ TEST(VerifyParallel, ReportsEveryMissingAndChangedFileInManifestOrder) {
   EXPECT_EQ(rep->files_checked, 39u + 3u);  // 39 payload files + 3 tag files
 }
 
+// A resumed bag drops the index its repair needed (runner): lookups then read the manifest on
+// disk, a name it lists is still refused, and finalize still lists every file once.
+TEST(ManifestAppend, AReopenedBagWithoutItsIndexStillAnswersFromTheManifest) {
+  TempDir tmp;
+  fs::path dir;
+  {
+    auto b = Bag::create(tmp.path(), "s");
+    ASSERT_TRUE(b.ok());
+    dir = (*b)->dir();
+    ASSERT_TRUE((*b)->put("frames/a.jpg", pattern_bytes(10, 1)).ok());
+    ASSERT_TRUE((*b)->put("report.json", std::string("{}")).ok());
+  }
+  auto b = Bag::open_existing(dir);
+  ASSERT_TRUE(b.ok()) << b.error().message;
+  (*b)->drop_index();
+  EXPECT_TRUE((*b)->has("frames/a.jpg"));
+  EXPECT_EQ((*b)->listed_sha256("frames/a.jpg"), sha256_hex(pattern_bytes(10, 1)));
+  EXPECT_FALSE((*b)->put("frames/a.jpg", pattern_bytes(10, 2)).ok());
+  ASSERT_TRUE((*b)->put("frames/b.jpg", pattern_bytes(10, 3)).ok());
+  ASSERT_TRUE((*b)->put("report.json", std::string("{\"v\":2}")).ok());
+  EXPECT_EQ((*b)->entries(), (std::vector<std::string>{"data/frames/a.jpg", "data/frames/b.jpg",
+                                                       "data/report.json"}));
+  ASSERT_TRUE((*b)->remove("frames/b.jpg").ok());
+  EXPECT_FALSE((*b)->has("frames/b.jpg"));
+  ASSERT_TRUE((*b)->finalize({}).ok());
+  auto rep = verify_bag(dir);
+  ASSERT_TRUE(rep.ok());
+  EXPECT_TRUE(rep->ok()) << ::testing::PrintToString(rep->problems);
+  const std::string m = read_all(dir / "manifest-sha256.txt");
+  EXPECT_EQ(std::count(m.begin(), m.end(), '\n'), 2) << m;
+}
+
 }  // namespace
 }  // namespace tb::capture
