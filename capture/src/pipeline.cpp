@@ -314,6 +314,8 @@ void Pipeline::commit_previews(std::vector<PreviewMade>& made) {
   const SpaceGuard guard(bag_.data_dir(), opts_.reserve_bytes);
   std::vector<Bag::Staged> batch;
   std::vector<size_t> in_batch;  // index into `made` of each staged file
+  // The hash handed to the commit: the bag keeps no frame or preview line in RAM to ask.
+  std::vector<std::string> sha(made.size());
   for (size_t i = 0; i < made.size(); ++i) {
     auto& m = made[i];
     if (!m.preview) continue;
@@ -324,6 +326,7 @@ void Pipeline::commit_previews(std::vector<PreviewMade>& made) {
       if (!staged) return staged.error();
       TB_TRY(staged->file.write(m.preview->jpeg));
       staged->sha256 = sha256_hex(m.preview->jpeg);
+      sha[i] = staged->sha256;
       batch.push_back(std::move(*staged));
       in_batch.push_back(i);
       return ok_status();
@@ -359,8 +362,7 @@ void Pipeline::commit_previews(std::vector<PreviewMade>& made) {
         {"type", "preview"}, {"seq", d.seq}, {"request_id", d.request_id}, {"name", d.name}};
     if (m.preview) {
       const std::string rel = "data/previews/" + m.job.name + ".jpg";
-      d.file =
-          FileRecord{"preview", rel, "", m.preview->jpeg.size(), bag_.listed_sha256(rel.substr(5))};
+      d.file = FileRecord{"preview", rel, "", m.preview->jpeg.size(), sha[i]};
       d.histogram = m.preview->histogram;
       d.histogram.measured = true;
       line["file"] = to_json(*d.file);

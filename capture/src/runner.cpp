@@ -261,6 +261,9 @@ class Runner {
                           "bag ({} vs {}); resume with the bag's data/session.yaml",
                           opts_.resume->string(), fingerprint_, st->plan_fingerprint);
       state_ = std::move(*st);
+      // The repair needed every manifest line; the session goes on with the manifest on disk
+      // as its record, so a resumed 100 000-frame bag does not keep 400 000 entries in RAM.
+      bag_->drop_index();
       auto j = Journal::open(bag_->data_dir() / "journal.jsonl");
       if (!j) return j.error();
       journal_ = std::move(*j);

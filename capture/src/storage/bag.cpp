@@ -35,9 +35,6 @@ constexpr const char* kPayloadDirs[] = {"frames", "previews", "releases", "expor
 
 std::atomic<uint64_t> g_create_counter{0};
 
-// A manifest line's size before it was stat'ed (open_existing does not stat every file).
-constexpr uint64_t kSizeUnknown = ~uint64_t{0};
-
 // The manifest grows by appends during a session (DURABILITY PROTOCOL): a crash inside an
 // append leaves a partial last line (no newline, or zero-filled blocks after a power cut).
 // That append was never acknowledged (its fdatasync never returned) and no rename followed
@@ -308,20 +305,22 @@ Result<std::unique_ptr<Bag>> Bag::open_existing(const fs::path& bag_dir) {
       // Sizes are not stat'ed here (a 100 000-frame bag would cost 400 000 stats before the
       // first frame); resume checks the files the journal claims, finalize sums the sizes.
       // A path appended twice (never by this code, but a hand-edited bag) keeps its last line.
-      // The entry's rel_path stays empty (the key is the path), here and wherever entries_ is
-      // filled: a second copy of every path is ~50 bytes a file, ~20 MB for a 100 000-frame bag.
-      bag->entries_[path] = WrittenFile{{}, kSizeUnknown, sha};
+      bag->index_[path] = sha;
     }
   }
+  bag->full_index_ = true;
   for (const char* sub : kPayloadDirs)
     TB_TRY(detail::make_dirs_durable(bag_dir, bag_dir / "data" / sub));
-  spdlog::info("bag {} reopened with {} payload files", bag_dir.string(), bag->entries_.size());
+  spdlog::info("bag {} reopened with {} payload files", bag_dir.string(), bag->index_.size());
   return bag;
 }
 
 Status Bag::check_new_locked(const std::string& rel) const {
   if (rewritable(rel)) return ok_status();
-  if (entries_.count("data/" + rel))
+  // A session's own frame lines are not in RAM: for them the name on disk (below) and the
+  // NOREPLACE rename at commit refuse a second file of the same name.
+  const std::string key = "data/" + rel;
+  if ((tracked(rel) && index_.count(key)) || deferred_.count(key))
     return make_error(Errc::invalid,
                       "refusing to replace data/{}: the bag's manifest already lists it (two "
                       "frames rendered the same name?); the existing file is kept",
@@ -360,13 +359,20 @@ Result<WrittenFile> Bag::put_deferred(const std::string& rel, std::span<const ui
   auto w = write_file_atomic(dest, data, rewritable(rel) ? Overwrite::replace : Overwrite::never);
   if (!w) return w.error();
   WrittenFile wf{"data/" + rel, w->size, std::move(w->sha256)};
-  entries_[wf.rel_path] = WrittenFile{{}, wf.size, wf.sha256};
+  deferred_[wf.rel_path] = wf.sha256;
   return wf;
 }
 
 Status Bag::flush_manifest() {
   std::lock_guard lock(mu_);
-  return rewrite_manifest();
+  if (deferred_.empty()) return ok_status();
+  ManifestChanges changes;
+  for (const auto& [key, sha] : deferred_) changes[key] = sha;
+  TB_TRY(rewrite_manifest(changes));
+  for (const auto& [key, sha] : deferred_)
+    if (tracked(key.substr(5))) index_[key] = sha;
+  deferred_.clear();
+  return ok_status();
 }
 
 Result<Bag::Staged> Bag::stage(const std::string& rel) {
@@ -394,28 +400,32 @@ Status Bag::commit_locked(std::vector<Staged>& files) {
       return make_error(Errc::internal, "staged file data/{} has no SHA-256", f.rel);
     if (!in_batch.insert(f.rel).second)
       return make_error(Errc::invalid, "data/{} staged twice in one commit", f.rel);
-    // Checked again here: another commit may have listed the path since stage().
-    if (!rewritable(f.rel) && entries_.count("data/" + f.rel))
+    // Checked again here: another commit may have listed the path since stage(). A path this
+    // session listed without keeping it in RAM exists on disk: its rename (NOREPLACE) fails.
+    const std::string key = "data/" + f.rel;
+    if (!rewritable(f.rel) && ((tracked(f.rel) && index_.count(key)) || deferred_.count(key)))
       return make_error(Errc::invalid,
                         "refusing to replace data/{}: the bag's manifest already lists it (two "
                         "frames rendered the same name?); the existing file is kept",
                         f.rel);
   }
   // A batch that only adds new paths (every frame and preview) appends its lines to the
-  // manifest; one that replaces a listed file (report, exports) rewrites it whole, since a
-  // BagIt manifest lists a path once.
+  // manifest; one that replaces a listed file (report, exports: rewritable, so in index_)
+  // rewrites it, since a BagIt manifest lists a path once.
   bool replaces = false;
-  for (const auto& f : files) replaces = replaces || entries_.count("data/" + f.rel) > 0;
-  // Listed in memory first; put back as it was on failure, so memory always equals the
-  // manifest on disk.
-  std::vector<std::pair<std::string, std::optional<WrittenFile>>> previous;
+  for (const auto& f : files)
+    replaces = replaces || (rewritable(f.rel) && index_.count("data/" + f.rel) > 0);
+  // The index (tracked paths only) is updated first and put back as it was on failure, so it
+  // always equals the manifest on disk.
+  std::vector<std::pair<std::string, std::optional<std::string>>> previous;
   previous.reserve(files.size());
   for (const auto& f : files) {
     const std::string key = "data/" + f.rel;
-    auto it = entries_.find(key);
+    if (!tracked(f.rel)) continue;
+    auto it = index_.find(key);
     previous.emplace_back(
-        key, it == entries_.end() ? std::nullopt : std::optional<WrittenFile>(it->second));
-    entries_[key] = WrittenFile{{}, f.file.size(), f.sha256};
+        key, it == index_.end() ? std::nullopt : std::optional<std::string>(it->second));
+    index_[key] = f.sha256;
   }
   std::vector<size_t> renamed;  // indices of files renamed into place by this commit
   bool manifest_changed = false;
@@ -430,18 +440,22 @@ Status Bag::commit_locked(std::vector<Staged>& files) {
     }
     for (auto& [key, old] : previous) {
       if (old)
-        entries_[key] = std::move(*old);
+        index_[key] = std::move(*old);
       else
-        entries_.erase(key);
+        index_.erase(key);
     }
     for (const auto& d : dirs) (void)fsync_dir(d);
     if (!manifest_changed) return;
     // The appended lines go again (a crash before this is repaired by resume: listed files
-    // no journal line claims); a rewritten manifest is rewritten from the restored entries.
+    // no journal line claims); a rewritten manifest gets its previous lines back.
     const bool cut = manifest_before >= 0 && manifest_fd_ >= 0 &&
                      ::ftruncate(manifest_fd_, manifest_before) == 0 &&
                      ::fdatasync(manifest_fd_) == 0;
-    if (Status st = cut ? ok_status() : rewrite_manifest(); !st)
+    if (cut) return;
+    ManifestChanges back;
+    for (const auto& f : files) back["data/" + f.rel] = std::nullopt;
+    for (const auto& [key, old] : previous) back[key] = old;
+    if (Status st = rewrite_manifest(back); !st)
       spdlog::error("bag: could not take back a failed commit's manifest: {}", st.error().message);
   };
   auto payload_dirs = [&] {
@@ -477,20 +491,18 @@ Status Bag::commit_locked(std::vector<Staged>& files) {
     return rename_all();
   };
   auto rewrite = [&]() -> Status {
-    std::string text;
-    text.reserve(entries_.size() * 128);
-    for (const auto& [key, e] : entries_) text += detail::manifest_line(e.sha256, key);
-    auto manifest = StagedFile::create(dir_ / kManifest, Overwrite::replace);
+    ManifestChanges changes;
+    for (const auto& f : files) changes["data/" + f.rel] = f.sha256;
+    auto manifest = stage_manifest(changes, false);
     if (!manifest) return manifest.error();
-    TB_TRY(manifest->write(bytes_of(text)));
     // Every fsync before any rename: on a journaling filesystem the first one commits the
     // lot and the others find nothing left to do.
     for (auto& f : files) TB_TRY(f.file.sync());
-    TB_TRY(manifest->sync());
+    TB_TRY(manifest->file.sync());
     // The files' renames are durable before the manifest that lists them is renamed.
     TB_TRY(rename_all());
     close_manifest_fd();  // the append descriptor's file is about to be replaced
-    TB_TRY(manifest->commit());
+    TB_TRY(manifest->file.commit());
     manifest_changed = true;
     return fsync_dir(dir_);
   };
@@ -505,20 +517,21 @@ Status Bag::commit_locked(std::vector<Staged>& files) {
 // re-lists many files; a rewrite each would be quadratic), a rewrite when it replaces a line.
 Status Bag::list_locked(WrittenFile wf) {
   const std::string key = wf.rel_path;
-  const bool replaces = entries_.count(key) > 0;
+  const bool replaces = lookup_locked(key).has_value();
   const std::string line = detail::manifest_line(wf.sha256, key);
-  entries_[key] = WrittenFile{{}, wf.size, std::move(wf.sha256)};
-  if (replaces) return rewrite_manifest();
-  auto append = [&]() -> Status {
-    TB_TRY(open_manifest_fd());
-    struct stat st {};
-    if (::fstat(manifest_fd_, &st) != 0)
-      return detail::write_errno_error(errno, "stat", dir_ / kManifest);
-    return append_manifest_text(line, st.st_size);
-  };
-  Status st = append();
-  if (!st) entries_.erase(key);  // memory stays equal to the manifest on disk
-  return st;
+  if (replaces) {
+    TB_TRY(rewrite_manifest({{key, wf.sha256}}));
+    deferred_.erase(key);
+    if (tracked(key.substr(5))) index_[key] = wf.sha256;
+    return ok_status();
+  }
+  TB_TRY(open_manifest_fd());
+  struct stat st {};
+  if (::fstat(manifest_fd_, &st) != 0)
+    return detail::write_errno_error(errno, "stat", dir_ / kManifest);
+  TB_TRY(append_manifest_text(line, st.st_size));
+  if (tracked(key.substr(5))) index_[key] = std::move(wf.sha256);
+  return ok_status();
 }
 
 Status Bag::open_manifest_fd() {
@@ -581,73 +594,31 @@ Status Bag::relist(const std::string& rel, const std::string& expected) {
   return list_locked(WrittenFile{"data/" + rel, static_cast<uint64_t>(st.st_size), *sha});
 }
 
-bool Bag::has(const std::string& rel) const {
-  std::lock_guard lock(mu_);
-  return entries_.count("data/" + rel) > 0;
-}
-
-std::string Bag::listed_sha256(const std::string& rel) const {
-  std::lock_guard lock(mu_);
-  auto it = entries_.find("data/" + rel);
-  return it == entries_.end() ? std::string() : it->second.sha256;
-}
-
-std::vector<std::string> Bag::entries() const {
-  std::lock_guard lock(mu_);
-  std::vector<std::string> out;
-  out.reserve(entries_.size());
-  for (const auto& [key, e] : entries_) out.push_back(key);
-  return out;
-}
-
 Status Bag::remove(const std::string& rel) {
   TB_TRY(detail::check_rel(rel));
   const fs::path p = data_dir() / rel;
   std::lock_guard lock(mu_);
   if (::unlink(p.c_str()) != 0 && errno != ENOENT)
     return detail::write_errno_error(errno, "remove", p);
-  const bool listed = entries_.erase("data/" + rel) > 0;
   TB_TRY(fsync_dir(p.parent_path()));
-  if (listed) TB_TRY(rewrite_manifest());
-  return ok_status();
+  return unlist_locked("data/" + rel);
 }
 
 Status Bag::finalize(const std::map<std::string, std::string>& info) {
   std::lock_guard lock(mu_);
-  // The journal is the one payload file that grows after it was first recorded.
-  if (auto it = entries_.find(kJournalKey); it != entries_.end()) {
-    const fs::path p = dir_ / kJournalKey;
-    auto sha = sha256_file(p);
+  // The manifest on disk is streamed into its final form (a 100 000-frame bag's ~40 MB of
+  // lines are never in memory), in the order the files were completed, with the journal's line
+  // brought up to date (the one payload file that grows after it was first recorded) and
+  // any put_deferred() lines added.
+  ManifestChanges changes;
+  for (const auto& [key, sha] : deferred_) changes[key] = sha;
+  if (index_.count(kJournalKey)) {
+    auto sha = sha256_file(dir_ / kJournalKey);
     if (!sha) return sha.error();
-    it->second.size = fs::file_size(p);
-    it->second.sha256 = std::move(*sha);
+    changes[kJournalKey] = std::move(*sha);
   }
-  // The sorted manifest is streamed into its temp file (hashed as it goes): a 100 000-frame
-  // bag's ~50 MB of lines are never one string in memory.
-  auto manifest_file = StagedFile::create(dir_ / kManifest, Overwrite::replace);
-  if (!manifest_file) return manifest_file.error();
-  detail::Sha256 manifest_hash;
-  std::string chunk;
-  auto flush = [&]() -> Status {
-    manifest_hash.update(chunk.data(), chunk.size());
-    TB_TRY(manifest_file->write(bytes_of(chunk)));
-    chunk.clear();
-    return ok_status();
-  };
-  uint64_t bytes = 0;
-  for (auto& [k, e] : entries_) {
-    chunk += detail::manifest_line(e.sha256, k);
-    if (chunk.size() >= (1u << 20)) TB_TRY(flush());
-    if (e.size == kSizeUnknown) {
-      std::error_code ec;
-      e.size = fs::file_size(dir_ / k, ec);
-      if (ec) return make_error(Errc::io, "cannot stat {}: {}", (dir_ / k).string(), ec.message());
-    }
-    bytes += e.size;
-  }
-  TB_TRY(flush());
-  auto manifest_sha = manifest_hash.finish();
-  if (!manifest_sha) return manifest_sha.error();
+  auto manifest = stage_manifest(changes, true);
+  if (!manifest) return manifest.error();
   std::string text;
   for (const auto& [k, v] : info) {
     if (k.empty() || k.find_first_of(":\r\n") != std::string::npos)
@@ -656,18 +627,18 @@ Status Bag::finalize(const std::map<std::string, std::string>& info) {
     text += k + ": " + info_value(v) + "\n";
   }
   text += "Bagging-Date: " + utc_date_today() + "\n";
-  text += fmt::format("Payload-Oxum: {}.{}\n", bytes, entries_.size());
+  text += fmt::format("Payload-Oxum: {}.{}\n", manifest->bytes, manifest->count);
   auto bagit = sha256_file(dir_ / "bagit.txt");
   if (!bagit) return bagit.error();
   const std::string tags = detail::manifest_line(*bagit, "bagit.txt") +
                            detail::manifest_line(sha256_hex(bytes_of(text)), kBagInfo) +
-                           detail::manifest_line(*manifest_sha, kManifest);
+                           detail::manifest_line(manifest->sha256, kManifest);
   // All three are written and fsync'd before any is renamed: a full disk fails here and
   // leaves the previous tag files as they were (see DURABILITY PROTOCOL).
   const char* names[] = {kBagInfo, kTagManifest};
   const std::string* bodies[] = {&text, &tags};
   std::vector<StagedFile> staged;
-  staged.push_back(std::move(*manifest_file));
+  staged.push_back(std::move(manifest->file));
   for (size_t i = 0; i < 2; ++i) {
     auto f = StagedFile::create(dir_ / names[i], Overwrite::replace);
     if (!f) return f.error();
@@ -675,22 +646,14 @@ Status Bag::finalize(const std::map<std::string, std::string>& info) {
     staged.push_back(std::move(*f));
   }
   for (auto& f : staged) TB_TRY(f.sync());
-  // The sorted, complete manifest replaces the appended one (BagIt does not ask for an order,
-  // but a finished bag reads best sorted); later appends go to the new file.
-  close_manifest_fd();
+  close_manifest_fd();  // later appends go to the new file
   for (auto& f : staged) TB_TRY(f.commit());
   TB_TRY(fsync_dir(dir_));
-  spdlog::info("bag {} finalized: {} files, {} bytes", dir_.string(), entries_.size(), bytes);
-  return ok_status();
-}
-
-Status Bag::rewrite_manifest() {
-  std::string text;
-  text.reserve(entries_.size() * 128);
-  for (const auto& [key, e] : entries_) text += detail::manifest_line(e.sha256, key);
-  close_manifest_fd();  // appends go to the new file from now on
-  auto w = write_file_atomic(dir_ / kManifest, text);
-  if (!w) return w.error();
+  for (const auto& [key, sha] : changes)
+    if (tracked(key.substr(5))) index_[key] = *sha;
+  deferred_.clear();
+  spdlog::info("bag {} finalized: {} files, {} bytes", dir_.string(), manifest->count,
+               manifest->bytes);
   return ok_status();
 }
 

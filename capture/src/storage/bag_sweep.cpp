@@ -59,8 +59,7 @@ Status Bag::quarantine(const std::string& rel) {
     TB_TRY(fsync_dir(src.parent_path()));
     spdlog::warn("bag {}: moved data/{} to {} (not written by this bag, or changed)", dir_.string(),
                  rel, dest.lexically_relative(dir_).string());
-    if (entries_.erase("data/" + rel) > 0) TB_TRY(rewrite_manifest());
-    return ok_status();
+    return unlist_locked("data/" + rel);
   }
   return make_error(Errc::invalid, "quarantine of data/{} has no free name", rel);
 }
@@ -71,6 +70,16 @@ Result<SweepReport> Bag::sweep_unlisted() {
   std::vector<std::string> to_remove, to_quarantine;  // under data/
   {
     std::lock_guard lock(mu_);
+    // Without a full index (a created bag) the manifest is read once into a set: a sweep is a
+    // repair, rare, and lists every file anyway.
+    std::set<std::string> listed;
+    if (!full_index_)
+      TB_TRY(detail::for_each_manifest_line(
+          dir_ / "manifest-sha256.txt",
+          [&](const std::string&, const std::string& path, const std::string&) {
+            listed.insert(path);
+            return ok_status();
+          }));
     std::error_code ec;
     const fs::path data = data_dir();
     for (auto it = fs::recursive_directory_iterator(data, ec);
@@ -81,7 +90,9 @@ Result<SweepReport> Bag::sweep_unlisted() {
       if (type == fs::file_type::directory) continue;
       const std::string rel = it->path().lexically_relative(data).generic_string();
       const std::string key = "data/" + rel;
-      if (key == "data/journal.jsonl" || entries_.count(key)) continue;
+      if (key == "data/journal.jsonl" || index_.count(key) || listed.count(key) ||
+          deferred_.count(key))
+        continue;
       const std::string name = it->path().filename().string();
       // Our temp names (".<name>.tmp-<pid>-<n>", created O_EXCL by this storage layer and
       // only ever renamed away or unlinked) prove the file is an interrupted write of ours.

@@ -2,6 +2,7 @@
 // Helpers shared by the storage sources (atomic write, journal, bag): not part of the API.
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -67,3 +68,26 @@ Status make_dirs_durable(const std::filesystem::path& base, const std::filesyste
 inline constexpr size_t kHashReadChunk = 4u << 20;
 
 }  // namespace tb::capture::detail
+
+namespace tb::capture {
+
+// A manifest written to its temp file, not yet renamed (Bag::stage_manifest).
+struct Bag::StagedManifest {
+  StagedFile file;
+  std::string sha256;  // of the whole manifest (tagmanifest-sha256.txt lists it)
+  uint64_t count = 0;  // lines
+  uint64_t bytes = 0;  // payload bytes of the listed files (when asked to stat them)
+};
+
+namespace detail {
+
+// Calls `fn(sha256, path, line)` for every line of a manifest file, in file order, reading it in
+// chunks (a 100 000-frame manifest is ~40 MB; it is never one string in RAM). A missing file
+// has no lines; a malformed line is an error naming file:line.
+Status for_each_manifest_line(
+    const std::filesystem::path& manifest,
+    const std::function<Status(const std::string& sha256, const std::string& path,
+                               const std::string& line)>& fn);
+
+}  // namespace detail
+}  // namespace tb::capture

@@ -73,16 +73,28 @@ TEST(ManifestAppend, ReplacingARewritableFileKeepsOneLinePerPath) {
   EXPECT_TRUE(rep->ok()) << ::testing::PrintToString(rep->problems);
 }
 
-TEST(ManifestAppend, FinalizeWritesTheSortedCompleteManifest) {
+// Finalize streams the manifest on disk (nothing sorts it in RAM): the lines come in the order
+// the files were completed, each once, with the journal's line brought up to date.
+TEST(ManifestAppend, FinalizeWritesTheCompleteManifestInCompletionOrder) {
   TempDir tmp;
   auto b = Bag::create(tmp.path(), "s");
   ASSERT_TRUE(b.ok());
+  write_raw((*b)->data_dir() / "journal.jsonl", "{\"a\":1}\n", false);
+  ASSERT_TRUE((*b)->add_existing("journal.jsonl").ok());
   for (const char* n : {"frames/c.jpg", "frames/a.jpg", "frames/b.jpg"})
     ASSERT_TRUE(commit_one(**b, n, pattern_bytes(50, n[7])).ok());
+  write_raw((*b)->data_dir() / "journal.jsonl", "{\"b\":2}\n", true);
   ASSERT_TRUE((*b)->finalize({}).ok());
   const std::string m = read_all((*b)->dir() / "manifest-sha256.txt");
+  EXPECT_EQ(std::count(m.begin(), m.end(), '\n'), 4) << m;
+  EXPECT_LT(m.find("data/journal.jsonl"), m.find("data/frames/c.jpg"));
+  EXPECT_LT(m.find("data/frames/c.jpg"), m.find("data/frames/a.jpg"));
   EXPECT_LT(m.find("data/frames/a.jpg"), m.find("data/frames/b.jpg"));
-  EXPECT_LT(m.find("data/frames/b.jpg"), m.find("data/frames/c.jpg"));
+  auto rep = verify_bag((*b)->dir());
+  ASSERT_TRUE(rep.ok());
+  EXPECT_TRUE(rep->ok()) << ::testing::PrintToString(rep->changed);
+  EXPECT_NE(read_all((*b)->dir() / "bag-info.txt").find("Payload-Oxum: 166.4\n"),
+            std::string::npos);
   // Appends after finalize (a resumed session) go to the new file, not the replaced inode.
   ASSERT_TRUE(commit_one(**b, "frames/d.jpg", pattern_bytes(50, 9)).ok());
   EXPECT_NE(read_all((*b)->dir() / "manifest-sha256.txt").find("data/frames/d.jpg"),
@@ -158,6 +170,38 @@ TEST(VerifyParallel, ReportsEveryMissingAndChangedFileInManifestOrder) {
   EXPECT_EQ(rep->changed, (std::vector<std::string>{"data/frames/f03.jpg", "data/frames/f31.jpg"}));
   EXPECT_EQ(rep->missing, (std::vector<std::string>{"data/frames/f17.jpg"}));
   EXPECT_EQ(rep->files_checked, 39u + 3u);  // 39 payload files + 3 tag files
+}
+
+// A resumed bag drops the index its repair needed (runner): lookups then read the manifest on
+// disk, a name it lists is still refused, and finalize still lists every file once.
+TEST(ManifestAppend, AReopenedBagWithoutItsIndexStillAnswersFromTheManifest) {
+  TempDir tmp;
+  fs::path dir;
+  {
+    auto b = Bag::create(tmp.path(), "s");
+    ASSERT_TRUE(b.ok());
+    dir = (*b)->dir();
+    ASSERT_TRUE((*b)->put("frames/a.jpg", pattern_bytes(10, 1)).ok());
+    ASSERT_TRUE((*b)->put("report.json", std::string("{}")).ok());
+  }
+  auto b = Bag::open_existing(dir);
+  ASSERT_TRUE(b.ok()) << b.error().message;
+  (*b)->drop_index();
+  EXPECT_TRUE((*b)->has("frames/a.jpg"));
+  EXPECT_EQ((*b)->listed_sha256("frames/a.jpg"), sha256_hex(pattern_bytes(10, 1)));
+  EXPECT_FALSE((*b)->put("frames/a.jpg", pattern_bytes(10, 2)).ok());
+  ASSERT_TRUE((*b)->put("frames/b.jpg", pattern_bytes(10, 3)).ok());
+  ASSERT_TRUE((*b)->put("report.json", std::string("{\"v\":2}")).ok());
+  EXPECT_EQ((*b)->entries(), (std::vector<std::string>{"data/frames/a.jpg", "data/frames/b.jpg",
+                                                       "data/report.json"}));
+  ASSERT_TRUE((*b)->remove("frames/b.jpg").ok());
+  EXPECT_FALSE((*b)->has("frames/b.jpg"));
+  ASSERT_TRUE((*b)->finalize({}).ok());
+  auto rep = verify_bag(dir);
+  ASSERT_TRUE(rep.ok());
+  EXPECT_TRUE(rep->ok()) << ::testing::PrintToString(rep->problems);
+  const std::string m = read_all(dir / "manifest-sha256.txt");
+  EXPECT_EQ(std::count(m.begin(), m.end(), '\n'), 2) << m;
 }
 
 }  // namespace

@@ -12,9 +12,10 @@
 // report.json, report.html, journal.jsonl and exports/* are replaced (Bag::rewritable()).
 //
 // The manifest grows by appends during a session (one fdatasync'd append per commit, so a
-// frame's cost does not grow with the session); finalize() replaces it with the sorted,
-// complete manifest. A commit that replaces a listed file (report, exports) rewrites it whole
-// through a temp file instead (steps 2'/6' below).
+// frame's cost does not grow with the session); finalize() streams it into its final form in
+// the order the files were completed (BagIt asks for no order; nothing sorts it in RAM). A commit
+// that replaces a listed file (report, exports) rewrites it whole through a temp file instead
+// (steps 2'/6' below).
 //
 // One frame (Pipeline::process -> Bag::commit -> Journal::append), in this order:
 //   1. payload temps written (writeback started);
@@ -60,6 +61,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -170,6 +172,11 @@ struct SweepReport {
 // A BagIt bag being written. Payload entries accumulate in manifest-sha256.txt as files are
 // written (so a crash leaves a manifest consistent with what is on disk); finalize() writes
 // bag-info.txt and tagmanifest-sha256.txt. The Bag holds the bag's lock for its whole life.
+// Memory: a session's frame entries live only in the manifest on disk (the Bag's RAM does not
+// grow with the frames); has()/listed_sha256()/entries() read the manifest back for them, so
+// they cost O(manifest) on a created bag (never called per frame). A bag reopened with
+// open_existing() keeps a full index (resume's repair and delivery look up every path) until
+// drop_index().
 class Bag {
  public:
   // Creates <root>/<name>/ (or <name>-2, -3... when that exists) with bagit.txt and
@@ -232,6 +239,9 @@ class Bag {
   Status quarantine(const std::string& rel_under_data);
   // Manifest paths ("data/...") currently recorded, sorted.
   std::vector<std::string> entries() const;
+  // Forgets the index open_existing() built (after resume's repair): from here on the bag's
+  // memory stays flat whatever the bag holds, and the manifest on disk answers lookups.
+  void drop_index();
   // After a crash: files under data/ the manifest does not list (journal.jsonl excepted).
   // Storage temp files (by their name) and files a leftover manifest temp lists with the
   // same hash (renamed just before the crash, never journaled) are removed; everything else
@@ -243,8 +253,21 @@ class Bag {
 
  private:
   Bag() = default;
-  Status rewrite_manifest();
+  // Paths whose manifest line is also kept in index_ (rewritable ones always; every path of a
+  // bag reopened with open_existing until drop_index()). A frame's lines are on disk only.
+  bool tracked(const std::string& rel_under_data) const {
+    return full_index_ || rewritable(rel_under_data);
+  }
+  std::optional<std::string> lookup_locked(const std::string& key) const;
+  // A manifest replaced through a temp file: every line of the current one in its order, with
+  // `changes` applied (a path mapped to a hash gets that line, in place or appended; a path
+  // mapped to nullopt loses its line), fsync'd, renamed, bag root fsync'd. Streams: O(1) RAM.
+  using ManifestChanges = std::map<std::string, std::optional<std::string>>;
+  Status rewrite_manifest(const ManifestChanges& changes);
+  struct StagedManifest;
+  Result<StagedManifest> stage_manifest(const ManifestChanges& changes, bool stat_files);
   Status list_locked(WrittenFile wf);
+  Status unlist_locked(const std::string& key);
   Status open_manifest_fd();
   void close_manifest_fd();
   Status append_manifest_text(const std::string& text, off_t before);
@@ -253,7 +276,12 @@ class Bag {
   fs::path dir_;
   int lock_fd_ = -1;
   int manifest_fd_ = -1;  // O_APPEND on manifest-sha256.txt, reopened after a rewrite
-  std::map<std::string, WrittenFile> entries_;  // key: "data/..." path
+  // "data/..." -> hash of the tracked() paths. Not every listed path: a session of 10 000
+  // frames would hold 40 000 entries (~10 MB) for nothing, since the fsync'd manifest on disk
+  // is the record and finalize streams it.
+  std::map<std::string, std::string> index_;
+  bool full_index_ = false;
+  std::map<std::string, std::string> deferred_;  // put_deferred() lines not yet in the manifest
   mutable std::mutex mu_;
 };
 
