@@ -33,7 +33,7 @@ Result<std::map<std::string, std::string>> read_bag_info(const fs::path& bag_dir
   return info;
 }
 
-Result<FinishedBag> open_finished_bag(const fs::path& dir, std::string_view nothing_done) {
+Result<FinishedBag> open_closed_bag(const fs::path& dir) {
   std::error_code ec;
   if (!fs::is_directory(dir, ec))
     return make_error(Errc::not_found, "{}: no such folder", dir.string());
@@ -41,7 +41,7 @@ Result<FinishedBag> open_finished_bag(const fs::path& dir, std::string_view noth
     return make_error(Errc::invalid, "{}: not a session bag (bagit.txt missing)", dir.string());
   FinishedBag out;
   // Locked first: a session, a rebuild or `release add` writing it is refused, and nothing can
-  // change between the verify below and the reads that follow.
+  // change between the verify and the reads that follow.
   auto bag = Bag::open_existing(dir);
   if (!bag) return bag.error();
   out.bag = std::move(*bag);
@@ -53,21 +53,30 @@ Result<FinishedBag> open_finished_bag(const fs::path& dir, std::string_view noth
   auto info = read_bag_info(dir);
   if (!info) return info.error();
   out.info = std::move(*info);
-  auto rep = verify_bag(dir);
-  if (!rep) return rep.error();
-  if (!rep->ok()) {
-    std::string what;
-    auto list = [&](const char* kind, const std::vector<std::string>& v) {
-      for (const auto& f : v) what += fmt::format("\n  {}: {}", kind, f);
-    };
-    list("missing", rep->missing);
-    list("changed", rep->changed);
-    list("extra", rep->extra);
-    list("problem", rep->problems);
-    return make_error(Errc::mismatch, "{}: the bag does not verify against its manifest; {}:{}",
-                      dir.string(), nothing_done, what);
-  }
   out.entries = out.bag->entries();
+  return out;
+}
+
+Status refuse_unverified(const fs::path& dir, const Result<VerifyReport>& rep,
+                         std::string_view nothing_done) {
+  if (!rep) return rep.error();
+  if (rep->ok()) return ok_status();
+  std::string what;
+  auto list = [&](const char* kind, const std::vector<std::string>& v) {
+    for (const auto& f : v) what += fmt::format("\n  {}: {}", kind, f);
+  };
+  list("missing", rep->missing);
+  list("changed", rep->changed);
+  list("extra", rep->extra);
+  list("problem", rep->problems);
+  return make_error(Errc::mismatch, "{}: the bag does not verify against its manifest; {}:{}",
+                    dir.string(), nothing_done, what);
+}
+
+Result<FinishedBag> open_finished_bag(const fs::path& dir, std::string_view nothing_done) {
+  auto out = open_closed_bag(dir);
+  if (!out) return out.error();
+  TB_TRY(refuse_unverified(dir, verify_bag(dir), nothing_done));
   return out;
 }
 

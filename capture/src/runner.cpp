@@ -410,7 +410,7 @@ class Runner {
     if (!cfg_.storage.previews.enabled) return;
     std::lock_guard lk(mu_);
     for (const auto& f : state_.frames) {
-      if (state_.preview_seen.count(f.seq)) continue;
+      if (state_.preview_seen.count(f.name)) continue;
       for (const auto& file : f.files)
         if (file.role == "original" && file.path.size() > 4 &&
             file.path.compare(file.path.size() - 4, 4, ".jpg") == 0)

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -22,23 +23,6 @@ namespace {
 Error errno_error(int err, const char* what, const fs::path& p) {
   return Error{err == ENOSPC || err == EDQUOT ? Errc::no_space : Errc::io,
                fmt::format("cannot {} {}: {}", what, p.string(), std::strerror(err))};
-}
-
-// BagIt (RFC 8493 2.1.3): CR, LF and % in a manifest path are percent-encoded, as the bag's
-// own manifest writes them, so Bag::open_existing reads back the same names.
-std::string manifest_path(const std::string& path) {
-  std::string enc;
-  for (char c : path) {
-    if (c == '%')
-      enc += "%25";
-    else if (c == '\n')
-      enc += "%0A";
-    else if (c == '\r')
-      enc += "%0D";
-    else
-      enc.push_back(c);
-  }
-  return enc;
 }
 
 Status write_all(int fd, std::span<const uint8_t> bytes, const fs::path& p) {
@@ -183,7 +167,7 @@ Status ExportStaging::write_payload(const std::string& rel, std::span<const uint
   }
   if (::close(fd) != 0 && st) st = errno_error(errno, "close", p);
   if (!st) return st;
-  const std::string line = sha256 + "  " + manifest_path("data/" + rel) + "\n";
+  const std::string line = capture::manifest_line(sha256, "data/" + rel);
   std::lock_guard lock(mu_);
   manifest_ += line;
   return ok_status();
@@ -193,7 +177,22 @@ Status ExportStaging::sync_payload() {
   // One flush of the filesystem instead of one per file: the files and their folders' entries
   // are durable when it returns (since Linux 5.8 it also reports writeback errors).
   if (::syncfs(lock_fd_) != 0) return errno_error(errno, "flush (syncfs) the export in", staging_);
-  auto w = capture::write_file_atomic(bag_ / "manifest-sha256.txt", manifest_);
+  // Files are written on several threads, so their lines come in any order: sorted by path,
+  // two exports of one bag have the same manifest, byte for byte.
+  std::vector<std::string_view> lines;
+  for (size_t at = 0; at < manifest_.size();) {
+    const size_t end = manifest_.find('\n', at);
+    const size_t next = end == std::string::npos ? manifest_.size() : end + 1;
+    lines.emplace_back(manifest_.data() + at, next - at);
+    at = next;
+  }
+  std::sort(lines.begin(), lines.end(), [](std::string_view a, std::string_view b) {
+    return a.substr(std::min<size_t>(a.size(), 66)) < b.substr(std::min<size_t>(b.size(), 66));
+  });
+  std::string sorted;
+  sorted.reserve(manifest_.size());
+  for (const auto l : lines) sorted += l;
+  auto w = capture::write_file_atomic(bag_ / "manifest-sha256.txt", sorted);
   if (!w) return w.error();
   return ok_status();
 }

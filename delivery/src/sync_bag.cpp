@@ -14,8 +14,8 @@
 #include <sstream>
 
 #include "run_program.hpp"
-#include "sync_source.hpp"
 #include "sync_spawn.hpp"
+#include "tetherbox/capture/finished_bag.hpp"
 #include "tetherbox/capture/storage.hpp"
 #include "tetherbox/common/time_utc.hpp"
 #include "tetherbox/delivery/copy.hpp"
@@ -141,7 +141,7 @@ Result<SyncSummary> sync_bag(const fs::path& bag_dir, const SyncOptions& opt) {
       return make_error(Errc::invalid, "sync --select {}: no frame name in it",
                         opt.select.string());
   }
-  auto src = open_locked_bag(bag_dir);
+  auto src = capture::open_closed_bag(bag_dir);
   if (!src) return src.error();
   // The bag is hashed against its manifest while rclone sends what the remote lacks (one core
   // hashes, the others upload): see the payload copy below for why that is safe.
@@ -254,8 +254,8 @@ Result<SyncSummary> sync_bag(const fs::path& bag_dir, const SyncOptions& opt) {
     return Spawned::start(with_common(args), tmp, name);
   };
   auto verified_status = [&]() {
-    return verify_status(dir, verified.get(),
-                         "not marked synced, no tag file sent, no file on the remote replaced");
+    return capture::refuse_unverified(
+        dir, verified.get(), "not marked synced, no tag file sent, no file on the remote replaced");
   };
   // Payload first, tag files last: a remote with a manifest has every file it lists.
   // The first copy runs beside the verification and may only add files (--immutable): a file

@@ -113,6 +113,21 @@ std::string info_value(const std::string& v) {
 
 }  // namespace
 
+std::string manifest_line(const std::string& sha256, const std::string& path) {
+  std::string enc;
+  for (char c : path) {
+    if (c == '%')
+      enc += "%25";
+    else if (c == '\n')
+      enc += "%0A";
+    else if (c == '\r')
+      enc += "%0D";
+    else
+      enc.push_back(c);
+  }
+  return sha256 + "  " + enc + "\n";
+}
+
 namespace detail {
 
 Status check_rel(const std::string& rel) {
@@ -147,21 +162,6 @@ Status make_dirs_durable(const fs::path& base, const fs::path& dir) {
     cur = next;
   }
   return ok_status();
-}
-
-std::string manifest_line(const std::string& sha256, const std::string& path) {
-  std::string enc;
-  for (char c : path) {
-    if (c == '%')
-      enc += "%25";
-    else if (c == '\n')
-      enc += "%0A";
-    else if (c == '\r')
-      enc += "%0D";
-    else
-      enc.push_back(c);
-  }
-  return sha256 + "  " + enc + "\n";
 }
 
 bool parse_manifest_line(const std::string& line, std::string* sha256, std::string* path) {
@@ -478,7 +478,7 @@ Status Bag::commit_locked(std::vector<Staged>& files) {
   auto append = [&]() -> Status {
     for (auto& f : files) TB_TRY(f.file.sync());
     std::string text;
-    for (const auto& f : files) text += detail::manifest_line(f.sha256, "data/" + f.rel);
+    for (const auto& f : files) text += manifest_line(f.sha256, "data/" + f.rel);
     TB_TRY(open_manifest_fd());
     struct stat st {};
     if (::fstat(manifest_fd_, &st) != 0)
@@ -518,7 +518,7 @@ Status Bag::commit_locked(std::vector<Staged>& files) {
 Status Bag::list_locked(WrittenFile wf) {
   const std::string key = wf.rel_path;
   const bool replaces = lookup_locked(key).has_value();
-  const std::string line = detail::manifest_line(wf.sha256, key);
+  const std::string line = manifest_line(wf.sha256, key);
   if (replaces) {
     TB_TRY(rewrite_manifest({{key, wf.sha256}}));
     deferred_.erase(key);
@@ -630,9 +630,9 @@ Status Bag::finalize(const std::map<std::string, std::string>& info) {
   text += fmt::format("Payload-Oxum: {}.{}\n", manifest->bytes, manifest->count);
   auto bagit = sha256_file(dir_ / "bagit.txt");
   if (!bagit) return bagit.error();
-  const std::string tags = detail::manifest_line(*bagit, "bagit.txt") +
-                           detail::manifest_line(sha256_hex(bytes_of(text)), kBagInfo) +
-                           detail::manifest_line(manifest->sha256, kManifest);
+  const std::string tags = manifest_line(*bagit, "bagit.txt") +
+                           manifest_line(sha256_hex(bytes_of(text)), kBagInfo) +
+                           manifest_line(manifest->sha256, kManifest);
   // All three are written and fsync'd before any is renamed: a full disk fails here and
   // leaves the previous tag files as they were (see DURABILITY PROTOCOL).
   const char* names[] = {kBagInfo, kTagManifest};

@@ -118,7 +118,7 @@ Result<Bag::StagedManifest> Bag::stage_manifest(const ManifestChanges& changes, 
     return ok_status();
   };
   auto emit = [&](const std::string& sha, const std::string& path) -> Status {
-    pending += detail::manifest_line(sha, path);
+    pending += manifest_line(sha, path);
     ++out.count;
     if (stat_files) {
       struct stat st {};

@@ -35,13 +35,12 @@ bool exists_no_follow(const fs::path& p) {
 // One pass whatever their number (a resume that finds many files gone stays linear).
 void forget_frames(JournalState& st, const std::set<uint64_t>& seqs) {
   if (seqs.empty()) return;
+  for (const auto& r : st.frames)
+    if (seqs.count(r.seq)) st.preview_seen.erase(r.name);
   st.frames.erase(std::remove_if(st.frames.begin(), st.frames.end(),
                                  [&](const FrameRecord& r) { return seqs.count(r.seq) > 0; }),
                   st.frames.end());
-  for (const auto seq : seqs) {
-    st.done_seqs.erase(seq);
-    st.preview_seen.erase(seq);
-  }
+  for (const auto seq : seqs) st.done_seqs.erase(seq);
 }
 
 // The journal's lines folded into records. Linear in the journal's length: a 100 000-frame
@@ -52,11 +51,13 @@ Status parse_lines(const std::vector<std::string>& lines, const fs::path& path, 
   std::vector<bool> dead(st.frames.size(), false);
   auto forget = [&](uint64_t seq) {
     if (auto it = by_seq.find(seq); it != by_seq.end()) {
-      for (const auto i : it->second) dead[i] = true;
+      for (const auto i : it->second) {
+        dead[i] = true;
+        st.preview_seen.erase(st.frames[i].name);
+      }
       by_seq.erase(it);
     }
     st.done_seqs.erase(seq);
-    st.preview_seen.erase(seq);
   };
   size_t lineno = 0;
   for (const auto& line : lines) {
@@ -90,7 +91,7 @@ Status parse_lines(const std::vector<std::string>& lines, const fs::path& path, 
               break;
             }
         if (to) {
-          st.preview_seen.insert(seq);
+          st.preview_seen.insert(to->name);
           if (j.contains("file") && j.at("file").is_object())
             to->files.push_back(file_record_from_json(j.at("file")));
           if (j.contains("histogram")) to->histogram = histogram_from_json(j.at("histogram"));

@@ -50,9 +50,8 @@ class Sha256 {
   bool ok_ = false;
 };
 
-// BagIt manifest lines ("<sha256>  <path>", RFC 8493 2.1.3): paths percent-encode CR, LF
-// and '%'. parse returns false for a malformed line.
-std::string manifest_line(const std::string& sha256, const std::string& path);
+// A BagIt manifest line read back (manifest_line in storage.hpp writes it); false for a
+// malformed line.
 bool parse_manifest_line(const std::string& line, std::string* sha256, std::string* path);
 
 // flock(LOCK_EX|LOCK_NB) on <bag_dir>/.tetherbox.lock; returns the fd to keep open. Fails

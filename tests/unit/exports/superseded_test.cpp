@@ -8,6 +8,8 @@
 
 #include "tetherbox/capture/frame_source.hpp"
 #include "tetherbox/capture/record.hpp"
+#include "tetherbox/capture/resume.hpp"
+#include "tetherbox/capture/storage.hpp"
 
 namespace tb::capture {
 namespace {
@@ -39,8 +41,7 @@ TEST(Superseded, FrameListKeepsAPairAndAResumeRetakeReplaces) {
   const std::vector<FrameRecord> v{rec(0, "a_0"), blurred, retake, old2, new2};
   const FrameList all(v);
   EXPECT_EQ(names_of(all), (std::vector<std::string>{"a_0", "a_1", "a_1_r1", "a_2"}));
-  EXPECT_EQ(names_of(WithoutSuperseded(all)),
-            (std::vector<std::string>{"a_0", "a_1_r1", "a_2"}));
+  EXPECT_EQ(names_of(WithoutSuperseded(all)), (std::vector<std::string>{"a_0", "a_1_r1", "a_2"}));
 }
 
 TEST(Superseded, AFrameWhoseRetakeNeverCameStaysInTheDataset) {
@@ -48,8 +49,7 @@ TEST(Superseded, AFrameWhoseRetakeNeverCameStaysInTheDataset) {
   blurred.superseded_by = "a_3_r1";  // promised; the session stopped before it
   const std::vector<FrameRecord> v{rec(2, "a_2"), blurred, rec(4, "a_4")};
   const FrameList all(v);
-  EXPECT_EQ(names_of(WithoutSuperseded(all)),
-            (std::vector<std::string>{"a_2", "a_3", "a_4"}));
+  EXPECT_EQ(names_of(WithoutSuperseded(all)), (std::vector<std::string>{"a_2", "a_3", "a_4"}));
   const std::vector<FrameRecord> last{blurred};
   EXPECT_EQ(names_of(WithoutSuperseded(FrameList(last))), (std::vector<std::string>{"a_3"}));
 }
@@ -72,8 +72,10 @@ TEST(Superseded, JournalReadBackJoinsEachPreviewToItsOwnFrame) {
     std::ofstream o(j);
     o << line(blurred) << "\n"
       << line(retake) << "\n"
-      << R"({"type":"preview","seq":5,"name":"b_5","file":null,"fault":"first"})" "\n"
-      << R"({"type":"preview","seq":5,"name":"b_5_r1","file":null,"fault":"second"})" "\n";
+      << R"({"type":"preview","seq":5,"name":"b_5","file":null,"fault":"first"})"
+         "\n"
+      << R"({"type":"preview","seq":5,"name":"b_5_r1","file":null,"fault":"second"})"
+         "\n";
   }
   auto src = JournalFrames::index(j);
   ASSERT_TRUE(src) << src.error().message;
@@ -88,6 +90,39 @@ TEST(Superseded, JournalReadBackJoinsEachPreviewToItsOwnFrame) {
   EXPECT_EQ(seen[1].first, "b_5_r1");
   EXPECT_EQ(seen[1].second, std::vector<std::string>{"second"});
   EXPECT_EQ(names_of(WithoutSuperseded(*src)), std::vector<std::string>{"b_5_r1"});
+  fs::remove_all(dir);
+}
+
+// A kill after a retake's frame line and before its preview line: the superseded frame's
+// preview (same seq) was journaled, the retake's was not. Resume must remake the retake's
+// preview; keyed by seq it counted as seen and the retake was left without one.
+TEST(Superseded, ResumeSeesWhichOfAPairHasItsPreview) {
+  char tmpl[] = "/tmp/tb-superseded-XXXXXX";
+  ASSERT_NE(::mkdtemp(tmpl), nullptr);
+  const fs::path dir(tmpl);
+  {
+    auto bag = Bag::create(dir / "bag", "bag");
+    ASSERT_TRUE(bag) << bag.error().message;
+    auto blurred = rec(7, "c_7");
+    blurred.superseded_by = "c_7_r1";
+    auto retake = rec(7, "c_7_r1");
+    retake.retake_of = "c_7";
+    auto line = [](const FrameRecord& f) {
+      auto l = to_json(f);
+      l["type"] = "frame";
+      return l.dump();
+    };
+    std::ofstream o((*bag)->dir() / "data" / "journal.jsonl");
+    o << line(blurred) << "\n"
+      << R"({"type":"preview","seq":7,"name":"c_7","file":null,"fault":"made"})"
+         "\n"
+      << line(retake) << "\n";
+    o.close();
+    auto st = load_journal(**bag, false);
+    ASSERT_TRUE(st) << st.error().message;
+    EXPECT_EQ(st->preview_seen.count("c_7"), 1u);
+    EXPECT_EQ(st->preview_seen.count("c_7_r1"), 0u);
+  }
   fs::remove_all(dir);
 }
 

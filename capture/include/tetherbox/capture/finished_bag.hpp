@@ -36,4 +36,11 @@ Result<std::map<std::string, std::string>> read_bag_info(const std::filesystem::
 Result<FinishedBag> open_finished_bag(const std::filesystem::path& dir,
                                       std::string_view nothing_done);
 
+// open_finished_bag in two steps, for a reader that starts before the verification ends (sync
+// uploads while it hashes): locked, finalized, bag-info read, entries listed ...
+Result<FinishedBag> open_closed_bag(const std::filesystem::path& dir);
+// ... and the verification's outcome worded as open_finished_bag words it.
+Status refuse_unverified(const std::filesystem::path& dir, const Result<VerifyReport>& rep,
+                         std::string_view nothing_done);
+
 }  // namespace tb::capture

@@ -14,7 +14,9 @@ namespace tb::capture {
 struct JournalState {
   std::vector<FrameRecord> frames;  // in journal order
   std::set<uint64_t> done_seqs;
-  std::set<uint64_t> preview_seen;  // frames whose preview line (made or skipped) is journaled
+  // Names of the frames whose preview line (made or skipped) is journaled: by name, since an
+  // in-place retake shares its superseded frame's seq and needs a preview of its own.
+  std::set<std::string> preview_seen;
   uint64_t next_request_id = 1;
   std::string plan_fingerprint;  // from session_start
   std::vector<std::string> session_faults;

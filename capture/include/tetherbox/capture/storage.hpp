@@ -88,6 +88,10 @@ Result<WrittenFile> write_file_atomic(const fs::path& path, std::span<const uint
 Result<WrittenFile> write_file_atomic(const fs::path& path, const std::string& text,
                                       Overwrite mode = Overwrite::replace);
 Status fsync_dir(const fs::path& dir);
+
+// One BagIt manifest line, "<sha256>  <path>\n" (RFC 8493 2.1.3: CR, LF and '%' in the path
+// percent-encoded), exactly as a bag writes it, for a tool that writes a manifest of its own.
+std::string manifest_line(const std::string& sha256, const std::string& path);
 // SHA-256 of a file on disk (hex), streamed.
 Result<std::string> sha256_file(const fs::path& path);
 std::string sha256_hex(std::span<const uint8_t> data);
