@@ -260,13 +260,47 @@ std::string contact_sheet(const std::vector<FrameRow>& rows) {
       note, rows.size(), shown.size(), with, figs);
 }
 
+// A day's session has tens of thousands of frames: a chart with a dot for each is a page too
+// heavy to open, and the memory that draws it at close grows with the session. Past
+// kMaxChartFrames a chart draws an even sample, the last frame, and every frame that is not ok
+// (while those are few), and says so under it.
+constexpr size_t kMaxChartFrames = 2000;
+
+class ChartSample {
+ public:
+  explicit ChartSample(const std::vector<FrameRow>& rows) : n_(rows.size()) {
+    if (n_ <= kMaxChartFrames) return;
+    size_t flagged = 0;
+    for (const auto& r : rows)
+      if (r.status() != "ok") ++flagged;
+    keep_flagged_ = flagged <= kMaxChartFrames / 2;
+    const size_t budget = kMaxChartFrames - (keep_flagged_ ? flagged : 0);
+    stride_ = (n_ + budget - 1) / budget;
+  }
+  bool operator()(const FrameRow& r, size_t i) const {
+    return stride_ == 1 || i % stride_ == 0 || i + 1 == n_ || (keep_flagged_ && r.status() != "ok");
+  }
+  std::string note() const {
+    if (stride_ == 1) return "";
+    return fmt::format("<p class=\"nm\">Drawn: 1 frame in {} of {}, the last{}.</p>\n", stride_, n_,
+                       keep_flagged_ ? " and every frame that is not ok" : "");
+  }
+
+ private:
+  size_t n_;
+  size_t stride_ = 1;
+  bool keep_flagged_ = true;
+};
+
 std::string clipping(const json& rep, const std::vector<FrameRow>& rows) {
   Series hi{"clipped high (preview)", "#c62828", {}, false};
   Series lo{"clipped low (preview)", "#1565c0", {}, false};
   Series mean{"mean luminance", "#6d4c41", {}, true};
   Series raw{"RAW clipped high (max R,G,B)", "#8e24aa", {}, false};
+  const ChartSample drawn(rows);
   for (size_t i = 0; i < rows.size(); ++i) {
     const auto& r = rows[i];
+    if (!drawn(r, i)) continue;
     const double x = static_cast<double>(i);
     if (r.hist_measured) {
       hi.points.push_back({x, r.clipped_high, r.seq, r.status(),
@@ -294,18 +328,20 @@ std::string clipping(const json& rep, const std::vector<FrameRow>& rows) {
   for (auto* x : {&hi, &lo, &mean, &raw})
     if (!x->points.empty()) s.push_back(*x);
   out += report_page::xy_chart("clipping", "frame (journal order)", "fraction", s, 0.0, 0.05);
-  return out;
+  return out + drawn.note();
 }
 
 std::string sharpness(const std::vector<FrameRow>& rows) {
   Series v{"sharpness", "#37474f", {}, false};
   std::map<std::string, size_t> reasons;
+  const ChartSample drawn(rows);
   for (size_t i = 0; i < rows.size(); ++i) {
     const auto& r = rows[i];
     if (!r.sharp_measured) {
       reasons[r.sharp_reason.empty() ? "not measured" : r.sharp_reason]++;
       continue;
     }
+    if (!drawn(r, i)) continue;
     std::string what = fmt::format("sharpness {}", num(r.sharpness));
     if (r.sharp_ratio) what += fmt::format(", {:.2f} of the preset's median", *r.sharp_ratio);
     if (r.blurred) what += ", blurred";
@@ -317,6 +353,7 @@ std::string sharpness(const std::vector<FrameRow>& rows) {
     out += not_measured("no frame has a sharpness measure");
   } else {
     out += report_page::xy_chart("sharpness", "frame (journal order)", "sharpness", {v}, 0.0);
+    out += drawn.note();
     out +=
         "<p>Large dots: <span class=\"retaken\">retaken</span>, "
         "<span class=\"superseded\">superseded</span> (kept in the bag), "
@@ -336,6 +373,7 @@ std::string conditions(const std::vector<FrameRow>& rows) {
   for (const auto& r : rows)
     if (r.t_s) t0 = t0 ? std::min(*t0, *r.t_s) : *r.t_s;
   if (!t0) return not_measured("no frame has a trigger time");
+  const ChartSample drawn(rows);
   struct Q {
     const char* id;
     const char* label;
@@ -347,22 +385,26 @@ std::string conditions(const std::vector<FrameRow>& rows) {
                      Q{"humidity", "relative humidity (%)", &FrameRow::humidity_pct, "#00838f"},
                      Q{"pressure", "pressure (hPa)", &FrameRow::pressure_hpa, "#5e35b1"}}) {
     Series s{q.id, q.colour, {}, true};
-    for (const auto& r : rows)
-      if (r.t_s && (r.*q.field))
+    for (size_t i = 0; i < rows.size(); ++i) {
+      const auto& r = rows[i];
+      if (r.t_s && (r.*q.field) && drawn(r, i))
         s.points.push_back({*r.t_s - *t0, *(r.*q.field), r.seq, "", frame_tip(r, q.label)});
+    }
     out += fmt::format("<h3>{}</h3>\n", q.label);
     out += s.points.empty()
                ? not_measured("no frame had a reading")
                : report_page::xy_chart(q.id, "seconds since the first frame", q.label, {s});
   }
   Series fix{"gps fix", "#2e7d32", {}, false};
-  for (const auto& r : rows)
-    if (r.t_s)
+  for (size_t i = 0; i < rows.size(); ++i) {
+    const auto& r = rows[i];
+    if (r.t_s && drawn(r, i))
       fix.points.push_back({*r.t_s - *t0, r.gps_fix ? 1.0 : 0.0, r.seq, r.gps_fix ? "ok" : "fault",
                             frame_tip(r, r.gps_fix ? "GPS fix" : "no GPS fix")});
+  }
   out += "<h3>GPS fix (1 fix, 0 none)</h3>\n";
   out += report_page::xy_chart("gps", "seconds since the first frame", "fix", {fix}, 0.0, 1.0);
-  return out;
+  return out + drawn.note();
 }
 
 std::string dust(const json& rep, const std::vector<FrameRow>& rows) {

@@ -128,6 +128,20 @@ TEST_F(ReportPage, ContactSheetOfAHugeSessionIsCappedAndKeepsEveryFault) {
   // Sampled across the session, not its first 2000 frames.
   EXPECT_NE(sheet.find("<figcaption>f25"), std::string::npos);
   EXPECT_NE(sheet.find("<figcaption>f0</figcaption>"), std::string::npos);
+  // The charts draw a sample too (bounded page, bounded memory at close), keeping the faults
+  // and the last frame, and say so.
+  const std::string gps_head = "data-chart=\"gps\" data-points=\"";
+  const auto gps_at = html.find(gps_head);
+  ASSERT_NE(gps_at, std::string::npos);
+  const size_t drawn = std::stoul(html.substr(gps_at + gps_head.size()));
+  EXPECT_LE(drawn, 2000u);
+  EXPECT_GE(drawn, 1000u);
+  EXPECT_NE(html.find("Drawn: 1 frame in 2 of 2600, the last and every frame that is not ok"),
+            std::string::npos);
+  const auto gps = html.substr(gps_at, html.find("</svg>", gps_at) - gps_at);
+  for (int i = 7; i < n; i += 200)
+    EXPECT_NE(gps.find("data-seq=\"" + std::to_string(i) + "\""), std::string::npos) << i;
+  EXPECT_NE(gps.find("data-seq=\"2599\""), std::string::npos);
 }
 
 }  // namespace
