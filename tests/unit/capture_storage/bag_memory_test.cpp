@@ -4,70 +4,16 @@
 // 1 kB a frame) is what this catches. Counted exactly by a replaced operator new/delete (its
 // own binary: the replacement is global): memory, not time.
 #include <gtest/gtest.h>
-#include <malloc.h>
 
-#include <atomic>
 #include <cstdio>
 #include <cstdlib>
-#include <new>
 #include <optional>
 
 #include <fmt/format.h>
 
+#include "../heap_count.hpp"
 #include "test_util.hpp"
 #include "tetherbox/capture/storage.hpp"
-
-namespace {
-
-std::atomic<long long> g_live{0};
-
-void* counted(size_t n) {
-  void* p = std::malloc(n ? n : 1);
-  if (!p) throw std::bad_alloc();
-  g_live += static_cast<long long>(malloc_usable_size(p));
-  return p;
-}
-
-void uncounted(void* p) {
-  if (!p) return;
-  g_live -= static_cast<long long>(malloc_usable_size(p));
-  std::free(p);
-}
-
-}  // namespace
-
-void* operator new(size_t n) {
-  return counted(n);
-}
-void* operator new[](size_t n) {
-  return counted(n);
-}
-void* operator new(size_t n, const std::nothrow_t&) noexcept {
-  try {
-    return counted(n);
-  } catch (const std::bad_alloc&) {
-    return nullptr;
-  }
-}
-void* operator new[](size_t n, const std::nothrow_t&) noexcept {
-  try {
-    return counted(n);
-  } catch (const std::bad_alloc&) {
-    return nullptr;
-  }
-}
-void operator delete(void* p) noexcept {
-  uncounted(p);
-}
-void operator delete[](void* p) noexcept {
-  uncounted(p);
-}
-void operator delete(void* p, size_t) noexcept {
-  uncounted(p);
-}
-void operator delete[](void* p, size_t) noexcept {
-  uncounted(p);
-}
 
 namespace tb::capture {
 namespace {
@@ -99,9 +45,9 @@ std::optional<long long> held_after(const fs::path& root, int frames) {
     const Status st = bag.commit(batch);
     EXPECT_TRUE(st.ok()) << (st.ok() ? "" : st.error().message);
     // Measured from after the first frame: the append descriptor and directories exist.
-    if (i == 0) before = g_live.load();
+    if (i == 0) before = tb::testing::heap_live();
   }
-  const long long held = g_live.load() - before;
+  const long long held = tb::testing::heap_live() - before;
   EXPECT_TRUE(bag.finalize({}).ok());
   auto rep = verify_bag(bag.dir());
   EXPECT_TRUE(rep.ok());

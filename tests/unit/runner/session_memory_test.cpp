@@ -4,76 +4,19 @@
 // report and the exports could be built at close (they now stream the journal back). Counted
 // exactly by a replaced operator new/delete: memory, not time.
 #include <gtest/gtest.h>
-#include <malloc.h>
 
-#include <atomic>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
-#include <new>
 
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include "../heap_count.hpp"
 #include "fake_devices.hpp"
 #include "tetherbox/capture/runner.hpp"
 #include "tetherbox/config/load.hpp"
 #include "tetherbox/hal/buttons.hpp"
-
-namespace {
-
-std::atomic<long long> g_live{0}, g_peak{0};
-
-void* counted(size_t n) {
-  void* p = std::malloc(n ? n : 1);
-  if (!p) throw std::bad_alloc();
-  const long long now = g_live += static_cast<long long>(malloc_usable_size(p));
-  long long peak = g_peak.load();
-  while (now > peak && !g_peak.compare_exchange_weak(peak, now)) {
-  }
-  return p;
-}
-
-void uncounted(void* p) {
-  if (!p) return;
-  g_live -= static_cast<long long>(malloc_usable_size(p));
-  std::free(p);
-}
-
-}  // namespace
-
-void* operator new(size_t n) {
-  return counted(n);
-}
-void* operator new[](size_t n) {
-  return counted(n);
-}
-void* operator new(size_t n, const std::nothrow_t&) noexcept {
-  try {
-    return counted(n);
-  } catch (const std::bad_alloc&) {
-    return nullptr;
-  }
-}
-void* operator new[](size_t n, const std::nothrow_t&) noexcept {
-  try {
-    return counted(n);
-  } catch (const std::bad_alloc&) {
-    return nullptr;
-  }
-}
-void operator delete(void* p) noexcept {
-  uncounted(p);
-}
-void operator delete[](void* p) noexcept {
-  uncounted(p);
-}
-void operator delete(void* p, size_t) noexcept {
-  uncounted(p);
-}
-void operator delete[](void* p, size_t) noexcept {
-  uncounted(p);
-}
 
 namespace tb::capture {
 namespace {
@@ -112,10 +55,10 @@ long long session_peak(const fs::path& root, int presses) {
   dev.camera = std::move(cam);
   dev.buttons = std::make_unique<PressingButtons>();
   RunOptions opts;
-  const long long before = g_live.load();
-  g_peak = before;
+  const long long before = tb::testing::heap_live();
+  tb::testing::reset_heap_peak();
   auto r = run_session(*cfg, dev, opts);
-  const long long peak = g_peak.load() - before;
+  const long long peak = tb::testing::heap_peak() - before;
   EXPECT_TRUE(r.ok()) << (r.ok() ? "" : r.error().message);
   if (r) {
     EXPECT_EQ(r->done, static_cast<size_t>(presses));
