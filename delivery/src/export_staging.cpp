@@ -36,15 +36,25 @@ Status write_all(int fd, std::span<const uint8_t> bytes, const fs::path& p) {
   return ok_status();
 }
 
-// A reflink of `from` into the empty file `fd` (FICLONE): false where the filesystem cannot
-// (ext4, tmpfs: EOPNOTSUPP/EXDEV/EINVAL), which the caller answers by writing the bytes.
-bool clone_file(int fd, const fs::path& from) {
+enum class Clone { done, failed, unsupported };
+
+// A reflink of `from` into the empty file `fd` (FICLONE). `unsupported` where the filesystem
+// cannot (ext4, tmpfs: EOPNOTSUPP/ENOTTY/EINVAL; across filesystems: EXDEV), which holds for
+// every file of the export; the caller answers any failure by writing the bytes.
+Clone clone_file(int fd, const fs::path& from) {
   const int src = ::open(from.c_str(), O_RDONLY | O_CLOEXEC);
-  if (src < 0) return false;
+  if (src < 0) return Clone::failed;
   const bool ok = ::ioctl(fd, FICLONE, src) == 0;
+  const int err = errno;
   ::close(src);
-  return ok;
+  if (ok) return Clone::done;
+  return err == EOPNOTSUPP || err == ENOTTY || err == EINVAL || err == EXDEV ? Clone::unsupported
+                                                                             : Clone::failed;
 }
+
+// Below this size a file's writeback is left to the one syncfs: kicking it per file costs a
+// system call and a small I/O each for the thousands of sidecars and skeleton files.
+constexpr size_t kKickWritebackFrom = 1u << 20;
 
 // The leftovers of exports to `target` that were killed: hidden staging folders nobody holds
 // the lock of. One still locked belongs to an export running now and is left alone.
@@ -159,11 +169,17 @@ Status ExportStaging::write_payload(const std::string& rel, std::span<const uint
   const int fd = ::open(p.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
   if (fd < 0) return errno_error(errno, "create", p);
   Status st = ok_status();
-  if (clone_from.empty() || !clone_file(fd, clone_from)) {
+  Clone cloned = Clone::failed;
+  if (!clone_from.empty() && may_clone_) {
+    cloned = clone_file(fd, clone_from);
+    if (cloned == Clone::unsupported) may_clone_ = false;
+  }
+  if (cloned != Clone::done) {
     st = write_all(fd, bytes, p);
-    // Writeback starts now, while the next file is read and hashed: the one syncfs at the end
-    // then waits for little.
-    if (st && !bytes.empty()) ::sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);
+    // A large file's writeback starts now, while the next file is read and hashed: the one
+    // syncfs at the end then waits for little.
+    if (st && bytes.size() >= kKickWritebackFrom)
+      ::sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);
   }
   if (::close(fd) != 0 && st) st = errno_error(errno, "close", p);
   if (!st) return st;

@@ -8,6 +8,7 @@
 //
 // The staging folder is flock'ed for its whole life, so a later export to the same target can
 // tell the leftover of a killed run (lock free: removed) from an export still running.
+#include <atomic>
 #include <filesystem>
 #include <mutex>
 #include <set>
@@ -61,6 +62,9 @@ class ExportStaging {
   std::mutex mu_;               // write_payload is called from several threads
   std::set<std::string> dirs_;  // folders under data/ known to exist
   std::string manifest_;        // "sha  data/rel" lines of the payload written
+  // Cleared by the first reflink the filesystem refuses as unsupported (ext4, tmpfs): the
+  // other files of the export are written without asking again.
+  std::atomic<bool> may_clone_{true};
 };
 
 }  // namespace tb::delivery
