@@ -4,7 +4,6 @@
 
 #include <algorithm>
 
-#include "export_stream.hpp"
 #include "tetherbox/capture/dataset.hpp"
 #include "tetherbox/capture/exports.hpp"
 #include "tetherbox/capture/frame_source.hpp"
@@ -117,86 +116,6 @@ nlohmann::json coco_skeleton(const std::vector<DatasetImage>& images,
           {"images", std::move(imgs)},
           {"annotations", nlohmann::json::array()},
           {"categories", std::move(cats)}};
-}
-
-Result<size_t> write_dataset_skeletons(Bag& bag, const FrameSource& all_frames,
-                                       const std::vector<std::string>& categories,
-                                       std::vector<std::string>* written) {
-  const WithoutSuperseded frames(all_frames);  // a blurred frame's retake stands for it
-  // Frame names and categories come from YAML and cameras: never let a bad byte throw
-  // (export_stream dumps with invalid UTF-8 replaced). COCO's keys sort "images" before
-  // "info", so the head is known before the first image and the tail (whose date is the
-  // first image's) after the last.
-  auto coco = StreamedFile::open(bag, "exports/coco/annotations.json");
-  if (!coco) return coco.error();
-  auto list = StreamedFile::open(bag, "exports/voc/ImageSets/Main/all.txt");
-  if (!list) return list.error();
-  TB_TRY(coco->write(json_frame(coco_skeleton({}, categories), "images").head));
-  size_t files = 0;
-  uint64_t images = 0;
-  std::optional<DatasetImage> first;
-  // One VOC file per image, committed in batches: each batch's manifest lines (the intent) are
-  // durable before any of its files has its name, so a crash while writing them leaves only
-  // what resume recognises as ours (a file renamed outside a commit would be quarantined).
-  // Batches bound the open temp files for a 100 000-frame session.
-  constexpr size_t kBatch = 256;
-  std::vector<Bag::Staged> batch;
-  auto flush = [&]() -> Status {
-    if (batch.empty()) return {};
-    TB_TRY(bag.commit(batch));
-    files += batch.size();
-    batch.clear();
-    return {};
-  };
-  TB_TRY(frames.for_each([&](const FrameRecord& f) -> Status {
-    std::string why;
-    auto img = dataset_image(f, bag.dir(), images + 1, &why);
-    if (!img) {
-      spdlog::warn("dataset skeletons: left out {}", why);
-      return ok_status();
-    }
-    TB_TRY(coco->write(json_element(coco_image(*img), 1, images == 0)));
-    ++images;
-    if (!first) {
-      first = *img;
-      first->frame = nullptr;  // only its date is kept past this visit
-    }
-    const std::string stem = fs::path(img->file_name).stem().string();
-    const std::string rel = "exports/voc/Annotations/" + stem + ".xml";
-    const std::string xml = voc_annotation(*img);
-    const auto bytes = std::span(reinterpret_cast<const uint8_t*>(xml.data()), xml.size());
-    auto st = bag.stage(rel);
-    if (!st) return st.error();
-    TB_TRY(st->file.write(bytes));
-    st->sha256 = sha256_hex(bytes);
-    batch.push_back(std::move(*st));
-    if (written) written->push_back(rel);
-    TB_TRY(list->write(stem + "\n"));
-    if (batch.size() >= kBatch) TB_TRY(flush());
-    return ok_status();
-  }));
-  TB_TRY(flush());
-  std::vector<DatasetImage> first_only;
-  if (first) first_only.push_back(*first);
-  TB_TRY(coco->write(json_array_end(images, 1) +
-                     json_frame(coco_skeleton(first_only, categories), "images").tail + "\n"));
-  TB_TRY(list->done());
-  TB_TRY(coco->done());
-  files += 2;
-  if (written) {
-    written->push_back("exports/voc/ImageSets/Main/all.txt");
-    written->push_back("exports/coco/annotations.json");
-  }
-  spdlog::info("dataset skeletons: {} images (COCO, Pascal VOC) in data/exports/", images);
-  return files;
-}
-
-Result<std::vector<std::string>> write_dataset_skeletons(
-    Bag& bag, const std::vector<FrameRecord>& frames, const std::vector<std::string>& categories) {
-  std::vector<std::string> written;
-  auto n = write_dataset_skeletons(bag, FrameList(frames), categories, &written);
-  if (!n) return n.error();
-  return written;
 }
 
 }  // namespace tb::capture

@@ -1,23 +1,58 @@
 #include "export_dataset.hpp"
 
-#include <spdlog/spdlog.h>
-
-#include <nlohmann/json.hpp>
+#include <map>
 #include <optional>
-#include <span>
 
 #include "tetherbox/capture/dataset.hpp"
 #include "tetherbox/capture/frame_source.hpp"
-#include "tetherbox/capture/storage.hpp"
 
 namespace tb::delivery {
 
 namespace {
 
-Status put(ExportStaging& out, const std::string& rel, const std::string& text) {
-  const auto bytes = std::span(reinterpret_cast<const uint8_t*>(text.data()), text.size());
-  return out.write_payload(rel, bytes, capture::sha256_hex(bytes));
-}
+// The skeleton files go into the export's payload like every other file: unsynced, durable at
+// the staging's one syncfs.
+class StagingSink final : public capture::DatasetSink {
+ public:
+  explicit StagingSink(ExportStaging& out) : out_(out) {}
+  ~StagingSink() override {
+    for (auto& [fd, open] : open_)  // an error ended the skeletons before end()
+      (void)out_.end_payload(fd, open.rel, "", make_error(Errc::internal, "abandoned"));
+  }
+  Status put(const std::string& rel, std::span<const uint8_t> bytes,
+             const std::string& sha256) override {
+    TB_TRY(out_.write_payload(rel, bytes, sha256));
+    ++files_;
+    return ok_status();
+  }
+  Result<size_t> begin(const std::string& rel) override {
+    auto fd = out_.begin_payload(rel);
+    if (!fd) return fd.error();
+    open_[*fd] = Open{rel, ok_status()};
+    return static_cast<size_t>(*fd);
+  }
+  Status append(size_t handle, std::span<const uint8_t> bytes) override {
+    Open& o = open_.at(static_cast<int>(handle));
+    if (o.written) o.written = out_.append_payload(static_cast<int>(handle), o.rel, bytes);
+    return o.written;
+  }
+  Status end(size_t handle, const std::string& sha256) override {
+    auto node = open_.extract(static_cast<int>(handle));
+    TB_TRY(out_.end_payload(node.key(), node.mapped().rel, sha256, node.mapped().written));
+    ++files_;
+    return ok_status();
+  }
+  size_t files() const { return files_; }
+
+ private:
+  struct Open {
+    std::string rel;
+    Status written;
+  };
+  ExportStaging& out_;
+  std::map<int, Open> open_;
+  size_t files_ = 0;
+};
 
 }  // namespace
 
@@ -32,39 +67,11 @@ Result<size_t> write_export_skeletons(ExportStaging& out,
     all = std::move(*j);
   }
   const capture::FrameList none({});
-  const capture::WithoutSuperseded frames(all ? static_cast<const capture::FrameSource&>(*all)
-                                              : none);
-  nlohmann::json images = nlohmann::json::array();
-  std::vector<capture::DatasetImage> first;  // its date is the COCO file's date_created
-  std::string list;
-  size_t files = 0;
-  TB_TRY(frames.for_each([&](const capture::FrameRecord& f) -> Status {
-    std::string why;
-    auto img = capture::dataset_image(f, out.bag_dir(), images.size() + 1, &why);
-    if (!img) {
-      spdlog::warn("dataset skeletons: left out {}", why);
-      return ok_status();
-    }
-    images.push_back(capture::coco_image(*img));
-    if (first.empty()) {
-      first.push_back(*img);
-      first.back().frame = nullptr;  // only its date is kept past this visit
-    }
-    const std::string stem = fs::path(img->file_name).stem().string();
-    TB_TRY(put(out, "exports/voc/Annotations/" + stem + ".xml", capture::voc_annotation(*img)));
-    ++files;
-    list += stem + "\n";
-    return ok_status();
-  }));
-  const size_t n = images.size();
-  auto coco = capture::coco_skeleton(first, categories);
-  coco["images"] = std::move(images);
-  TB_TRY(put(out, "exports/voc/ImageSets/Main/all.txt", list));
-  // Names and categories come from YAML and cameras: a bad byte is replaced, never thrown.
-  TB_TRY(put(out, "exports/coco/annotations.json",
-             coco.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n"));
-  spdlog::info("dataset skeletons: {} images (COCO, Pascal VOC) in data/exports/", n);
-  return files + 2;
+  StagingSink sink(out);
+  auto n = capture::write_dataset_skeletons(
+      sink, all ? static_cast<const capture::FrameSource&>(*all) : none, out.bag_dir(), categories);
+  if (!n) return n.error();
+  return sink.files();
 }
 
 }  // namespace tb::delivery

@@ -11,8 +11,9 @@
 namespace tb::delivery {
 
 // The images of the export's own (stripped) journal that the export holds (--jpeg-only and
-// --previews change which), with `categories`; the same files and bytes as
-// capture::write_dataset_skeletons. Returns how many files were written.
+// --previews change which), with `categories`: capture::write_dataset_skeletons into the
+// staging, streamed (the same files and bytes as a session's close writes). Returns how many
+// files were written.
 Result<size_t> write_export_skeletons(ExportStaging& out,
                                       const std::vector<std::string>& categories);
 

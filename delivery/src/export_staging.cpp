@@ -162,31 +162,47 @@ Status ExportStaging::make_parent_dirs(const std::string& rel) {
   return ok_status();
 }
 
-Status ExportStaging::write_payload(const std::string& rel, std::span<const uint8_t> bytes,
-                                    const std::string& sha256, const fs::path& clone_from) {
+Result<int> ExportStaging::begin_payload(const std::string& rel) {
   TB_TRY(make_parent_dirs(rel));
   const fs::path p = bag_ / "data" / rel;
   const int fd = ::open(p.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
   if (fd < 0) return errno_error(errno, "create", p);
-  Status st = ok_status();
-  Clone cloned = Clone::failed;
-  if (!clone_from.empty() && may_clone_) {
-    cloned = clone_file(fd, clone_from);
-    if (cloned == Clone::unsupported) may_clone_ = false;
-  }
-  if (cloned != Clone::done) {
-    st = write_all(fd, bytes, p);
-    // A large file's writeback starts now, while the next file is read and hashed: the one
-    // syncfs at the end then waits for little.
-    if (st && bytes.size() >= kKickWritebackFrom)
-      ::sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);
-  }
-  if (::close(fd) != 0 && st) st = errno_error(errno, "close", p);
-  if (!st) return st;
+  return fd;
+}
+
+Status ExportStaging::append_payload(int fd, const std::string& rel,
+                                     std::span<const uint8_t> bytes) {
+  return write_all(fd, bytes, bag_ / "data" / rel);
+}
+
+Status ExportStaging::end_payload(int fd, const std::string& rel, const std::string& sha256,
+                                  Status written) {
+  if (::close(fd) != 0 && written) written = errno_error(errno, "close", bag_ / "data" / rel);
+  if (!written) return written;
   const std::string line = capture::manifest_line(sha256, "data/" + rel);
   std::lock_guard lock(mu_);
   manifest_ += line;
   return ok_status();
+}
+
+Status ExportStaging::write_payload(const std::string& rel, std::span<const uint8_t> bytes,
+                                    const std::string& sha256, const fs::path& clone_from) {
+  auto fd = begin_payload(rel);
+  if (!fd) return fd.error();
+  Status st = ok_status();
+  Clone cloned = Clone::failed;
+  if (!clone_from.empty() && may_clone_) {
+    cloned = clone_file(*fd, clone_from);
+    if (cloned == Clone::unsupported) may_clone_ = false;
+  }
+  if (cloned != Clone::done) {
+    st = append_payload(*fd, rel, bytes);
+    // A large file's writeback starts now, while the next file is read and hashed: the one
+    // syncfs at the end then waits for little.
+    if (st && bytes.size() >= kKickWritebackFrom)
+      ::sync_file_range(*fd, 0, 0, SYNC_FILE_RANGE_WRITE);
+  }
+  return end_payload(*fd, rel, sha256, st);
 }
 
 Status ExportStaging::sync_payload() {

@@ -46,6 +46,12 @@ class ExportStaging {
   // filesystem can (btrfs, XFS): no data is copied.
   Status write_payload(const std::string& rel, std::span<const uint8_t> bytes,
                        const std::string& sha256, const fs::path& clone_from = {});
+  // The same for a file written in pieces (too large to hold whole): begin_payload creates
+  // data/<rel> and gives its descriptor, append_payload adds bytes, end_payload closes it and
+  // lists it with `sha256` when `written` (the appends' outcome) is ok.
+  Result<int> begin_payload(const std::string& rel);
+  Status append_payload(int fd, const std::string& rel, std::span<const uint8_t> bytes);
+  Status end_payload(int fd, const std::string& rel, const std::string& sha256, Status written);
   // syncfs(2) on the staging folder's filesystem, then the manifest of everything written
   // (an atomic, fsync'd write): from here on the bag can be opened with Bag::open_existing.
   Status sync_payload();

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -46,15 +47,36 @@ nlohmann::json coco_skeleton(const std::vector<DatasetImage>& images,
 // One Pascal VOC annotation file: folder, filename, size (depth 3), segmented 0, no object.
 std::string voc_annotation(const DatasetImage& image);
 
-// Writes both skeletons into the bag (exports/ is rewritable: a resumed session's close
-// rewrites them). Returns the paths written under data/.
-Result<std::vector<std::string>> write_dataset_skeletons(
-    Bag& bag, const std::vector<FrameRecord>& frames, const std::vector<std::string>& categories);
-// The same, streaming: one pass over `frames`, each file written as its image comes, so the
-// memory does not grow with the session. Returns how many files were written; their paths go
-// to *written when given.
+// Where write_dataset_skeletons puts its files (paths under data/): a bag being closed (each
+// file staged and committed) or an export being built (written unsynced, durable at once).
+class DatasetSink {
+ public:
+  virtual ~DatasetSink() = default;
+  // A whole small file (a VOC annotation) with the SHA-256 of its bytes.
+  virtual Status put(const std::string& rel, std::span<const uint8_t> bytes,
+                     const std::string& sha256) = 0;
+  // A file written in pieces, in order (COCO, the image list): begin() gives its handle,
+  // append() adds bytes, end() completes it with the SHA-256 of all of them.
+  virtual Result<size_t> begin(const std::string& rel) = 0;
+  virtual Status append(size_t handle, std::span<const uint8_t> bytes) = 0;
+  virtual Status end(size_t handle, const std::string& sha256) = 0;
+  // After the last file: what the sink batched is committed.
+  virtual Status finish() { return ok_status(); }
+};
+
+// Both skeletons for the images of `frames` found under `image_root` (a bag's folder), in one
+// pass, each file written as its image comes, so the memory does not grow with the session.
+// Returns how many files were written; their paths go to *written when given.
+Result<size_t> write_dataset_skeletons(DatasetSink& out, const FrameSource& frames,
+                                       const fs::path& image_root,
+                                       const std::vector<std::string>& categories,
+                                       std::vector<std::string>* written = nullptr);
+
+// Into the bag itself (exports/ is rewritable: a resumed session's close rewrites them).
 Result<size_t> write_dataset_skeletons(Bag& bag, const FrameSource& frames,
                                        const std::vector<std::string>& categories,
                                        std::vector<std::string>* written = nullptr);
+Result<std::vector<std::string>> write_dataset_skeletons(
+    Bag& bag, const std::vector<FrameRecord>& frames, const std::vector<std::string>& categories);
 
 }  // namespace tb::capture
