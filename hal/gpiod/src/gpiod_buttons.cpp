@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <atomic>
 #include <deque>
 
 #include "tetherbox/hal/gpiod/gpiod_devices.hpp"
@@ -51,7 +52,12 @@ class GpiodButtons final : public Buttons {
       if (polled && now >= deadline) return std::nullopt;
       const SteadyTime wake = std::min(deadline, next_timer().value_or(deadline));
       if (all_failed()) {
-        if (deadline > now) clock_->sleep_for(deadline - now);
+        // No line can end the wait, but a wake still must (the lines then wait on it alone).
+        if (lines_->can_wake())
+          lines_->wait_wake(std::max(nanoseconds(0), deadline - now));
+        else if (deadline > now)
+          clock_->sleep_for(deadline - now);
+        woken_ = false;
         return std::nullopt;
       }
       auto batch = lines_->wait_edges(std::max(nanoseconds(0), wake - now));
@@ -65,7 +71,18 @@ class GpiodButtons final : public Buttons {
         if (index < buttons_.size() && !buttons_[index].failed) fail(buttons_[index], err.message);
       for (const RawEdge& e : batch->edges)
         if (e.index < buttons_.size() && !buttons_[e.index].failed) feed(buttons_[e.index], e);
+      // Woken: a press that settled with these edges is still handed out; else nothing.
+      if (woken_.exchange(false)) {
+        settle(clock_->now_steady());
+        if (ready_.empty()) return std::nullopt;
+      }
     }
+  }
+
+  bool can_wake() const override { return lines_->can_wake(); }
+  void wake() override {
+    woken_ = true;
+    lines_->wake();
   }
 
   Status status() const override {
@@ -182,6 +199,7 @@ class GpiodButtons final : public Buttons {
   std::shared_ptr<Clock> clock_;
   std::deque<ButtonEvent> ready_;
   std::vector<std::string> faults_;
+  std::atomic<bool> woken_{false};  // wake() since the last wait_edges returned
 };
 
 }  // namespace

@@ -1,6 +1,8 @@
 // The real LineSource: GPIO character devices through libgpiod (libgpiod_compat.cpp), one
 // request per line so a line that fails takes only its own button down.
 #include <poll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -25,7 +27,30 @@ Error request_error(const Error& e, const LineAddress& a, const char* as) {
 class LibgpiodInputs final : public InputLines {
  public:
   explicit LibgpiodInputs(std::vector<compat::LinePtr> lines, std::vector<LineAddress> addrs)
-      : lines_(std::move(lines)), addrs_(std::move(addrs)), dead_(lines_.size(), false) {}
+      : lines_(std::move(lines)),
+        addrs_(std::move(addrs)),
+        dead_(lines_.size(), false),
+        wake_fd_(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) {}
+  ~LibgpiodInputs() override {
+    if (wake_fd_ >= 0) ::close(wake_fd_);
+  }
+  LibgpiodInputs(const LibgpiodInputs&) = delete;
+  LibgpiodInputs& operator=(const LibgpiodInputs&) = delete;
+
+  // The wake is an eventfd in the same poll as the lines: a press sent over the control socket
+  // ends the wait at once instead of the caller polling the lines in short slices.
+  bool can_wake() const override { return wake_fd_ >= 0; }
+  void wake() override {
+    const uint64_t one = 1;
+    if (wake_fd_ >= 0) (void)!::write(wake_fd_, &one, sizeof one);
+  }
+
+  void wait_wake(std::chrono::nanoseconds timeout) override {
+    if (wake_fd_ < 0) return;
+    pollfd fd{wake_fd_, POLLIN, 0};
+    const timespec ts = to_timespec(timeout);
+    if (ppoll(&fd, 1, &ts, nullptr) > 0) drain_wake();
+  }
 
   Result<EdgeBatch> wait_edges(std::chrono::nanoseconds timeout) override {
     std::vector<pollfd> fds;
@@ -37,16 +62,17 @@ class LibgpiodInputs final : public InputLines {
       }
     EdgeBatch batch;
     if (fds.empty()) return batch;
-    const auto secs = std::chrono::duration_cast<std::chrono::seconds>(timeout);
-    const timespec ts{static_cast<time_t>(secs.count()),
-                      static_cast<long>((timeout - secs).count())};
+    const size_t lines_polled = fds.size();
+    if (wake_fd_ >= 0) fds.push_back({wake_fd_, POLLIN, 0});
+    const timespec ts = to_timespec(timeout);
     const int n = ppoll(fds.data(), fds.size(), &ts, nullptr);
     if (n < 0) {
       if (errno == EINTR) return batch;
       return make_error(Errc::io, "GPIO buttons: poll failed: {}", std::strerror(errno));
     }
+    if (fds.size() > lines_polled && (fds.back().revents & POLLIN)) drain_wake();
     std::vector<std::pair<bool, std::int64_t>> raw;
-    for (size_t k = 0; k < fds.size(); ++k) {
+    for (size_t k = 0; k < lines_polled; ++k) {
       const size_t i = which[k];
       if (fds[k].revents & (POLLERR | POLLHUP | POLLNVAL)) {
         dead_[i] = true;
@@ -90,9 +116,19 @@ class LibgpiodInputs final : public InputLines {
   }
 
  private:
+  static timespec to_timespec(std::chrono::nanoseconds d) {
+    const auto secs = std::chrono::duration_cast<std::chrono::seconds>(d);
+    return {static_cast<time_t>(secs.count()), static_cast<long>((d - secs).count())};
+  }
+  void drain_wake() {  // the next wait blocks again
+    uint64_t count = 0;
+    (void)!::read(wake_fd_, &count, sizeof count);
+  }
+
   std::vector<compat::LinePtr> lines_;
   std::vector<LineAddress> addrs_;
   std::vector<bool> dead_;
+  int wake_fd_ = -1;  // -1: no eventfd (then can_wake() is false and callers poll in slices)
 };
 
 class LibgpiodOutputs final : public OutputLines {

@@ -307,5 +307,58 @@ TEST(GpiodButtons, BadLinesAreRefusedAtOpenNamingTheButton) {
   EXPECT_NE(twice.error().message.find("'shutter' and 'again'"), std::string::npos);
 }
 
+// A press sent over the control socket wakes the board's wait (hal::Buttons::wake) instead of
+// the daemon polling the lines in 2 ms slices.
+TEST(GpiodButtons, AWakeEndsTheWaitAtOnceAndLosesNoPress) {
+  Rig r;
+  r.open({trigger()});
+  ASSERT_TRUE(r.buttons->can_wake());
+  r.src->press_low("gpiochip4", 17, 100ms, 300ms);
+  r.buttons->wake();
+  EXPECT_FALSE(r.buttons->wait_press(10s));
+  EXPECT_EQ(r.clock->now_steady(), at(0ms));  // not a moment of the 10 s was waited
+  auto ev = r.buttons->wait_press(1s);        // the press on the lines is still there
+  ASSERT_TRUE(ev);
+  EXPECT_EQ(ev->edge_utc, ManualClock::utc_at(at(100ms)));
+  EXPECT_FALSE(r.buttons->wait_press(1s));
+}
+
+TEST(GpiodButtons, AWokenWaitStillHandsOutAPressAlreadyOnTheLines) {
+  Rig r;
+  r.open({trigger()});
+  r.src->press_low("gpiochip4", 17, 100ms, 300ms);
+  r.clock->advance_to(at(200ms));  // the press happened while nobody waited
+  r.buttons->wake();
+  auto ev = r.buttons->wait_press(10s);
+  ASSERT_TRUE(ev);
+  EXPECT_EQ(ev->edge_utc, ManualClock::utc_at(at(100ms)));
+  EXPECT_EQ(r.clock->now_steady(), at(200ms));
+}
+
+TEST(GpiodButtons, WhenEveryLineFailedAWakeStillEndsTheWait) {
+  Rig r;
+  r.open({trigger()});
+  r.src->fail_request_at(at(10ms));
+  EXPECT_FALSE(r.buttons->wait_press(1s));
+  ASSERT_FALSE(r.buttons->status().ok());
+  const int calls = r.src->wait_calls;
+  r.buttons->wake();
+  EXPECT_FALSE(r.buttons->wait_press(10s));
+  EXPECT_EQ(r.clock->now_steady(), at(1000ms));  // returned at once
+  EXPECT_EQ(r.src->wait_calls, calls);           // without polling the dead request
+  EXPECT_FALSE(r.buttons->wait_press(1s));       // and the next wait is a full one again
+  EXPECT_EQ(r.clock->now_steady(), at(2000ms));
+}
+
+TEST(GpiodButtons, LinesThatCannotBeWokenSaySo) {
+  Rig r;
+  r.src->wakeable = false;
+  r.open({trigger()});
+  EXPECT_FALSE(r.buttons->can_wake());
+  r.buttons->wake();  // harmless: the wait is a full one
+  EXPECT_FALSE(r.buttons->wait_press(250ms));
+  EXPECT_EQ(r.clock->now_steady(), at(250ms));
+}
+
 }  // namespace
 }  // namespace tb::hal::gpiod_backend

@@ -1,7 +1,8 @@
 // Run by hand on a Pi (board/rpi5/on-device-check.sh gpio): the real libgpiod path with a
 // jumper from an output line to an input line. Drives the output, expects debounced presses
 // with kernel timestamps inside the write..event window, a long press, a clean EBUSY error
-// for a line already held, and a clean error for a line that does not exist.
+// for a line already held, a clean error for a line that does not exist, and a wake from
+// another thread ending a wait.
 //   gpiod_device_check <chip> <out_line> <in_line> [cycles=20]
 #include <chrono>
 #include <cstdio>
@@ -74,6 +75,22 @@ int main(int argc, char** argv) {
   auto longp = (*buttons)->wait_press(3s);
   (void)(*out)->set_level(0, false);
   check(longp && longp->long_press && longp->action == "abort", "a 0.8 s hold is a long press");
+
+  // A wake from another thread (the daemon's socket press) ends a long wait at once; the
+  // bound only catches a wait that was not woken at all.
+  check((*buttons)->can_wake(), "the buttons can be woken (eventfd)");
+  std::thread waker([&] {
+    std::this_thread::sleep_for(100ms);
+    (*buttons)->wake();
+  });
+  const auto w0 = std::chrono::steady_clock::now();
+  auto woken = (*buttons)->wait_press(30s);
+  const auto waited = std::chrono::steady_clock::now() - w0;
+  waker.join();
+  check(!woken && waited < 10s,
+        "a wake ends a 30 s wait (waited " +
+            std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(waited).count()) +
+            " ms)");
 
   auto again = src->request_inputs({*out_addr}, "tetherbox-second");
   check(!again && again.error().code == Errc::busy &&

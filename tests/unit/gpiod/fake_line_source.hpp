@@ -6,6 +6,7 @@
 #include <map>
 #include <set>
 #include <tuple>
+#include <utility>
 
 #include "tetherbox/hal/clock.hpp"
 #include "tetherbox/hal/gpiod/line_resolve.hpp"
@@ -89,6 +90,9 @@ class FakeLineSource final : public LineSource {
     failing_writes_.insert({"/dev/" + chip, offset});
   }
 
+  // Whether the requested inputs can be woken (as the real ones, with their eventfd).
+  bool wakeable = true;
+
   // Observations.
   std::map<Key, bool> levels;                             // outputs: physical level now
   std::vector<std::tuple<Key, bool, SteadyTime>> writes;  // every output write (not the initial)
@@ -146,10 +150,19 @@ class FakeLineSource final : public LineSource {
     Inputs(FakeLineSource& src, std::vector<LineAddress> lines)
         : src_(src), lines_(std::move(lines)) {}
 
+    bool can_wake() const override { return src_.wakeable; }
+    void wake() override { woken_ = src_.wakeable; }
+    void wait_wake(std::chrono::nanoseconds timeout) override {
+      if (!std::exchange(woken_, false))
+        src_.clock_->advance_to(src_.clock_->now_steady() + timeout);
+    }
+
     Result<EdgeBatch> wait_edges(std::chrono::nanoseconds timeout) override {
       ++src_.wait_calls;
       auto& clock = *src_.clock_;
-      const SteadyTime end = clock.now_steady() + timeout;
+      // Woken: returns at once (no time passes) with the edges already queued.
+      const SteadyTime end =
+          std::exchange(woken_, false) ? clock.now_steady() : clock.now_steady() + timeout;
       if (src_.request_fails_at_ && *src_.request_fails_at_ <= end) {
         clock.advance_to(*src_.request_fails_at_);
         return make_error(Errc::io, "GPIO buttons: poll failed: Input/output error");
@@ -203,6 +216,7 @@ class FakeLineSource final : public LineSource {
     std::vector<LineAddress> lines_;
     size_t next_ = 0;
     std::set<int> dead_;
+    bool woken_ = false;
   };
 
   class Outputs final : public OutputLines {

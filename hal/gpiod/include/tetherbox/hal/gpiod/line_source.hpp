@@ -50,6 +50,14 @@ class InputLines {
   virtual Result<EdgeBatch> wait_edges(std::chrono::nanoseconds timeout) = 0;
   // Current physical level of each requested line, in request order.
   virtual Result<std::vector<bool>> read_levels() = 0;
+  // wake(): thread-safe; the wait_edges in progress (or, when none is, the next one) returns
+  // at once, with whatever edges are already queued. Lines that cannot be woken keep
+  // can_wake() false.
+  virtual bool can_wake() const { return false; }
+  virtual void wake() {}
+  // Waits up to `timeout` for a wake alone, the lines' files not polled (every line failed:
+  // polling them again would only fail again). Called only when can_wake().
+  virtual void wait_wake(std::chrono::nanoseconds /*timeout*/) {}
 };
 
 class OutputLines {
