@@ -140,10 +140,14 @@ bool is_cfa_image(TIFF* tif) {
 // The hot loops of a frame's check, over one row of a 2x2 pattern, written so the compiler
 // vectorises them (size_t counters, no stores to anything but locals and `out`); not inlined,
 // since inside the long caller GCC 12 left them scalar.
+// A 16-bit sample read where it lies in the camera's bytes: any alignment, and allowed to alias
+// them (GCC's may_alias), so a host-order strip needs no copy.
+using Sample16 = uint16_t __attribute__((may_alias, aligned(1)));
+
 struct Counts {
   uint32_t h0 = 0, h1 = 0, c0 = 0, c1 = 0;  // per position in the pair: at white, at black
 };
-[[gnu::noinline]] Counts count_pairs(const uint16_t* row, size_t pairs, int32_t high_at,
+[[gnu::noinline]] Counts count_pairs(const Sample16* row, size_t pairs, int32_t high_at,
                                      int32_t low0, int32_t low1) {
   uint32_t h0 = 0, h1 = 0, c0 = 0, c1 = 0;
   for (size_t i = 0; i < pairs; ++i) {
@@ -156,7 +160,7 @@ struct Counts {
   return {h0, h1, c0, c1};
 }
 // Every other photosite from `in`, black-subtracted (never below 0).
-[[gnu::noinline]] void green_sites(const uint16_t* in, size_t n, float black, float* out) {
+[[gnu::noinline]] void green_sites(const Sample16* in, size_t n, float black, float* out) {
   for (size_t i = 0; i < n; ++i) out[i] = std::max(0.0f, static_cast<float>(in[2 * i]) - black);
 }
 
@@ -260,8 +264,8 @@ RawLevels measure(std::span<const uint8_t> dng, GreenRows* green) {
   const tmsize_t strip_size = TIFFStripSize(t);
   if (strip_size <= 0) return skipped("not measured: empty raw strips");
   // The strips are read where they lie in the bytes handed over (an uncompressed strip is the
-  // samples themselves), a row at a time into one small buffer in host order: no copy of the
-  // whole file, no strip-sized buffer.
+  // samples themselves): no copy of the file, no strip-sized buffer; only a row in the other
+  // byte order, or of 8-bit samples, goes through one small row buffer.
   const size_t row_bytes = static_cast<size_t>(width) * (bits / 8);
   std::vector<uint8_t> row_buf(row_bytes);
   std::vector<uint16_t> row16(width);
@@ -295,13 +299,15 @@ RawLevels measure(std::span<const uint8_t> dng, GreenRows* green) {
         TIFFReverseBits(row_buf.data(), static_cast<tmsize_t>(row_bytes));
         bytes = row_buf.data();
       }
-      if (bits == 16) {
+      const Sample16* row = row16.data();
+      if (bits == 16 && !swap16) {
+        row = reinterpret_cast<const Sample16*>(bytes);
+      } else if (bits == 16) {
         std::memcpy(row16.data(), bytes, row_bytes);
-        if (swap16) TIFFSwabArrayOfShort(row16.data(), static_cast<tmsize_t>(width));
+        TIFFSwabArrayOfShort(row16.data(), static_cast<tmsize_t>(width));
       } else {
         std::copy(bytes, bytes + width, row16.begin());
       }
-      const uint16_t* row = row16.data();
       // Per position of the pattern's row, integer thresholds and a plain count: the 24 MP
       // frame's 24 M photosites are the bulk of a frame's quality check.
       std::array<int32_t, 16> low_at{};
