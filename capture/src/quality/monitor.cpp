@@ -48,16 +48,17 @@ void check_levels(RawLevels& l, const config::Quality& q) {
 Verdict Monitor::on_captured(FrameRecord& r, const hal::CaptureResult& cap) {
   Verdict v;
   r.optics = read_optics(cap);
-  Plane green;
+  // Clipping and sharpness in one read of the RAW (the meter takes the green as it comes).
+  SharpnessMeter sharpness;
   if (const auto* raw = raw_file(cap)) {
-    r.raw_levels = measure_raw(raw->data, &green);
+    r.raw_levels = measure_raw(raw->data, sharpness);
     r.raw_levels.file = raw->camera_name;
     if (r.raw_levels.measured) check_levels(r.raw_levels, cfg_);
   } else {
     r.raw_levels.reason = "not measured: no RAW in this frame (JPEG only)";
   }
   v.warnings = r.raw_levels.warnings;
-  if (auto s = laplacian_sharpness(green)) {
+  if (auto s = r.raw_levels.measured ? sharpness.result() : std::nullopt) {
     r.sharpness.measured = true;
     r.sharpness.value = *s;
   } else {

@@ -124,8 +124,9 @@ bool is_cfa_image(TIFF* tif) {
          photometric == kPhotometricCfa && (subfile & FILETYPE_REDUCEDIMAGE) == 0;
 }
 
-// Moves to the full-size CFA image: IFD0 itself, or one of its SubIFDs.
-bool find_cfa_directory(TIFF* tif) {
+// Moves to the full-size CFA image: IFD0 itself, or one of its SubIFDs. Not inlined: GCC 12
+// inlined into the caller reports a false -Wfree-nonheap-object on the copy of the offsets.
+[[gnu::noinline]] bool find_cfa_directory(TIFF* tif) {
   if (is_cfa_image(tif)) return true;
   uint16_t count = 0;
   const uint64_t* offsets = nullptr;
@@ -136,15 +137,64 @@ bool find_cfa_directory(TIFF* tif) {
   return false;
 }
 
+// The hot loops of a frame's check, over one row of a 2x2 pattern, written so the compiler
+// vectorises them (size_t counters, no stores to anything but locals and `out`); not inlined,
+// since inside the long caller GCC 12 left them scalar.
+// A 16-bit sample read where it lies in the camera's bytes: any alignment, and allowed to alias
+// them (GCC's may_alias), so a host-order strip needs no copy.
+using Sample16 = uint16_t __attribute__((may_alias, aligned(1)));
+
+struct Counts {
+  uint32_t h0 = 0, h1 = 0, c0 = 0, c1 = 0;  // per position in the pair: at white, at black
+};
+[[gnu::noinline]] Counts count_pairs(const Sample16* row, size_t pairs, int32_t high_at,
+                                     int32_t low0, int32_t low1) {
+  uint32_t h0 = 0, h1 = 0, c0 = 0, c1 = 0;
+  for (size_t i = 0; i < pairs; ++i) {
+    const int32_t a = row[2 * i], b = row[2 * i + 1];
+    h0 += a >= high_at;
+    h1 += b >= high_at;
+    c0 += a <= low0;
+    c1 += b <= low1;
+  }
+  return {h0, h1, c0, c1};
+}
+// Every other photosite from `in`, black-subtracted (never below 0).
+[[gnu::noinline]] void green_sites(const Sample16* in, size_t n, float black, float* out) {
+  for (size_t i = 0; i < n; ++i) out[i] = std::max(0.0f, static_cast<float>(in[2 * i]) - black);
+}
+
 RawLevels skipped(std::string reason) {
   RawLevels l;
   l.reason = std::move(reason);
   return l;
 }
 
-}  // namespace
+// Fills a Plane from the rows (the whole green kept, for callers that need all of it at once).
+class PlaneCollector final : public GreenRows {
+ public:
+  explicit PlaneCollector(Plane& p) : p_(p) {}
+  void begin(const Shape& s) override {
+    p_.width = s.width;
+    p_.height = s.height;
+    const auto n = static_cast<size_t>(s.width) * s.height;
+    p_.v.assign(n, 0.0f);
+    p_.v2.assign(s.two ? n : 0, 0.0f);
+    p_.white = s.white;
+    p_.v2_dx = s.v2_dx;
+    p_.v2_dy = s.v2_dy;
+  }
+  void row(int y, const float* v, const float* v2) override {
+    const size_t at = static_cast<size_t>(y) * p_.width;
+    std::copy(v, v + p_.width, p_.v.begin() + static_cast<std::ptrdiff_t>(at));
+    if (v2) std::copy(v2, v2 + p_.width, p_.v2.begin() + static_cast<std::ptrdiff_t>(at));
+  }
 
-RawLevels measure_raw(std::span<const uint8_t> dng, Plane* green) {
+ private:
+  Plane& p_;
+};
+
+RawLevels measure(std::span<const uint8_t> dng, GreenRows* green) {
   Source src{dng, 0, {}};
   TIFFOpenOptions* opts = TIFFOpenOptionsAlloc();
   TIFFOpenOptionsSetErrorHandlerExtR(opts, error_handler, &src);
@@ -158,11 +208,12 @@ RawLevels measure_raw(std::span<const uint8_t> dng, Plane* green) {
                    (src.last_error.empty() ? std::string() : " (" + src.last_error + ")"));
   TIFF* t = tif.get();
   if (!find_cfa_directory(t)) return skipped("not measured: no CFA image in the RAW");
-  uint16_t compression = 0, bits = 0, spp = 0;
+  uint16_t compression = 0, bits = 0, spp = 0, fill_order = FILLORDER_MSB2LSB;
   uint32_t width = 0, height = 0;
   TIFFGetFieldDefaulted(t, TIFFTAG_COMPRESSION, &compression);
   TIFFGetFieldDefaulted(t, TIFFTAG_BITSPERSAMPLE, &bits);
   TIFFGetFieldDefaulted(t, TIFFTAG_SAMPLESPERPIXEL, &spp);
+  TIFFGetFieldDefaulted(t, TIFFTAG_FILLORDER, &fill_order);
   TIFFGetField(t, TIFFTAG_IMAGEWIDTH, &width);
   TIFFGetField(t, TIFFTAG_IMAGELENGTH, &height);
   if (compression != COMPRESSION_NONE)
@@ -189,54 +240,73 @@ RawLevels measure_raw(std::span<const uint8_t> dng, Plane* green) {
     return (*black)[0];
   };
   const double wl = (*white)[0];
-  // The green planes, in the same pass: the first and the second green site of each 2x2 cell.
+  // The green, in the same pass: the first and the second green site of each 2x2 cell, a cell
+  // row at a time into a ring of three (the rows a consumer may still be reading).
   std::array<int, 2> gy{-1, -1}, gx{-1, -1};
+  GreenRows::Shape shape;
+  constexpr size_t kRing = 3;
+  std::array<std::vector<float>, 2 * kRing> ring;
   if (green && rows == 2 && cols == 2) {
     for (int k = 0, found = 0; k < 4 && found < 2; ++k)
       if ((*pattern)[static_cast<size_t>(k)] == 1) gy[found] = k / 2, gx[found++] = k % 2;
     if (gy[0] >= 0) {
-      green->width = static_cast<int>(width / 2);
-      green->height = static_cast<int>(height / 2);
-      const auto n = static_cast<size_t>(green->width) * green->height;
-      green->v.assign(n, 0.0f);
-      green->v2.assign(gy[1] >= 0 ? n : 0, 0.0f);
-      green->white = static_cast<float>((*white)[0] - black_at(gy[0], gx[0]));
-      if (gy[1] >= 0) green->v2_dx = gx[1] - gx[0], green->v2_dy = gy[1] - gy[0];
+      shape.width = static_cast<int>(width / 2);
+      shape.height = static_cast<int>(height / 2);
+      shape.two = gy[1] >= 0;
+      shape.white = static_cast<float>((*white)[0] - black_at(gy[0], gx[0]));
+      if (shape.two) shape.v2_dx = gx[1] - gx[0], shape.v2_dy = gy[1] - gy[0];
+      for (auto& r : ring) r.resize(static_cast<size_t>(shape.width));
+      green->begin(shape);
     }
   }
 
   std::array<uint64_t, 3> total{}, high{}, low{};
   const tmsize_t strip_size = TIFFStripSize(t);
   if (strip_size <= 0) return skipped("not measured: empty raw strips");
-  // 16-bit strips are read straight into 16-bit storage (host order: libtiff swaps on read),
-  // so their rows need no copy; 8-bit rows are widened into `widened`.
-  std::vector<uint16_t> strip((static_cast<size_t>(strip_size) + 1) / 2);
-  auto* strip_bytes = reinterpret_cast<uint8_t*>(strip.data());
+  // The strips are read where they lie in the bytes handed over (an uncompressed strip is the
+  // samples themselves): no copy of the file, no strip-sized buffer; only a row in the other
+  // byte order, or of 8-bit samples, goes through one small row buffer.
+  const size_t row_bytes = static_cast<size_t>(width) * (bits / 8);
+  std::vector<uint8_t> row_buf(row_bytes);
+  std::vector<uint16_t> row16(width);
+  const bool swap16 = bits == 16 && TIFFIsByteSwapped(t);
+  const bool reverse_bits = fill_order == FILLORDER_LSB2MSB;  // as libtiff's own reader does
   uint32_t rows_per_strip = 0;
   TIFFGetFieldDefaulted(t, TIFFTAG_ROWSPERSTRIP, &rows_per_strip);
   rows_per_strip = std::clamp<uint32_t>(rows_per_strip, 1, height);
   const uint32_t strips = TIFFNumberOfStrips(t);
-  std::vector<uint16_t> widened(bits == 16 ? 0 : width);
   // For integer samples v >= wl is v >= ceil(wl), and v <= black is v <= floor(black); a level
   // that is not a number matches nothing.
   const int32_t high_at =
       std::isnan(wl) ? 65536 : static_cast<int32_t>(std::ceil(std::clamp(wl, -1.0, 65536.0)));
   for (uint32_t s = 0; s < strips; ++s) {
-    const tmsize_t got = TIFFReadEncodedStrip(t, s, strip_bytes, strip_size);
-    if (got < 0)
-      return skipped("not measured: truncated or unreadable raw data" +
-                     (src.last_error.empty() ? std::string() : " (" + src.last_error + ")"));
     const uint32_t y0 = s * rows_per_strip;
-    const size_t row_bytes = static_cast<size_t>(width) * (bits / 8);
-    const uint32_t n_rows = static_cast<uint32_t>(static_cast<size_t>(got) / row_bytes);
-    for (uint32_t r = 0; r < n_rows && y0 + r < height; ++r) {
+    if (y0 >= height) break;
+    const uint32_t n_rows = std::min(rows_per_strip, height - y0);
+    const uint64_t offset = TIFFGetStrileOffset(t, s), count = TIFFGetStrileByteCount(t, s);
+    const uint64_t need = static_cast<uint64_t>(n_rows) * row_bytes;
+    if (count < need || offset > dng.size() || dng.size() - offset < need)
+      return skipped(fmt::format(
+          "not measured: truncated or unreadable raw data (strip {} of {} needs {} bytes at "
+          "offset {}, the file has {})",
+          s + 1, strips, need, offset, dng.size()));
+    const uint8_t* strip = dng.data() + offset;
+    for (uint32_t r = 0; r < n_rows; ++r) {
       const uint32_t y = y0 + r;
-      const uint16_t* row = widened.data();
-      if (bits == 16) {
-        row = strip.data() + static_cast<size_t>(r) * width;
+      const uint8_t* bytes = strip + static_cast<size_t>(r) * row_bytes;
+      if (reverse_bits) {
+        std::memcpy(row_buf.data(), bytes, row_bytes);
+        TIFFReverseBits(row_buf.data(), static_cast<tmsize_t>(row_bytes));
+        bytes = row_buf.data();
+      }
+      const Sample16* row = row16.data();
+      if (bits == 16 && !swap16) {
+        row = reinterpret_cast<const Sample16*>(bytes);
+      } else if (bits == 16) {
+        std::memcpy(row16.data(), bytes, row_bytes);
+        TIFFSwabArrayOfShort(row16.data(), static_cast<tmsize_t>(width));
       } else {
-        const uint8_t* narrow = strip_bytes + static_cast<size_t>(r) * row_bytes;
-        std::copy(narrow, narrow + width, widened.begin());
+        std::copy(bytes, bytes + width, row16.begin());
       }
       // Per position of the pattern's row, integer thresholds and a plain count: the 24 MP
       // frame's 24 M photosites are the bulk of a frame's quality check.
@@ -248,19 +318,12 @@ RawLevels measure_raw(std::span<const uint8_t> dng, Plane* green) {
             std::isnan(bk) ? -1 : static_cast<int32_t>(std::floor(std::clamp(bk, -1.0, 65536.0)));
       }
       if (cols == 2) {  // the common 2x2 pattern: one loop the compiler can vectorise
-        const int32_t l0 = low_at[0], l1 = low_at[1];
-        uint32_t h0 = 0, h1 = 0, c0 = 0, c1 = 0;
-        for (uint32_t x = 0; x + 1 < width; x += 2) {
-          const int32_t a = row[x], b = row[x + 1];
-          h0 += a >= high_at;
-          h1 += b >= high_at;
-          c0 += a <= l0;
-          c1 += b <= l1;
-        }
+        const Counts c = count_pairs(row, width / 2, high_at, low_at[0], low_at[1]);
+        uint32_t h0 = c.h0, h1 = c.h1, c0 = c.c0, c1 = c.c1;
         if (width % 2) {
           const int32_t a = row[width - 1];
           h0 += a >= high_at;
-          c0 += a <= l0;
+          c0 += a <= low_at[0];
         }
         h[0] = h0, h[1] = h1, l[0] = c0, l[1] = c1;
       } else {
@@ -277,17 +340,17 @@ RawLevels measure_raw(std::span<const uint8_t> dng, Plane* green) {
         high[c] += h[k];
         low[c] += l[k];
       }
+      const int cy = static_cast<int>(y / 2);
+      if (gy[0] < 0 || cy >= shape.height) continue;
+      const size_t slot = 2 * (static_cast<size_t>(cy) % kRing);
       for (size_t g = 0; g < 2; ++g) {
-        if (gy[g] < 0 || static_cast<int>(y % 2) != gy[g] ||
-            static_cast<int>(y / 2) >= green->height)
-          continue;
-        auto& plane = g == 0 ? green->v : green->v2;
-        float* out = &plane[static_cast<size_t>(y / 2) * green->width];
-        const float bk = static_cast<float>(black_at(y, static_cast<uint32_t>(gx[g])));
-        const uint16_t* in = row + gx[g];
-        for (int gxi = 0; gxi < green->width; ++gxi)
-          out[gxi] = std::max(0.0f, static_cast<float>(in[2 * gxi]) - bk);
+        if (static_cast<int>(y % 2) != gy[g]) continue;
+        green_sites(row + gx[g], static_cast<size_t>(shape.width),
+                    static_cast<float>(black_at(y, static_cast<uint32_t>(gx[g]))),
+                    ring[slot + g].data());
       }
+      if (y % 2 == 1)
+        green->row(cy, ring[slot].data(), shape.two ? ring[slot + 1].data() : nullptr);
     }
   }
   RawLevels out;
@@ -301,6 +364,18 @@ RawLevels measure_raw(std::span<const uint8_t> dng, Plane* green) {
     out.clipped_low[c] = total[c] ? static_cast<double>(low[c]) / total[c] : 0;
   }
   return out;
+}
+
+}  // namespace
+
+RawLevels measure_raw(std::span<const uint8_t> dng, Plane* green) {
+  if (!green) return measure(dng, nullptr);
+  PlaneCollector collect(*green);
+  return measure(dng, &collect);
+}
+
+RawLevels measure_raw(std::span<const uint8_t> dng, GreenRows& green) {
+  return measure(dng, &green);
 }
 
 }  // namespace tb::capture::quality

@@ -129,5 +129,43 @@ TEST(QualityBadInput, EachDefectSkipsOnlyItsCheckWithTheReasonAndIsCounted) {
   EXPECT_FALSE(not_run.contains("bogus"));
 }
 
+// A RAW whose raw data stops early while its directory is intact (cameras write the directory
+// first, the data last, so a cut file looks like this): the first strip reads, the second does
+// not. Neither clipping nor sharpness is taken from the part that was read (the sharpness
+// measure once ran on the rows that came, zeros below them, and recorded a value).
+TEST(QualityBadInput, ARawCutInsideItsDataMeasuresNoSharpness) {
+  // Two strips (the encoder's are ~1 MB): 1024 x 600 16-bit photosites.
+  auto bytes = hal::dng::encode_dng(textured(1024, 600), hal::dng::DngMeta{});
+  ASSERT_TRUE(bytes.ok());
+  auto& b = *bytes;
+  ASSERT_EQ(b[0], 'I');
+  auto u16 = [&](size_t i) { return static_cast<uint16_t>(b[i] | b[i + 1] << 8); };
+  auto u32 = [&](size_t i) {
+    return static_cast<uint32_t>(b[i] | b[i + 1] << 8 | b[i + 2] << 16 | b[i + 3] << 24);
+  };
+  // The raw image's StripOffsets: the entry (tag 273, LONG) with two values, which points to
+  // them; the second strip is moved to the last 100 bytes of the file.
+  size_t patched = 0;
+  for (size_t i = 8; i + 12 <= b.size(); i += 2) {
+    if (u16(i) != 273 || u16(i + 2) != 4 || u32(i + 4) != 2) continue;
+    const size_t at = u32(i + 8) + 4;
+    ASSERT_LE(at + 4, b.size());
+    const uint32_t off = static_cast<uint32_t>(b.size() - 100);
+    for (int k = 0; k < 4; ++k) b[at + k] = static_cast<uint8_t>(off >> (8 * k));
+    ++patched;
+  }
+  ASSERT_EQ(patched, 1u);
+  config::Quality q;
+  Monitor m(q, {});
+  FrameRecord r;
+  r.name = "cut";
+  r.position.light = "key";
+  (void)m.on_captured(r, with_raw(b));
+  EXPECT_FALSE(r.raw_levels.measured);
+  EXPECT_NE(r.raw_levels.reason.find("truncated"), std::string::npos) << r.raw_levels.reason;
+  EXPECT_FALSE(r.sharpness.measured) << r.sharpness.value;
+  EXPECT_EQ(reason_of(r, "sharpness"), "not measured: no readable RAW");
+}
+
 }  // namespace
 }  // namespace tb::capture::quality

@@ -90,6 +90,97 @@ TEST(RawLevels, BothGreenPlanesWithTheirPlaceAndTheWhiteLevel) {
   }
 }
 
+// A minimal uncompressed CFA TIFF (what measure_raw reads of a DNG), in either byte order and
+// with 8- or 16-bit samples: hal::dng writes host order, 16-bit only; cameras write both orders.
+std::vector<uint8_t> cfa_tiff(bool big_endian, int bits, int w, int h,
+                              const std::vector<uint16_t>& px, uint32_t black, uint32_t white) {
+  std::vector<uint8_t> b;
+  auto put = [&](uint32_t v, int bytes) {
+    for (int i = 0; i < bytes; ++i)
+      b.push_back(static_cast<uint8_t>(v >> (8 * (big_endian ? bytes - 1 - i : i))));
+  };
+  struct Entry {
+    uint16_t tag, type;
+    uint32_t count, value;  // SHORT values sit in the first two bytes of the field
+  };
+  const uint32_t data_bytes = static_cast<uint32_t>(w * h * bits / 8);
+  const std::vector<Entry> entries = {{254, 4, 1, 0},
+                                      {256, 4, 1, static_cast<uint32_t>(w)},
+                                      {257, 4, 1, static_cast<uint32_t>(h)},
+                                      {258, 3, 1, static_cast<uint32_t>(bits)},
+                                      {259, 3, 1, 1},
+                                      {262, 3, 1, 32803},
+                                      {273, 4, 1, 0},  // strip offset: patched below
+                                      {277, 3, 1, 1},
+                                      {278, 4, 1, static_cast<uint32_t>(h)},
+                                      {279, 4, 1, data_bytes},
+                                      {33421, 3, 2, 0},  // 2 x 2: written by hand below
+                                      {33422, 1, 4, 0},  // RGGB: written by hand below
+                                      {50714, 4, 1, black},
+                                      {50717, 4, 1, white}};
+  b.push_back(big_endian ? 'M' : 'I');
+  b.push_back(big_endian ? 'M' : 'I');
+  put(42, 2);
+  put(8, 4);
+  put(static_cast<uint32_t>(entries.size()), 2);
+  const uint32_t data_at = static_cast<uint32_t>(8 + 2 + 12 * entries.size() + 4);
+  for (const auto& e : entries) {
+    put(e.tag, 2);
+    put(e.type, 2);
+    put(e.count, 4);
+    if (e.tag == 33421) {
+      put(2, 2), put(2, 2);
+    } else if (e.tag == 33422) {
+      for (uint8_t c : {0, 1, 1, 2}) b.push_back(c);
+    } else if (e.type == 3) {
+      put(e.value, 2), put(0, 2);
+    } else {
+      put(e.tag == 273 ? data_at : e.value, 4);
+    }
+  }
+  put(0, 4);  // no next IFD
+  for (uint16_t v : px) put(v, bits / 8);
+  return b;
+}
+
+// The byte orders and sample sizes cameras write: the same photosites give the same fractions
+// and the same green, read in place (host order) or through the row buffer (swapped, 8-bit).
+TEST(RawLevels, EitherByteOrderAndEightBitSamplesReadAlike) {
+  constexpr int kW = 64, kH = 40;
+  std::vector<uint16_t> px(kW * kH, 20000);
+  auto at = [&](int x, int y) -> uint16_t& { return px[static_cast<size_t>(y) * kW + x]; };
+  for (int i = 0; i < 32; ++i) at(2 * i, 0) = 60000;            // 32 red at white
+  for (int i = 0; i < 16; ++i) at(2 * i + 1, 1) = 65535;        // 16 blue above white
+  for (int i = 0; i < 64; ++i) at(i, 2) = (i % 2) ? 100 : 512;  // 32 green below, 32 red at black
+  for (int y = 4; y < kH; ++y)
+    for (int x = 0; x < kW; ++x) at(x, y) = static_cast<uint16_t>(1000 + 97 * x + 31 * y);
+  Plane first;
+  const auto little = measure_raw(cfa_tiff(false, 16, kW, kH, px, 512, 60000), &first);
+  ASSERT_TRUE(little.measured) << little.reason;
+  EXPECT_DOUBLE_EQ(little.clipped_high[0], 32.0 / 640);
+  EXPECT_DOUBLE_EQ(little.clipped_high[2], 16.0 / 640);
+  EXPECT_DOUBLE_EQ(little.clipped_low[1], 32.0 / 1280);
+  Plane second;
+  const auto big = measure_raw(cfa_tiff(true, 16, kW, kH, px, 512, 60000), &second);
+  ASSERT_TRUE(big.measured) << big.reason;
+  EXPECT_EQ(big.clipped_high, little.clipped_high);
+  EXPECT_EQ(big.clipped_low, little.clipped_low);
+  EXPECT_EQ(second.v, first.v);
+  EXPECT_EQ(second.v2, first.v2);
+  EXPECT_FLOAT_EQ(first.v[static_cast<size_t>(3) * (kW / 2) + 5], 1000 + 97 * 11 + 31 * 6 - 512);
+
+  // 8-bit samples: the same layout a byte deep (white 250, black 2).
+  std::vector<uint16_t> narrow(px.size());
+  for (size_t i = 0; i < px.size(); ++i)
+    narrow[i] = px[i] >= 60000 ? 250 : px[i] <= 512 ? 2 : static_cast<uint16_t>(100 + i % 100);
+  for (bool big_endian : {false, true}) {
+    const auto l = measure_raw(cfa_tiff(big_endian, 8, kW, kH, narrow, 2, 250));
+    ASSERT_TRUE(l.measured) << l.reason;
+    EXPECT_EQ(l.clipped_high, little.clipped_high);
+    EXPECT_EQ(l.clipped_low, little.clipped_low);
+  }
+}
+
 TEST(RawLevels, UnreadableInputIsSkippedWithAReason) {
   const std::vector<uint8_t> jpeg = {0xFF, 0xD8, 0xFF, 0xD9};
   auto l = measure_raw(jpeg);

@@ -5,8 +5,11 @@
 
 #include <cmath>
 #include <random>
+#include <string>
+#include <utility>
 
 #include "tetherbox/capture/quality_sharpness.hpp"
+#include "tetherbox/hal/dng/dng.hpp"
 
 namespace tb::capture::quality {
 namespace {
@@ -122,6 +125,73 @@ TEST(Sharpness, BlurLowersItBrightnessDoesNot) {
   black.width = black.height = 8;
   black.v.assign(64, 0.0f);
   EXPECT_FALSE(laplacian_sharpness(black).has_value());
+}
+
+// The meter that the quality stage feeds while it reads the RAW (no plane kept) gives the
+// value laplacian_sharpness gives on the plane, to the bit, for every 2x2 pattern, odd sizes
+// (a last row or column with no full cell), with clipped highlights and crushed shadows.
+TEST(Sharpness, TheMeterOnTheRawGivesThePlanesValueBitForBit) {
+  int seed = 10;
+  for (const std::string cfa : {"RGGB", "BGGR", "GRBG", "GBRG"})
+    for (const auto& [w, h] : {std::pair{200, 150}, std::pair{203, 157}, std::pair{66, 1030}}) {
+      hal::dng::BayerImage b;
+      b.width = w;
+      b.height = h;
+      b.cfa = cfa;
+      b.black_level = 512;
+      b.white_level = 60000;
+      b.pixels.resize(static_cast<size_t>(w) * h);
+      std::mt19937 rng(static_cast<uint32_t>(++seed));
+      std::normal_distribution<float> unit(0.0f, 1.0f);
+      for (int y = 0; y < h; ++y)
+        for (int x = 0; x < w; ++x) {
+          const float e = 75000.0f * scene(x / 2.0, y / 2.0);  // bright parts clip at 60000
+          const float v = 512 + e + std::sqrt(e) * unit(rng);
+          b.pixels[static_cast<size_t>(y) * w + x] =
+              static_cast<uint16_t>(std::clamp(v, 0.0f, 60000.0f));
+        }
+      const auto dng = hal::dng::encode_dng(b, hal::dng::DngMeta{});
+      ASSERT_TRUE(dng.ok());
+      Plane p;
+      const auto with_plane = measure_raw(*dng, &p);
+      SharpnessMeter meter;
+      const auto with_meter = measure_raw(*dng, meter);
+      ASSERT_TRUE(with_plane.measured && with_meter.measured) << with_meter.reason;
+      EXPECT_EQ(with_plane.clipped_high, with_meter.clipped_high);
+      EXPECT_EQ(with_plane.clipped_low, with_meter.clipped_low);
+      const auto expected = laplacian_sharpness(p);
+      ASSERT_TRUE(expected.has_value()) << cfa << " " << w << "x" << h;
+      const auto got = meter.result();
+      ASSERT_TRUE(got.has_value()) << cfa << " " << w << "x" << h;
+      EXPECT_EQ(*got, *expected) << cfa << " " << w << "x" << h;
+    }
+}
+
+// Rows that stop before the last (a RAW cut inside its data) measure nothing, and so do rows
+// out of order. Rows with no white level above black (a RAW whose white level is not above its
+// black) are measured at the end as laplacian_sharpness measures such a plane.
+TEST(Sharpness, TheMeterNeedsEveryRowInOrder) {
+  Plane p = bayer_green(0, 0, 8);
+  const auto feed = [&](SharpnessMeter& m, int rows, bool swap_two) {
+    m.begin({p.width, p.height, true, p.v2_dx, p.v2_dy, p.white});
+    for (int y = 0; y < rows; ++y) {
+      const int from = swap_two && y == 10 ? 11 : swap_two && y == 11 ? 10 : y;
+      const size_t at = static_cast<size_t>(from) * p.width;
+      m.row(from, &p.v[at], &p.v2[at]);
+    }
+  };
+  SharpnessMeter all, cut, shuffled;
+  feed(all, p.height, false);
+  EXPECT_EQ(all.result(), laplacian_sharpness(p));
+  feed(cut, p.height - 40, false);
+  EXPECT_FALSE(cut.result().has_value());
+  feed(shuffled, p.height, true);
+  EXPECT_FALSE(shuffled.result().has_value());
+  p.white = -100;
+  SharpnessMeter unknown_white;
+  feed(unknown_white, p.height, false);
+  ASSERT_TRUE(laplacian_sharpness(p).has_value());
+  EXPECT_EQ(unknown_white.result(), laplacian_sharpness(p));
 }
 
 TEST(Sharpness, RunningMedianPerPresetAndNeverFromABlurredFrame) {

@@ -30,4 +30,27 @@ struct Plane {
 };
 RawLevels measure_raw(std::span<const uint8_t> dng, Plane* green = nullptr);
 
+// The same green handed over one cell row at a time while the RAW is read, so a consumer that
+// needs only a few rows at once (the sharpness measure) costs no 48 MB plane per 24 MP frame.
+// begin() once with the plane's shape (as Plane: width, height, v2_dx/v2_dy, white), then
+// row() for y = 0 .. height-1 in order; v2 is nullptr when the pattern has one green site.
+// When row y comes, rows y-1 and y-2 are still readable where they were handed over (no
+// further back). A RAW that turns out truncated stops the rows early (and comes back
+// unmeasured).
+class GreenRows {
+ public:
+  struct Shape {
+    int width = 0, height = 0;
+    bool two = false;  // a second green site per cell (v2)
+    int v2_dx = 0, v2_dy = 0;
+    float white = 0;
+  };
+  virtual void begin(const Shape& shape) = 0;
+  virtual void row(int y, const float* v, const float* v2) = 0;
+
+ protected:
+  ~GreenRows() = default;
+};
+RawLevels measure_raw(std::span<const uint8_t> dng, GreenRows& green);
+
 }  // namespace tb::capture::quality

@@ -8,6 +8,7 @@
 // sharp frames lit by the same preset: a frame well below it (a turntable that had not
 // settled, a lens that lost focus) is marked blurred.
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -19,6 +20,29 @@ namespace tb::capture::quality {
 
 // nullopt when the plane is too small, black or clipped all over (nothing to measure).
 std::optional<double> laplacian_sharpness(const Plane& p);
+
+// The same measure taken while measure_raw reads the RAW (pass it as the GreenRows): each cell
+// row is used as it comes - the log blocks and the noise sample need at most three rows - so
+// the frame is read once and no full green plane is ever built. Gives exactly what
+// laplacian_sharpness gives on the Plane measure_raw would have filled (that function is this
+// meter fed from the plane).
+class SharpnessMeter final : public GreenRows {
+ public:
+  SharpnessMeter();
+  ~SharpnessMeter();
+  SharpnessMeter(const SharpnessMeter&) = delete;
+  SharpnessMeter& operator=(const SharpnessMeter&) = delete;
+  void begin(const Shape& shape) override;
+  // Rows y-1 and y-2 must still be readable where they were handed over.
+  void row(int y, const float* v, const float* v2) override;
+  // After the last row; nullopt as laplacian_sharpness, and when the rows stopped early (a
+  // truncated RAW) or never began (no 2x2 pattern with green).
+  std::optional<double> result();
+
+ private:
+  struct State;
+  std::unique_ptr<State> s_;
+};
 
 class SharpnessWatch {
  public:
