@@ -3,8 +3,12 @@
 # libgphoto2's virtual PTP camera (a Nikon D750 handing out a 12 MB JPEG), three ways in one run:
 #  1. tetherbox: `tetherbox run` of config/examples/usb-camera.yaml cut to one ring of FRAMES
 #     positions with no turntable or light settling, so the camera is the bottleneck; the whole
-#     pipeline runs (store + fsync, SHA-256, sidecar, preview, journal). Steady state comes from
-#     the journal's trigger_utc (first to last frame, session set-up excluded); wall time too.
+#     pipeline runs (store + fsync, SHA-256, sidecar, preview, journal). The positions are one
+#     step of the sim turntable (0.1 deg) apart: the sim table sleeps its travel time before every
+#     shot, and a full turn cost 360/FRAMES deg at 3600 deg/s (3.3 ms of every 30-frame interval)
+#     that the bare loop has no counterpart of. Steady state comes from the journal's
+#     trigger_utc (first to last frame, session set-up excluded); wall time too (it includes the
+#     set-up, the bag's close and the previews still queued when the last frame is stored).
 #  2. the shell way: one `gphoto2 --capture-image-and-download` process per frame (baseline),
 #     and, for reference, one process shooting CLI_FRAMES with `-F N -I 1`.
 #  3. bench_gphoto2_bare: libgphoto2 alone, one session, capture + download into memory.
@@ -30,14 +34,17 @@ now() { date +%s.%N; }
 
 # 1. tetherbox run, the camera the only thing that takes time.
 CFG=$OUT/usb-camera-bench.yaml
+COVERAGE=$(python3 -c "print(f'{0.1 * ($FRAMES - 1):.1f}')")  # FRAMES positions 0.1 deg apart
 sed -e '/^    - elevation_deg: 30 /d' \
 	-e "s/^    - elevation_deg: 0 .*/    - {elevation_deg: 0, positions: $FRAMES}/" \
+	-e "s/^  coverage_deg: [0-9.]*/  coverage_deg: $COVERAGE/" \
 	-e 's/^  speed_deg_s: [0-9.]*/  speed_deg_s: 3600/' \
 	-e 's/^  settle_ms: [0-9]*/  settle_ms: 0/' \
 	-e 's/^      settle_ms: [0-9]*/      settle_ms: 0/' \
 	-e 's/^log_level: .*/log_level: warn/' \
 	"$ROOT/config/examples/usb-camera.yaml" >"$CFG"
 grep -q "positions: $FRAMES}" "$CFG" && ! grep -q -- '- elevation_deg: 30' "$CFG" &&
+	grep -q "coverage_deg: $COVERAGE " "$CFG" && grep -q 'step_deg: 0.1 ' "$CFG" &&
 	grep -q 'speed_deg_s: 3600' "$CFG" && ! grep -Eq 'settle_ms: [1-9]' "$CFG" || {
 	echo "bench_gphoto2: the example config changed shape; fix the sed in $0" >&2; exit 1; }
 rm -rf "$OUT/tb"
