@@ -9,6 +9,7 @@
 #include <cmath>
 #include <thread>
 
+#include "download_sink.hpp"
 #include "file_binding.hpp"
 #include "gphoto2_camera_impl.hpp"
 #include "tetherbox/hal/gphoto2/gp_errors.hpp"
@@ -46,30 +47,36 @@ Status GphotoCamera::list_card(const std::string& folder, std::set<std::string>&
 
 Result<CapturedFile> GphotoCamera::download(const std::string& path, double& seconds) {
   auto [folder, name] = binding::split_path(path);
-  FileHolder file;
+  // Room for the largest file so far and some (a JPEG's size follows the scene): the bytes
+  // then land in place, without the buffer being moved as it grows.
+  DownloadSink sink(largest_download_ + largest_download_ / 4);
+  if (!sink.file()) {
+    return make_error(Errc::internal, "{}: downloading {}: libgphoto2 could not make a file",
+                      info_.model, path);
+  }
   auto t0 = Clock::now();
   ctx_->begin();
   trace("gp_camera_file_get");
-  int rc = gp_camera_file_get(cam_, folder.c_str(), name.c_str(), GP_FILE_TYPE_NORMAL, file.f,
+  int rc = gp_camera_file_get(cam_, folder.c_str(), name.c_str(), GP_FILE_TYPE_NORMAL, sink.file(),
                               ctx_->get());
+  if (!sink.failure().empty()) {
+    return make_error(Errc::internal, "{}: downloading {}: {}", info_.model, path, sink.failure());
+  }
   if (rc < GP_OK) return fail(rc, fmt::format("downloading {}", path));
-  const char* data = nullptr;
-  unsigned long size = 0;
-  gp_file_get_data_and_size(file.f, &data, &size);
   seconds += std::chrono::duration<double>(Clock::now() - t0).count();
-  if (!data || size == 0) {
+  CapturedFile out;
+  out.data = sink.take();
+  if (out.data.empty()) {
     return make_error(Errc::io, "{}: downloading {} gave an empty file", info_.model, path);
   }
-  CapturedFile out;
+  largest_download_ = std::max(largest_download_, out.data.size());
   out.camera_name = name;
   out.extension = binding::lower_ext(name);
   const char* mime = nullptr;
-  gp_file_get_mime_type(file.f, &mime);
+  gp_file_get_mime_type(sink.file(), &mime);
   out.mime = mime && *mime && std::string(mime) != "application/octet-stream"
                  ? std::string(mime)
                  : binding::mime_for_ext(out.extension);
-  out.data.assign(reinterpret_cast<const uint8_t*>(data),
-                  reinterpret_cast<const uint8_t*>(data) + size);
   return out;
 }
 

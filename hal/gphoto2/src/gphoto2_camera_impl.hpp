@@ -117,6 +117,7 @@ class GphotoCamera final : public tb::hal::Camera {
   std::optional<int> files_per_shot_;    // nullopt: not known yet (see Options::files_per_shot)
   bool files_per_shot_learned_ = false;  // from the events, not from the body's settings
   std::string last_primary_;             // the last frame delivered
+  size_t largest_download_ = 0;          // bytes: sizes the next download's buffer
   std::optional<PendingCapture> pending_;
   std::vector<std::string> notes_;  // attached to the next capture result
   std::set<std::string> noted_once_;
