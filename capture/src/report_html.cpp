@@ -368,7 +368,8 @@ std::string sharpness(const report_page::Rows& rows) {
   for (size_t i = 0; i < rows.size(); ++i) {
     const auto& r = rows[i];
     if (!r.sharp_measured) {
-      reasons[r.sharp_reason.empty() ? "not measured" : r.sharp_reason]++;
+      const bool none = !r.sharp_reason || r.sharp_reason->empty();
+      reasons[none ? "not measured" : *r.sharp_reason]++;
       continue;
     }
     if (!drawn(r, i)) continue;

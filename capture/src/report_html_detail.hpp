@@ -7,6 +7,7 @@
 #include <deque>
 #include <filesystem>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -31,7 +32,9 @@ struct FrameRow {
   bool raw_measured = false;
   double raw_high_max = 0;  // the highest of the R, G, B clipped-high fractions
   bool sharp_measured = false;
-  std::string sharp_reason;
+  // Why sharpness was not measured: one of a few texts, shared by every row that has it
+  // (JournalView::texts), not a string per frame.
+  const std::string* sharp_reason = nullptr;
   double sharpness = 0;
   std::optional<double> sharp_ratio;
   bool blurred = false;
@@ -47,8 +50,9 @@ struct FrameRow {
 using Rows = std::deque<FrameRow>;
 
 struct JournalView {
-  Rows frames;                                        // journal order
-  std::vector<std::string> problems;                  // unreadable lines, a missing journal
+  Rows frames;                        // journal order
+  std::set<std::string> texts;        // the rows' shared texts (nodes keep their address on a move)
+  std::vector<std::string> problems;  // unreadable lines, a missing journal
   nlohmann::json releases = nlohmann::json::array();  // "release" lines
 };
 

@@ -28,7 +28,7 @@ bool marked_superseded(const json& j) {
   return false;
 }
 
-FrameRow row_of(const FrameRecord& f) {
+FrameRow row_of(const FrameRecord& f, std::set<std::string>& texts) {
   FrameRow r;
   r.seq = f.seq;
   r.name = text::clean_utf8(f.name);
@@ -52,7 +52,7 @@ FrameRow row_of(const FrameRecord& f) {
   r.raw_high_max =
       *std::max_element(f.raw_levels.clipped_high.begin(), f.raw_levels.clipped_high.end());
   r.sharp_measured = f.sharpness.measured;
-  r.sharp_reason = text::clean_utf8(f.sharpness.reason);
+  r.sharp_reason = &*texts.insert(text::clean_utf8(f.sharpness.reason)).first;
   r.sharpness = f.sharpness.value;
   r.sharp_ratio = f.sharpness.ratio;
   r.blurred = f.sharpness.blurred;
@@ -97,7 +97,7 @@ JournalView read_journal_view(const std::filesystem::path& bag_dir) {
     const std::string type = j.value("type", "");
     try {
       if (type == "frame") {
-        FrameRow r = row_of(frame_record_from_json(j));
+        FrameRow r = row_of(frame_record_from_json(j), v.texts);
         r.superseded = marked_superseded(j);
         if (auto it = latest.find(r.seq); it != latest.end()) {
           // Both lines stay in the bag: the older one was taken again in place.
