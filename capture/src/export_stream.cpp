@@ -20,9 +20,19 @@ Result<StreamedFile> StreamedFile::open(Bag& bag, const std::string& rel_under_d
 }
 
 Status StreamedFile::write(std::string_view text) {
-  buf_.append(text);
-  if (buf_.size() >= kFlushAt) return flush();
-  return ok_status();
+  if (buf_.size() + text.size() < kFlushAt) {
+    buf_.append(text);
+    return ok_status();
+  }
+  // A piece as large as the buffer goes straight to the file: appending it would hold it
+  // twice (a report section of a long session is megabytes).
+  TB_TRY(flush());
+  if (text.size() < kFlushAt) {
+    buf_.append(text);
+    return ok_status();
+  }
+  hash_.update(text.data(), text.size());
+  return staged_.file.write(std::span(reinterpret_cast<const uint8_t*>(text.data()), text.size()));
 }
 
 Status StreamedFile::flush() {

@@ -55,7 +55,7 @@ bool counts(const FrameRow& r) {
 
 // ---- sections ----------------------------------------------------------------------------
 
-std::string tiles(const json& rep, const std::vector<FrameRow>& rows) {
+std::string tiles(const json& rep, const report_page::Rows& rows) {
   std::map<std::string, size_t> by_status;
   for (const auto& r : rows) by_status[r.status()]++;
   std::string out = fmt::format(
@@ -80,33 +80,57 @@ std::string tiles(const json& rep, const std::vector<FrameRow>& rows) {
 }
 
 // Camera positions seen from above the turntable: azimuth is the angle (0° up, clockwise),
-// the distance from the centre grows from the zenith (90°) to the nadir (-90°).
-std::string positions(const std::vector<FrameRow>& rows) {
+// the distance from the centre grows from the zenith (90°) to the nadir (-90°). A day's orbit
+// can hold tens of thousands of positions: past kMaxPositions the chart draws an even sample,
+// the last position and every position that is not ok (while those are few), and says so; the
+// frame names of a dot are gathered only for the dots drawn.
+constexpr size_t kMaxPositions = 2000;
+
+std::string positions(const report_page::Rows& rows) {
   struct Pos {
     double az, el;
     size_t frames = 0;
-    std::string status = "ok";
+    int rank = 0;  // the worst status seen there
+    bool drawn = false;
     std::string names;
   };
   auto rank = [](const std::string& s) {
     return s == "fault" ? 3 : s == "retaken" ? 2 : s == "superseded" ? 1 : 0;
   };
+  static const char* const kByRank[] = {"ok", "superseded", "retaken", "fault"};
+  auto key_of = [](const FrameRow& r) {
+    return std::make_pair(std::lround(r.azimuth_deg * 100), std::lround(r.elevation_deg * 100));
+  };
   std::map<std::pair<long, long>, Pos> at;
   std::set<double> elevations;
   double az0 = 1e9, az1 = -1e9, el0 = 1e9, el1 = -1e9;
   for (const auto& r : rows) {
-    const auto key =
-        std::make_pair(std::lround(r.azimuth_deg * 100), std::lround(r.elevation_deg * 100));
-    auto [it, fresh] = at.try_emplace(key, Pos{r.azimuth_deg, r.elevation_deg, 0, "ok", ""});
+    auto [it, fresh] =
+        at.try_emplace(key_of(r), Pos{r.azimuth_deg, r.elevation_deg, 0, 0, false, {}});
     Pos& p = it->second;
     ++p.frames;
-    if (rank(r.status()) > rank(p.status)) p.status = r.status();
-    if (p.names.size() < 200) p.names += (p.names.empty() ? "" : ", ") + r.name;
+    p.rank = std::max(p.rank, rank(r.status()));
     elevations.insert(r.elevation_deg);
     az0 = std::min(az0, r.azimuth_deg), az1 = std::max(az1, r.azimuth_deg);
     el0 = std::min(el0, r.elevation_deg), el1 = std::max(el1, r.elevation_deg);
   }
   if (rows.empty()) return not_measured("no frame in the journal");
+  size_t flagged = 0;
+  for (const auto& [key, p] : at)
+    if (p.rank != 0) ++flagged;
+  const bool keep_flagged = flagged <= kMaxPositions / 2;
+  const size_t budget = kMaxPositions - (keep_flagged ? flagged : 0);
+  const size_t stride = at.size() <= kMaxPositions ? 1 : (at.size() + budget - 1) / budget;
+  size_t i = 0, drawn = 0;
+  for (auto& [key, p] : at) {
+    p.drawn = stride == 1 || i % stride == 0 || i + 1 == at.size() || (keep_flagged && p.rank != 0);
+    drawn += p.drawn ? 1 : 0;
+    ++i;
+  }
+  for (const auto& r : rows) {
+    Pos& p = at.at(key_of(r));
+    if (p.drawn && p.names.size() < 200) p.names += (p.names.empty() ? "" : ", ") + r.name;
+  }
   constexpr double c = 170, R = 150;
   auto radius = [&](double el) { return (90.0 - el) / 180.0 * R; };
   std::string out = fmt::format(
@@ -122,22 +146,26 @@ std::string positions(const std::vector<FrameRow>& rows) {
         c, c, radius(el), c + 3, c - radius(el) - 2, num(el));
   out += fmt::format("<text x=\"{}\" y=\"12\" text-anchor=\"middle\">az 0°</text>\n", c);
   for (const auto& [key, p] : at) {
+    if (!p.drawn) continue;
+    const std::string status = kByRank[p.rank];
     const double a = p.az * M_PI / 180.0, rr = radius(p.el);
     out += fmt::format(
         "<circle class=\"pos {}\" data-az=\"{}\" data-el=\"{}\" data-frames=\"{}\" "
         "data-status=\"{}\" cx=\"{:.1f}\" cy=\"{:.1f}\" r=\"6\" fill=\"{}\" stroke=\"#222\">"
         "<title>az {}° el {}°: {} frame(s), {}: {}</title></circle>\n",
-        p.status, num(p.az), num(p.el), p.frames, p.status, c + rr * std::sin(a),
-        c - rr * std::cos(a), report_page::status_colour(p.status), num(p.az), num(p.el), p.frames,
-        p.status, esc(p.names));
+        status, num(p.az), num(p.el), p.frames, status, c + rr * std::sin(a), c - rr * std::cos(a),
+        report_page::status_colour(status), num(p.az), num(p.el), p.frames, status, esc(p.names));
   }
   out += "</svg>\n";
+  if (drawn < at.size())
+    out += fmt::format("<p class=\"nm\">Drawn: 1 position in {} of {}, the last{}.</p>\n", stride,
+                       at.size(), keep_flagged ? " and every position that is not ok" : "");
   return out;
 }
 
 // Overlap achieved per ring: the planned model (capture/plan.hpp) applied to the widest gap
 // between the azimuths that were actually taken.
-std::string overlap(const fs::path& bag, const std::vector<FrameRow>& rows) {
+std::string overlap(const fs::path& bag, const report_page::Rows& rows) {
   auto cfg = config::load_file((bag / "data" / "session.yaml").string());
   if (!cfg) return not_measured("data/session.yaml: " + cfg.error().message);
   auto plan = make_plan(*cfg, /*warn=*/false);
@@ -203,42 +231,44 @@ std::string overlap(const fs::path& bag, const std::vector<FrameRow>& rows) {
 // and the ok ones are sampled evenly; the page says how many it left out.
 constexpr size_t kSheetMax = 2000;
 
-std::vector<const FrameRow*> sheet_frames(const std::vector<FrameRow>& rows) {
-  std::vector<const FrameRow*> pick;
+// Indices into `rows`, in journal order.
+std::vector<size_t> sheet_frames(const report_page::Rows& rows) {
+  std::vector<size_t> pick;
   if (rows.size() <= kSheetMax) {
-    for (const auto& r : rows) pick.push_back(&r);
+    for (size_t i = 0; i < rows.size(); ++i) pick.push_back(i);
     return pick;
   }
   size_t ok = 0;
-  for (const auto& r : rows) {
-    if (r.status() == "ok")
+  for (size_t i = 0; i < rows.size(); ++i) {
+    if (rows[i].status() == "ok")
       ++ok;
     else if (pick.size() < kSheetMax)
-      pick.push_back(&r);
+      pick.push_back(i);
   }
   const size_t room = kSheetMax - pick.size();
   if (room > 0 && ok > 0) {
     const double stride = static_cast<double>(ok) / static_cast<double>(room);
-    size_t i = 0, next = 0, taken = 0;
-    for (const auto& r : rows) {
-      if (r.status() != "ok") continue;
-      if (i++ == next && taken < room) {
-        pick.push_back(&r);
+    size_t n = 0, next = 0, taken = 0;
+    for (size_t i = 0; i < rows.size(); ++i) {
+      if (rows[i].status() != "ok") continue;
+      if (n++ == next && taken < room) {
+        pick.push_back(i);
         next = static_cast<size_t>(static_cast<double>(++taken) * stride);
       }
     }
   }
-  std::sort(pick.begin(), pick.end(), [](auto* a, auto* b) { return a < b; });  // journal order
+  std::sort(pick.begin(), pick.end());  // journal order
   return pick;
 }
 
-std::string contact_sheet(const std::vector<FrameRow>& rows) {
+std::string contact_sheet(const report_page::Rows& rows) {
   size_t with = 0;
   for (const auto& r : rows)
     if (!r.preview.empty()) ++with;
   const auto shown = sheet_frames(rows);
   std::string figs;
-  for (const auto* r : shown) {
+  for (const size_t i : shown) {
+    const FrameRow* r = &rows[i];
     std::string img = "<div class=\"none\">no preview</div>";
     if (!r->preview.empty())
       img = fmt::format("<a href=\"{0}\"><img src=\"{0}\" loading=\"lazy\" alt=\"{1}\"></a>",
@@ -268,7 +298,7 @@ constexpr size_t kMaxChartFrames = 2000;
 
 class ChartSample {
  public:
-  explicit ChartSample(const std::vector<FrameRow>& rows) : n_(rows.size()) {
+  explicit ChartSample(const report_page::Rows& rows) : n_(rows.size()) {
     if (n_ <= kMaxChartFrames) return;
     size_t flagged = 0;
     for (const auto& r : rows)
@@ -292,7 +322,7 @@ class ChartSample {
   bool keep_flagged_ = true;
 };
 
-std::string clipping(const json& rep, const std::vector<FrameRow>& rows) {
+std::string clipping(const json& rep, const report_page::Rows& rows) {
   Series hi{"clipped high (preview)", "#c62828", {}, false};
   Series lo{"clipped low (preview)", "#1565c0", {}, false};
   Series mean{"mean luminance", "#6d4c41", {}, true};
@@ -309,7 +339,7 @@ std::string clipping(const json& rep, const std::vector<FrameRow>& rows) {
       mean.points.push_back({x, r.mean, r.seq, "", frame_tip(r, "mean luminance")});
     }
     if (r.raw_measured) {
-      const double m = *std::max_element(r.raw_high.begin(), r.raw_high.end());
+      const double m = r.raw_high_max;
       raw.points.push_back({x, m, r.seq, "", frame_tip(r, "RAW clipped high")});
     }
   }
@@ -331,14 +361,15 @@ std::string clipping(const json& rep, const std::vector<FrameRow>& rows) {
   return out + drawn.note();
 }
 
-std::string sharpness(const std::vector<FrameRow>& rows) {
+std::string sharpness(const report_page::Rows& rows) {
   Series v{"sharpness", "#37474f", {}, false};
   std::map<std::string, size_t> reasons;
   const ChartSample drawn(rows);
   for (size_t i = 0; i < rows.size(); ++i) {
     const auto& r = rows[i];
     if (!r.sharp_measured) {
-      reasons[r.sharp_reason.empty() ? "not measured" : r.sharp_reason]++;
+      const bool none = !r.sharp_reason || r.sharp_reason->empty();
+      reasons[none ? "not measured" : *r.sharp_reason]++;
       continue;
     }
     if (!drawn(r, i)) continue;
@@ -368,11 +399,12 @@ std::string sharpness(const std::vector<FrameRow>& rows) {
   return out;
 }
 
-std::string conditions(const std::vector<FrameRow>& rows) {
+// Four charts of up to kMaxChartFrames points: each goes out as soon as it is drawn.
+Status conditions(const report_page::Rows& rows, const HtmlSink& out) {
   std::optional<double> t0;
   for (const auto& r : rows)
     if (r.t_s) t0 = t0 ? std::min(*t0, *r.t_s) : *r.t_s;
-  if (!t0) return not_measured("no frame has a trigger time");
+  if (!t0) return out(not_measured("no frame has a trigger time"));
   const ChartSample drawn(rows);
   struct Q {
     const char* id;
@@ -380,7 +412,6 @@ std::string conditions(const std::vector<FrameRow>& rows) {
     std::optional<double> FrameRow::*field;
     const char* colour;
   };
-  std::string out;
   for (const Q& q : {Q{"temperature", "temperature (°C)", &FrameRow::temperature_c, "#e65100"},
                      Q{"humidity", "relative humidity (%)", &FrameRow::humidity_pct, "#00838f"},
                      Q{"pressure", "pressure (hPa)", &FrameRow::pressure_hpa, "#5e35b1"}}) {
@@ -390,10 +421,10 @@ std::string conditions(const std::vector<FrameRow>& rows) {
       if (r.t_s && (r.*q.field) && drawn(r, i))
         s.points.push_back({*r.t_s - *t0, *(r.*q.field), r.seq, "", frame_tip(r, q.label)});
     }
-    out += fmt::format("<h3>{}</h3>\n", q.label);
-    out += s.points.empty()
-               ? not_measured("no frame had a reading")
-               : report_page::xy_chart(q.id, "seconds since the first frame", q.label, {s});
+    TB_TRY(out(fmt::format("<h3>{}</h3>\n", q.label)));
+    TB_TRY(out(s.points.empty()
+                   ? not_measured("no frame had a reading")
+                   : report_page::xy_chart(q.id, "seconds since the first frame", q.label, {s})));
   }
   Series fix{"gps fix", "#2e7d32", {}, false};
   for (size_t i = 0; i < rows.size(); ++i) {
@@ -402,12 +433,13 @@ std::string conditions(const std::vector<FrameRow>& rows) {
       fix.points.push_back({*r.t_s - *t0, r.gps_fix ? 1.0 : 0.0, r.seq, r.gps_fix ? "ok" : "fault",
                             frame_tip(r, r.gps_fix ? "GPS fix" : "no GPS fix")});
   }
-  out += "<h3>GPS fix (1 fix, 0 none)</h3>\n";
-  out += report_page::xy_chart("gps", "seconds since the first frame", "fix", {fix}, 0.0, 1.0);
-  return out + drawn.note();
+  TB_TRY(out("<h3>GPS fix (1 fix, 0 none)</h3>\n"));
+  TB_TRY(
+      out(report_page::xy_chart("gps", "seconds since the first frame", "fix", {fix}, 0.0, 1.0)));
+  return out(drawn.note());
 }
 
-std::string dust(const json& rep, const std::vector<FrameRow>& rows) {
+std::string dust(const json& rep, const report_page::Rows& rows) {
   if (!rep.contains("dust") || !rep.at("dust").is_object())
     return not_measured("no dust map yet (`tetherbox dustmap BAG` makes one)");
   const json& d = rep.at("dust");
@@ -513,7 +545,7 @@ std::string numbers(const json& rep) {
 
 }  // namespace
 
-std::string render_report_html(const fs::path& bag_dir, const json& report) {
+Status write_report_html(const fs::path& bag_dir, const json& report, const HtmlSink& out) {
   const json rep = report.is_object() ? report : json::object();
   auto view = report_page::read_journal_view(bag_dir);
   // A bag delivered without its previews (export without --previews) keeps the journal's
@@ -524,29 +556,50 @@ std::string render_report_html(const fs::path& bag_dir, const json& report) {
   }
   const auto& rows = view.frames;
   const std::string title = readable(rep.value("session", json("")));
-  std::string body;
-  body += "<h1>Shoot report: " + esc(title) + "</h1>\n";
-  body += tiles(rep, rows);
-  body += "<h2 id=\"positions\">Camera positions</h2>\n" + positions(rows);
-  body +=
-      "<p>Colour: <span class=\"ok\">ok</span>, <span class=\"retaken\">retaken</span>, "
-      "<span class=\"fault\">fault</span>, <span class=\"superseded\">superseded</span> "
-      "(worst frame at that position).</p>\n";
-  body += "<h2>Overlap per ring</h2>\n" + overlap(bag_dir, rows);
-  body += "<h2>Clipping and exposure per frame</h2>\n" + clipping(rep, rows);
-  body += "<h2>Sharpness per frame</h2>\n" + sharpness(rows);
-  body += "<h2>Ambient and GPS over time</h2>\n" + conditions(rows);
-  body += "<h2>Dust</h2>\n" + dust(rep, rows);
-  body += "<h2>Faults</h2>\n" + faults(rep, view.problems);
-  body += "<h2>Releases</h2>\n" + releases(bag_dir, rep, view.releases);
-  body += "<h2>Contact sheet</h2>\n" + contact_sheet(rows);
-  body += "<h2>Numbers</h2>\n" + numbers(rep);
-  return fmt::format(
+  // Each section goes out as soon as it is drawn: the page of a long session is megabytes,
+  // and holding it whole (twice, with its head) was most of what a close added to the RSS.
+  TB_TRY(out(fmt::format(
       "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
       "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; img-src 'self' "
       "file: data:; style-src 'unsafe-inline'\">"
-      "<title>tetherbox report {}</title><style>{}</style></head>\n<body>\n{}</body></html>\n",
-      esc(title), kStyle, body);
+      "<title>tetherbox report {}</title><style>{}</style></head>\n<body>\n",
+      esc(title), kStyle)));
+  TB_TRY(out("<h1>Shoot report: " + esc(title) + "</h1>\n"));
+  TB_TRY(out(tiles(rep, rows)));
+  TB_TRY(out("<h2 id=\"positions\">Camera positions</h2>\n"));
+  TB_TRY(out(positions(rows)));
+  TB_TRY(
+      out("<p>Colour: <span class=\"ok\">ok</span>, <span class=\"retaken\">retaken</span>, "
+          "<span class=\"fault\">fault</span>, <span class=\"superseded\">superseded</span> "
+          "(worst frame at that position).</p>\n"));
+  TB_TRY(out("<h2>Overlap per ring</h2>\n"));
+  TB_TRY(out(overlap(bag_dir, rows)));
+  TB_TRY(out("<h2>Clipping and exposure per frame</h2>\n"));
+  TB_TRY(out(clipping(rep, rows)));
+  TB_TRY(out("<h2>Sharpness per frame</h2>\n"));
+  TB_TRY(out(sharpness(rows)));
+  TB_TRY(out("<h2>Ambient and GPS over time</h2>\n"));
+  TB_TRY(conditions(rows, out));
+  TB_TRY(out("<h2>Dust</h2>\n"));
+  TB_TRY(out(dust(rep, rows)));
+  TB_TRY(out("<h2>Faults</h2>\n"));
+  TB_TRY(out(faults(rep, view.problems)));
+  TB_TRY(out("<h2>Releases</h2>\n"));
+  TB_TRY(out(releases(bag_dir, rep, view.releases)));
+  TB_TRY(out("<h2>Contact sheet</h2>\n"));
+  TB_TRY(out(contact_sheet(rows)));
+  TB_TRY(out("<h2>Numbers</h2>\n"));
+  TB_TRY(out(numbers(rep)));
+  return out("</body></html>\n");
+}
+
+std::string render_report_html(const fs::path& bag_dir, const json& report) {
+  std::string page;
+  (void)write_report_html(bag_dir, report, [&](std::string_view piece) {
+    page.append(piece);
+    return ok_status();
+  });
+  return page;
 }
 
 }  // namespace tb::capture

@@ -4,36 +4,37 @@
 
 #include <array>
 #include <cstdint>
+#include <deque>
 #include <filesystem>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
 namespace tb::capture::report_page {
 
 // What the page draws of one frame line: a few numbers, not the whole record, so a bag of
-// 100 000 frames is streamed through a small footprint.
+// 100 000 frames is streamed through a small footprint (only what a section reads: every
+// field here costs its bytes once per frame at close).
 struct FrameRow {
   uint64_t seq = 0;
-  uint64_t request_id = 0;
   std::string name;
   int ring = 0;
   double azimuth_deg = 0, elevation_deg = 0;
-  std::string light;
-  double ev = 0;
   std::optional<double> t_s;  // trigger UTC, seconds since the epoch
-  std::string utc;
   bool exposure_ok = true;
-  size_t faults = 0;
+  uint32_t faults = 0;
   int attempts = 1;
   bool superseded = false;  // a later frame line took its place (kept in the bag)
   std::string preview;      // relative to data/, "" when none was made
   bool hist_measured = false;
   double clipped_high = 0, clipped_low = 0, mean = 0;
   bool raw_measured = false;
-  std::array<double, 3> raw_high{}, raw_low{};
+  double raw_high_max = 0;  // the highest of the R, G, B clipped-high fractions
   bool sharp_measured = false;
-  std::string sharp_reason;
+  // Why sharpness was not measured: one of a few texts, shared by every row that has it
+  // (JournalView::texts), not a string per frame.
+  const std::string* sharp_reason = nullptr;
   double sharpness = 0;
   std::optional<double> sharp_ratio;
   bool blurred = false;
@@ -44,9 +45,14 @@ struct FrameRow {
   std::string status() const;
 };
 
+// A deque: no reallocation that holds the old and the new array at once, in a close whose
+// rows are the largest thing it holds.
+using Rows = std::deque<FrameRow>;
+
 struct JournalView {
-  std::vector<FrameRow> frames;                       // journal order
-  std::vector<std::string> problems;                  // unreadable lines, a missing journal
+  Rows frames;                        // journal order
+  std::set<std::string> texts;        // the rows' shared texts (nodes keep their address on a move)
+  std::vector<std::string> problems;  // unreadable lines, a missing journal
   nlohmann::json releases = nlohmann::json::array();  // "release" lines
 };
 

@@ -1,6 +1,7 @@
 // The report page's view of a bag's journal: streamed line by line into small rows.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <fstream>
@@ -27,22 +28,18 @@ bool marked_superseded(const json& j) {
   return false;
 }
 
-FrameRow row_of(const FrameRecord& f) {
+FrameRow row_of(const FrameRecord& f, std::set<std::string>& texts) {
   FrameRow r;
   r.seq = f.seq;
-  r.request_id = f.request_id;
   r.name = text::clean_utf8(f.name);
   r.ring = f.position.ring;
   r.azimuth_deg = f.position.azimuth_deg;
   r.elevation_deg = f.position.elevation_deg;
-  r.light = text::clean_utf8(f.position.light);
-  r.ev = f.position.ev_offset;
   if (f.trigger_utc != UtcTime{}) {
     r.t_s = std::chrono::duration<double>(f.trigger_utc.time_since_epoch()).count();
-    r.utc = format_utc_iso(f.trigger_utc);
   }
   r.exposure_ok = f.exposure_verified && !f.exposure_mismatch;
-  r.faults = f.faults.size();
+  r.faults = static_cast<uint32_t>(f.faults.size());
   r.attempts = f.attempts;
   for (const auto& file : f.files)
     if (file.role == "preview" && file.path.rfind("data/", 0) == 0)
@@ -52,10 +49,10 @@ FrameRow row_of(const FrameRecord& f) {
   r.clipped_low = f.histogram.clipped_low;
   r.mean = f.histogram.mean;
   r.raw_measured = f.raw_levels.measured;
-  r.raw_high = f.raw_levels.clipped_high;
-  r.raw_low = f.raw_levels.clipped_low;
+  r.raw_high_max =
+      *std::max_element(f.raw_levels.clipped_high.begin(), f.raw_levels.clipped_high.end());
   r.sharp_measured = f.sharpness.measured;
-  r.sharp_reason = text::clean_utf8(f.sharpness.reason);
+  r.sharp_reason = &*texts.insert(text::clean_utf8(f.sharpness.reason)).first;
   r.sharpness = f.sharpness.value;
   r.sharp_ratio = f.sharpness.ratio;
   r.blurred = f.sharpness.blurred;
@@ -100,7 +97,7 @@ JournalView read_journal_view(const std::filesystem::path& bag_dir) {
     const std::string type = j.value("type", "");
     try {
       if (type == "frame") {
-        FrameRow r = row_of(frame_record_from_json(j));
+        FrameRow r = row_of(frame_record_from_json(j), v.texts);
         r.superseded = marked_superseded(j);
         if (auto it = latest.find(r.seq); it != latest.end()) {
           // Both lines stay in the bag: the older one was taken again in place.

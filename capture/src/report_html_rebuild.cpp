@@ -18,6 +18,7 @@
 #include "tetherbox/capture/finished_bag.hpp"
 #include "tetherbox/capture/frame_source.hpp"
 #include "tetherbox/capture/report.hpp"
+#include "tetherbox/capture/session_close.hpp"
 #include "tetherbox/capture/storage.hpp"
 
 namespace tb::capture {
@@ -156,8 +157,7 @@ Result<json> rebuild_report(const fs::path& bag_dir, const ReportAdditions& add)
     }
     auto wj = (*copy)->put("report.json", dump(report));
     if (!wj) return wj.error();
-    auto wh = (*copy)->put("report.html", render_report_html(twin, report));
-    if (!wh) return wh.error();
+    TB_TRY(put_report_html(**copy, twin, report));
     TB_TRY((*copy)->finalize(info));
     TB_TRY(fsync_tree(twin));
     if (::renameat2(AT_FDCWD, twin.c_str(), AT_FDCWD, bag.c_str(), RENAME_EXCHANGE) != 0)

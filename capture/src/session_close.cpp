@@ -5,6 +5,7 @@
 
 #include <exception>
 
+#include "export_stream.hpp"
 #include "tetherbox/capture/exports.hpp"
 #include "tetherbox/common/log.hpp"
 
@@ -28,6 +29,14 @@ std::map<std::string, std::string> base_info(const config::Config& cfg, const Ba
 
 }  // namespace
 
+Status put_report_html(Bag& bag, const fs::path& read_from, const nlohmann::json& report) {
+  auto file = StreamedFile::open(bag, "report.html");
+  if (!file) return file.error();
+  TB_TRY(write_report_html(read_from, report,
+                           [&](std::string_view piece) { return file->write(piece); }));
+  return file->done();
+}
+
 Status close_session(const config::Config& cfg, Bag& bag, Journal& journal, const CloseInput& in) {
   const auto& rc = in.report;
   static const std::vector<FrameRecord> kNone;
@@ -47,8 +56,7 @@ Status close_session(const config::Config& cfg, Bag& bag, Journal& journal, cons
   TB_TRY(journal.append(dump_json(end)));
   auto w1 = bag.put("report.json", dump_json(report, 2) + "\n");
   if (!w1) return w1.error();
-  auto w2 = bag.put("report.html", render_report_html(bag.dir(), report));
-  if (!w2) return w2.error();
+  TB_TRY(put_report_html(bag, bag.dir(), report));
   // Poses can be rebuilt from the journal later: a failed export is a warning, not a loss.
   // A throwing exporter (a name that is not UTF-8) is caught here for the same reason.
   try {

@@ -8,6 +8,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -56,6 +57,11 @@ nlohmann::json make_report(const std::vector<FrameRecord>& frames, const ReportC
 // data-max, ...) so a test reads them from the DOM. Never fails: what cannot be read (no
 // journal, an unreadable line, no session.yaml) is said on the page.
 std::string render_report_html(const std::filesystem::path& bag_dir, const nlohmann::json& report);
+// The same page handed to `out` piece by piece (a section at a time), so a long session's
+// page is never whole in memory; the first error `out` returns stops it and is returned.
+using HtmlSink = std::function<Status(std::string_view)>;
+Status write_report_html(const std::filesystem::path& bag_dir, const nlohmann::json& report,
+                         const HtmlSink& out);
 
 // What a command adds to a rebuilt report (`tetherbox dustmap`: the "dust" key and its mask).
 struct ReportAdditions {

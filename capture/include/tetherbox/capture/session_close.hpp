@@ -28,6 +28,11 @@ Status close_session(const config::Config& cfg, Bag& bag, Journal& journal, cons
 // the folder is a consistent, verifiable bag, not half of one.
 Status close_unstarted(const config::Config& cfg, Bag& bag, const std::string& why);
 
+// data/report.html drawn from the journal under `read_from` (the bag itself, or a bag's twin
+// being rebuilt) and streamed into `bag` as it is drawn (one staged file, then committed).
+Status put_report_html(Bag& bag, const std::filesystem::path& read_from,
+                       const nlohmann::json& report);
+
 // The JSON dump every journal line and report of the runner uses: a string from outside
 // (config, camera, file names) with invalid UTF-8 is replaced, never an exception.
 std::string dump_json(const nlohmann::json& j, int indent = -1);
