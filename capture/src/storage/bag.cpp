@@ -288,6 +288,8 @@ Result<std::unique_ptr<Bag>> Bag::open_existing(const fs::path& bag_dir) {
   auto text = read_manifest_repairing_tail(bag_dir / kManifest);
   if (!text) return text.error();
   {
+    // ~100 bytes a line: the index is sized once, not rehashed 18 times on a 400 000-line bag.
+    bag->index_.reserve(text->size() / 100 + 16);
     size_t pos = 0;
     int lineno = 0;
     while (pos < text->size()) {

@@ -26,6 +26,51 @@ bool line_is_torn(const std::string& line) {
   return line.find('\0') != std::string::npos;
 }
 
+// Where the journal's whole lines end: its size, or the start of a torn last line. Only the
+// tail is read (backwards, 64 KiB at a time), so opening a 190 MB journal to append costs
+// what opening a short one does.
+Result<uint64_t> whole_lines_end(const fs::path& path, uint64_t size) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return make_error(Errc::io, "cannot read journal {}: {}", path.string(), std::strerror(errno));
+  struct Closer {
+    int fd;
+    ~Closer() { ::close(fd); }
+  } closer{fd};
+  // Scans backwards from `end` for the last '\n' before it; sets *nul when a NUL byte lies
+  // between. Returns the offset just past that '\n' (0 when there is none).
+  auto line_start = [&](uint64_t end, bool* nul) -> Result<uint64_t> {
+    std::string buf;
+    for (uint64_t hi = end; hi > 0;) {
+      const uint64_t lo = hi > (64u << 10) ? hi - (64u << 10) : 0;
+      buf.resize(hi - lo);
+      size_t got = 0;
+      while (got < buf.size()) {
+        const ssize_t r = ::pread(fd, buf.data() + got, buf.size() - got, static_cast<off_t>(lo + got));
+        if (r < 0 && errno == EINTR) continue;
+        if (r <= 0)
+          return make_error(Errc::io, "cannot read journal {}: {}", path.string(),
+                            r < 0 ? std::strerror(errno) : "file shrank while read");
+        got += static_cast<size_t>(r);
+      }
+      const size_t nl = buf.rfind('\n');
+      const size_t from = nl == std::string::npos ? 0 : nl + 1;
+      if (buf.find('\0', from) != std::string::npos) *nul = true;
+      if (nl != std::string::npos) return lo + nl + 1;
+      hi = lo;
+    }
+    return uint64_t{0};
+  };
+  bool nul = false;
+  auto last = line_start(size, &nul);
+  if (!last) return last.error();
+  if (*last < size) return *last;  // no newline at the end: the write never finished
+  // The file ends with '\n': its last line is torn only if a crash left NUL bytes in it.
+  nul = false;
+  auto prev = line_start(size - 1, &nul);
+  if (!prev) return prev.error();
+  return nul ? *prev : size;
+}
+
 }  // namespace
 
 Result<std::unique_ptr<Journal>> Journal::open(const fs::path& path) {
@@ -41,15 +86,12 @@ Result<std::unique_ptr<Journal>> Journal::open(const fs::path& path) {
   struct stat st {};
   if (::fstat(fd, &st) != 0) return detail::write_errno_error(errno, "stat journal", path);
   if (st.st_size > 0) {
-    bool torn = false;
-    auto lines = read_lines(path, &torn);
-    if (!lines) return lines.error();
-    if (torn) {
-      off_t keep = 0;
-      for (const auto& l : *lines) keep += static_cast<off_t>(l.size() + 1);
+    auto keep = whole_lines_end(path, static_cast<uint64_t>(st.st_size));
+    if (!keep) return keep.error();
+    if (*keep < static_cast<uint64_t>(st.st_size)) {
       spdlog::warn("journal {}: dropping a torn last line ({} bytes) left by an interrupted write",
-                   path.string(), static_cast<long long>(st.st_size - keep));
-      if (::ftruncate(fd, keep) != 0 || ::fdatasync(fd) != 0)
+                   path.string(), static_cast<uint64_t>(st.st_size) - *keep);
+      if (::ftruncate(fd, static_cast<off_t>(*keep)) != 0 || ::fdatasync(fd) != 0)
         return detail::write_errno_error(errno, "truncate torn tail of journal", path);
     }
   }

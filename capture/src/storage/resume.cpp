@@ -3,7 +3,11 @@
 // did not provably write is quarantined, never deleted (storage.hpp, DURABILITY PROTOCOL).
 #include "tetherbox/capture/resume.hpp"
 
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -14,8 +18,12 @@
 #include <chrono>
 #include <map>
 #include <set>
+#include <string_view>
 #include <unordered_map>
+#include <unordered_set>
 
+#include "journal_resume_read.hpp"
+#include "storage_io_detail.hpp"
 #include "tetherbox/common/time_utc.hpp"
 
 namespace tb::capture {
@@ -46,7 +54,7 @@ void forget_frames(JournalState& st, const std::set<uint64_t>& seqs) {
 // The journal's lines folded into records. Linear in the journal's length: a 100 000-frame
 // bag must resume in seconds, so a frame's record is found through an index by seq, and a
 // frame replaced (retaken at resume) is only marked dead until the end.
-Status parse_lines(const std::vector<std::string>& lines, const fs::path& path, JournalState& st) {
+Result<detail::ResumeRead> fold_journal(const fs::path& path, JournalState& st) {
   std::unordered_map<uint64_t, std::vector<size_t>> by_seq;  // seq -> live indices in st.frames
   std::vector<bool> dead(st.frames.size(), false);
   auto forget = [&](uint64_t seq) {
@@ -59,18 +67,15 @@ Status parse_lines(const std::vector<std::string>& lines, const fs::path& path, 
     }
     st.done_seqs.erase(seq);
   };
-  size_t lineno = 0;
-  for (const auto& line : lines) {
-    ++lineno;
-    try {
-      const nlohmann::json j = nlohmann::json::parse(line);
-      const std::string type = j.value("type", "");
-      if (j.contains("request_id") && j.at("request_id").is_number_unsigned())
-        st.next_request_id = std::max(st.next_request_id, j.at("request_id").get<uint64_t>() + 1);
-      if (type == "session_start") {
-        st.plan_fingerprint = j.value("plan_fingerprint", "");
-      } else if (type == "frame") {
-        FrameRecord r = frame_record_from_json(j);
+  using Kind = detail::ResumeLine::Kind;
+  auto read = detail::read_journal_for_resume(path, [&](detail::ResumeLine&& l) -> Status {
+    if (l.request_id) st.next_request_id = std::max(st.next_request_id, *l.request_id + 1);
+    switch (l.kind) {
+      case Kind::session_start:
+        st.plan_fingerprint = std::move(l.plan_fingerprint);
+        break;
+      case Kind::frame: {
+        FrameRecord& r = l.frame;
         // A frame retaken at resume replaces the old line; a frame retaken in place (quality:
         // blurred) keeps the one it supersedes, which stays in the bag.
         if (r.retake_of.empty()) forget(r.seq);
@@ -78,36 +83,38 @@ Status parse_lines(const std::vector<std::string>& lines, const fs::path& path, 
         by_seq[r.seq].push_back(st.frames.size());
         dead.push_back(false);
         st.frames.push_back(std::move(r));
-      } else if (type == "preview") {
+        break;
+      }
+      case Kind::preview: {
         // Previews are made after the frame is durable; their line joins the frame's record.
-        const uint64_t seq = j.at("seq").get<uint64_t>();
-        const std::string name = j.value("name", "");  // a retake shares its frame's seq
-        auto idx = by_seq.find(seq);
+        auto idx = by_seq.find(l.seq);
         FrameRecord* to = nullptr;
         if (idx != by_seq.end())
           for (const auto i : idx->second)
-            if (name.empty() || st.frames[i].name == name) {
+            if (l.name.empty() || st.frames[i].name == l.name) {  // a retake shares its seq
               to = &st.frames[i];
               break;
             }
         if (to) {
           st.preview_seen.insert(to->name);
-          if (j.contains("file") && j.at("file").is_object())
-            to->files.push_back(file_record_from_json(j.at("file")));
-          if (j.contains("histogram")) to->histogram = histogram_from_json(j.at("histogram"));
-          if (j.contains("fault")) to->faults.push_back(j.at("fault").get<std::string>());
+          if (l.preview_file) to->files.push_back(std::move(*l.preview_file));
+          if (l.preview_histogram) to->histogram = *l.preview_histogram;
+          if (l.preview_fault) to->faults.push_back(std::move(*l.preview_fault));
         }
-      } else if (type == "fault" && j.value("retake", false) && j.contains("seq")) {
-        // A resume found this frame's files missing or changed: it is taken again.
-        forget(j.at("seq").get<uint64_t>());
-      } else if (type == "fault" && !j.contains("seq")) {
-        st.session_faults.push_back(j.value("message", ""));
+        break;
       }
-    } catch (const nlohmann::json::exception& e) {
-      return make_error(Errc::invalid, "{}:{}: unreadable journal line: {}", path.string(), lineno,
-                        e.what());
+      case Kind::retake_fault:  // a resume found this frame's files missing or changed
+        forget(l.seq);
+        break;
+      case Kind::session_fault:
+        st.session_faults.push_back(std::move(l.message));
+        break;
+      case Kind::other:
+        break;
     }
-  }
+    return ok_status();
+  });
+  if (!read) return read.error();
   size_t keep = 0;
   for (size_t i = 0; i < st.frames.size(); ++i)
     if (!dead[i]) {
@@ -115,7 +122,7 @@ Status parse_lines(const std::vector<std::string>& lines, const fs::path& path, 
       ++keep;
     }
   st.frames.resize(keep);
-  return ok_status();
+  return read;
 }
 
 // Claimed files the manifest lost are re-listed (same hash as the journal); a frame whose
@@ -123,12 +130,19 @@ Status parse_lines(const std::vector<std::string>& lines, const fs::path& path, 
 // deleted) and a fault line says which file and why.
 Status check_claimed(Bag& bag, JournalState& st, bool rehash) {
   std::map<uint64_t, std::string> retake;  // seq -> reason
+  // Stat'ed relative to data/: one path component looked up per file, not the whole bag path.
+  const int data_fd = ::open(bag.data_dir().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (data_fd < 0) return detail::write_errno_error(errno, "open", bag.data_dir());
+  struct Closer {
+    int fd;
+    ~Closer() { ::close(fd); }
+  } closer{data_fd};
   for (const auto& r : st.frames) {
     for (const auto& f : r.files) {
       if (f.path.rfind("data/", 0) != 0 || retake.count(r.seq)) continue;
       const std::string rel = f.path.substr(5);
       struct stat fst {};
-      if (::lstat((bag.data_dir() / rel).c_str(), &fst) != 0) {
+      if (::fstatat(data_fd, rel.c_str(), &fst, AT_SYMLINK_NOFOLLOW) != 0) {
         retake[r.seq] = fmt::format("{} is missing (deleted?)", f.path);
         continue;
       }
@@ -204,7 +218,8 @@ Status check_claimed(Bag& bag, JournalState& st, bool rehash) {
 // journal line. Ours if the hash still matches the manifest (removed: the frame is retaken),
 // else quarantined.
 Status drop_unclaimed(Bag& bag, JournalState& st) {
-  std::set<std::string> claimed;
+  std::unordered_set<std::string_view> claimed;  // views of st.frames' paths, unchanged here
+  claimed.reserve(st.frames.size() * 2);
   for (const auto& r : st.frames)
     for (const auto& f : r.files) claimed.insert(f.path);
   for (const auto& key : bag.entries()) {
@@ -242,19 +257,22 @@ std::string plan_fingerprint_of(const std::vector<std::string>& shot_keys) {
 Result<JournalState> load_journal(Bag& bag, bool repair, bool rehash) {
   JournalState st;
   const auto path = bag.data_dir() / "journal.jsonl";
-  auto lines = Journal::read_lines(path, &st.torn_tail);
-  if (!lines) {
+  auto read = fold_journal(path, st);
+  if (!read) {
     // A crash between the bag's creation and its first journal line: nothing was taken.
-    if (!repair || lines.error().code != Errc::not_found) return lines.error();
-    lines = std::vector<std::string>{};
+    if (!repair || read.error().code != Errc::not_found) return read.error();
+    read = detail::ResumeRead{};
   }
-  TB_TRY(parse_lines(*lines, path, st));
+  st.torn_tail = read->torn_tail;
   if (!repair) return st;
   if (st.torn_tail) {
-    std::string text;
-    for (const auto& l : *lines) text += l + "\n";
-    auto w = write_file_atomic(path, text);
-    if (!w) return w.error();
+    // The torn line was never acknowledged (storage.hpp): cutting it off is the repair.
+    const int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
+    if (fd < 0) return detail::write_errno_error(errno, "open journal", path);
+    const bool cut = ::ftruncate(fd, static_cast<off_t>(read->kept_bytes)) == 0 && ::fdatasync(fd) == 0;
+    const int err = errno;
+    ::close(fd);
+    if (!cut) return detail::write_errno_error(err, "truncate torn tail of journal", path);
   }
   TB_TRY(check_claimed(bag, st, rehash));
   TB_TRY(drop_unclaimed(bag, st));

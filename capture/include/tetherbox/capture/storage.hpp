@@ -59,6 +59,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <map>
+#include <unordered_map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -283,7 +284,7 @@ class Bag {
   // "data/..." -> hash of the tracked() paths. Not every listed path: a session of 10 000
   // frames would hold 40 000 entries (~10 MB) for nothing, since the fsync'd manifest on disk
   // is the record and finalize streams it.
-  std::map<std::string, std::string> index_;
+  std::unordered_map<std::string, std::string> index_;  // "data/..." -> sha256
   bool full_index_ = false;
   std::map<std::string, std::string> deferred_;  // put_deferred() lines not yet in the manifest
   mutable std::mutex mu_;
