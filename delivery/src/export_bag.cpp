@@ -8,6 +8,7 @@
 #include <atomic>
 #include <chrono>
 #include <map>
+#include <mutex>
 #include <thread>
 
 #include "export_dataset.hpp"
@@ -33,20 +34,6 @@ std::string lower_ext(const std::string& rel) {
 bool is_jpeg(const std::string& rel) {
   const auto e = lower_ext(rel);
   return e == ".jpg" || e == ".jpeg";
-}
-
-// Reads a listed file and proves it is the manifest's: the bytes delivered are the bytes hashed.
-Result<std::vector<uint8_t>> read_listed(const SourceBag& src, const std::string& entry) {
-  const fs::path p = src.dir() / entry;
-  auto bytes = read_whole_file(p);
-  if (!bytes) return bytes.error();
-  const std::string want = src.bag->listed_sha256(entry.substr(5));
-  if (capture::sha256_hex(*bytes) != want)
-    return make_error(Errc::mismatch,
-                      "{}: changed while being exported (its hash no longer "
-                      "matches the manifest); nothing was delivered",
-                      p.string());
-  return bytes;
 }
 
 std::string text_of(const std::vector<uint8_t>& b) {
@@ -79,6 +66,7 @@ class Exporter {
   // rewrites another's sidecar). The summary and the first error keep the manifest's order.
   Status payload(ExportSummary& sum) {
     TB_TRY(prepare());
+    TB_TRY(refuse_changed());
     const size_t n = src_.entries.size();
     std::vector<ExportSummary> parts(n);
     std::vector<Status> results(n);
@@ -96,6 +84,7 @@ class Exporter {
     for (size_t t = 1; t < threads_; ++t) pool.emplace_back(work);
     work();
     for (auto& t : pool) t.join();
+    TB_TRY(refuse_changed());
     for (size_t i = 0; i < n; ++i) {
       TB_TRY(results[i]);
       sum.files += parts[i].files;
@@ -117,21 +106,52 @@ class Exporter {
   }
 
  private:
+  // Reads a listed file and proves it is the manifest's: the bytes delivered are the bytes
+  // hashed. This is the payload's one hash (the source was opened with PayloadCheck::presence):
+  // a file that differs is named in changed_ (Errc::mismatch), and the export delivers nothing.
+  Result<std::vector<uint8_t>> read_listed(const std::string& entry) {
+    auto bytes = read_whole_file(src_.dir() / entry);
+    if (!bytes) return bytes.error();
+    if (capture::sha256_hex(*bytes) != src_.bag->listed_sha256(entry.substr(5))) {
+      std::lock_guard lock(changed_mu_);
+      changed_.push_back(entry);
+      return make_error(Errc::mismatch, "{}: changed", entry);
+    }
+    return bytes;
+  }
+  // Every changed file is named, as verify names them; a mismatch is not a reason to stop
+  // hashing the others.
+  static Status skip_mismatch(const Error& e) { return e.code == Errc::mismatch ? ok_status() : e; }
+  Status refuse_changed() {
+    std::lock_guard lock(changed_mu_);
+    if (changed_.empty()) return ok_status();
+    capture::VerifyReport rep;
+    rep.changed = changed_;
+    std::sort(rep.changed.begin(), rep.changed.end());
+    return capture::refuse_unverified(src_.dir(), rep, "nothing was delivered");
+  }
+
   // Reads what other files depend on: stripped sidecars (embedded into image copies) and the
   // stripped report (the HTML is rebuilt from it).
   Status prepare() {
     categories_ = opt_.categories;
     for (const auto& entry : src_.entries) {
       if (opt_.embed_metadata && lower_ext(entry) == ".xmp") {
-        auto b = read_listed(src_, entry);
-        if (!b) return b.error();
+        auto b = read_listed(entry);
+        if (!b) {
+          TB_TRY(skip_mismatch(b.error()));
+          continue;
+        }
         auto packet = sidecar_text(entry, text_of(*b));
         if (!packet) return packet.error();
         sidecars_[fs::path(entry).replace_extension().string()] = *packet;
       }
       if (entry == kCocoEntry && opt_.categories.empty()) {
-        auto b = read_listed(src_, entry);
-        if (!b) return b.error();
+        auto b = read_listed(entry);
+        if (!b) {
+          TB_TRY(skip_mismatch(b.error()));
+          continue;
+        }
         const auto coco = nlohmann::json::parse(text_of(*b), nullptr, false);
         if (coco.is_object() && coco.contains("categories") && coco["categories"].is_array())
           for (const auto& c : coco["categories"])
@@ -139,8 +159,11 @@ class Exporter {
               categories_.push_back(c["name"].get<std::string>());
       }
       if (opt_.strip_gps && entry == "data/report.json") {
-        auto b = read_listed(src_, entry);
-        if (!b) return b.error();
+        auto b = read_listed(entry);
+        if (!b) {
+          TB_TRY(skip_mismatch(b.error()));
+          continue;
+        }
         report_ = nlohmann::json::parse(text_of(*b), nullptr, false);
         if (report_.is_discarded())
           return make_error(Errc::invalid, "{}/data/report.json is not JSON", src_.dir().string());
@@ -182,10 +205,12 @@ class Exporter {
     const std::string rel = entry.substr(5);  // under data/
     if (const auto why = left_out_reason(rel); !why.empty()) {
       if (rel.rfind("exports/", 0) != 0) sum.left_out.push_back(entry + ": " + why);
+      // Not delivered, but hashed still: a bag with a changed file delivers nothing.
+      if (auto b = read_listed(entry); !b) return skip_mismatch(b.error());
       return ok_status();
     }
-    auto b = read_listed(src_, entry);
-    if (!b) return b.error();
+    auto b = read_listed(entry);
+    if (!b) return skip_mismatch(b.error());
     std::vector<uint8_t> bytes = std::move(*b);
     bool same = false;  // delivered byte for byte: a reflink of the source where possible
     const std::string ext = lower_ext(rel);
@@ -251,6 +276,8 @@ class Exporter {
   std::map<std::string, std::string> sidecars_;  // "data/frames/<name>" -> sidecar packet
   nlohmann::json report_;
   std::atomic<bool> html_pending_{false};  // set by the worker that met report.html
+  std::mutex changed_mu_;
+  std::vector<std::string> changed_;  // entries whose bytes differ from the manifest
   size_t threads_ = 1;
 };
 
@@ -285,8 +312,13 @@ Result<ExportSummary> export_bag(const fs::path& source, const ExportOptions& op
     t = now;
     return s;
   };
-  auto src = open_finished_bag(source);
+  // Locked and finalized; every listed file there and nothing else. The payload's hashes are
+  // checked as the export reads each file (Exporter::read_listed): the bag is read once.
+  auto src = capture::open_closed_bag(source);
   if (!src) return src.error();
+  TB_TRY(capture::refuse_unverified(source,
+                                    capture::verify_bag(source, capture::PayloadCheck::presence),
+                                    "nothing was delivered"));
   const double t_verify = lap();
 
   const fs::path to = fs::absolute(opt.to).lexically_normal();
