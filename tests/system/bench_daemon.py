@@ -55,15 +55,19 @@ class Client:
             req["args"] = args
         self.s.sendall(json.dumps(req).encode() + b"\n")
         while True:
-            while b"\n" not in self.buf:
-                b = self.s.recv(1 << 16)
-                if not b:
-                    raise EOFError("daemon closed the connection")
-                self.buf += b
-            line, self.buf = self.buf.split(b"\n", 1)
-            j = json.loads(line)
+            j = self.next_message()
             if j.get("id") == self.n:
                 return j
+
+    def next_message(self):
+        """The next JSON line from the daemon (a reply or an event)."""
+        while b"\n" not in self.buf:
+            b = self.s.recv(1 << 16)
+            if not b:
+                raise EOFError("daemon closed the connection")
+            self.buf += b
+        line, self.buf = self.buf.split(b"\n", 1)
+        return json.loads(line)
 
 
 def start_daemon(cfg, sock, storage, env=None):
@@ -238,13 +242,7 @@ events.s.settimeout(120)  # catches a hang only
 
 def frame_done(n):
     while True:
-        while b"\n" not in events.buf:
-            b = events.s.recv(1 << 16)
-            if not b:
-                raise EOFError("daemon closed the event stream")
-            events.buf += b
-        line, events.buf = events.buf.split(b"\n", 1)
-        j = json.loads(line)
+        j = events.next_message()
         if j.get("event") == "frame" and j.get("done", 0) >= n:
             return
 

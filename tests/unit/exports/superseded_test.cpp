@@ -21,6 +21,24 @@ FrameRecord rec(uint64_t seq, const std::string& name) {
   return f;
 }
 
+// A frame retaken in place: the blurred one (superseded) and its retake, same seq.
+struct RetakePair {
+  FrameRecord blurred, retake;
+};
+RetakePair retake_pair(uint64_t seq, const std::string& name) {
+  RetakePair p{rec(seq, name), rec(seq, name + "_r1")};
+  p.blurred.superseded_by = p.retake.name;
+  p.retake.retake_of = name;
+  return p;
+}
+
+// The record as the journal holds it.
+std::string frame_line(const FrameRecord& f) {
+  auto l = to_json(f);
+  l["type"] = "frame";
+  return l.dump();
+}
+
 std::vector<std::string> names_of(const FrameSource& src) {
   std::vector<std::string> out;
   EXPECT_TRUE(src.for_each([&](const FrameRecord& f) {
@@ -31,10 +49,7 @@ std::vector<std::string> names_of(const FrameSource& src) {
 }
 
 TEST(Superseded, FrameListKeepsAPairAndAResumeRetakeReplaces) {
-  auto blurred = rec(1, "a_1");
-  blurred.superseded_by = "a_1_r1";
-  auto retake = rec(1, "a_1_r1");
-  retake.retake_of = "a_1";
+  const auto [blurred, retake] = retake_pair(1, "a_1");
   // seq 2 was retaken at resume (a plain second line): the later one replaces the first.
   auto old2 = rec(2, "a_2_old");
   auto new2 = rec(2, "a_2");
@@ -60,18 +75,10 @@ TEST(Superseded, JournalReadBackJoinsEachPreviewToItsOwnFrame) {
   const fs::path dir(tmpl);
   const fs::path j = dir / "journal.jsonl";
   {
-    auto blurred = rec(5, "b_5");
-    blurred.superseded_by = "b_5_r1";
-    auto retake = rec(5, "b_5_r1");
-    retake.retake_of = "b_5";
-    auto line = [](const FrameRecord& f) {
-      auto l = to_json(f);
-      l["type"] = "frame";
-      return l.dump();
-    };
+    const auto [blurred, retake] = retake_pair(5, "b_5");
     std::ofstream o(j);
-    o << line(blurred) << "\n"
-      << line(retake) << "\n"
+    o << frame_line(blurred) << "\n"
+      << frame_line(retake) << "\n"
       << R"({"type":"preview","seq":5,"name":"b_5","file":null,"fault":"first"})"
          "\n"
       << R"({"type":"preview","seq":5,"name":"b_5_r1","file":null,"fault":"second"})"
@@ -103,20 +110,12 @@ TEST(Superseded, ResumeSeesWhichOfAPairHasItsPreview) {
   {
     auto bag = Bag::create(dir / "bag", "bag");
     ASSERT_TRUE(bag) << bag.error().message;
-    auto blurred = rec(7, "c_7");
-    blurred.superseded_by = "c_7_r1";
-    auto retake = rec(7, "c_7_r1");
-    retake.retake_of = "c_7";
-    auto line = [](const FrameRecord& f) {
-      auto l = to_json(f);
-      l["type"] = "frame";
-      return l.dump();
-    };
+    const auto [blurred, retake] = retake_pair(7, "c_7");
     std::ofstream o((*bag)->dir() / "data" / "journal.jsonl");
-    o << line(blurred) << "\n"
+    o << frame_line(blurred) << "\n"
       << R"({"type":"preview","seq":7,"name":"c_7","file":null,"fault":"made"})"
          "\n"
-      << line(retake) << "\n";
+      << frame_line(retake) << "\n";
     o.close();
     auto st = load_journal(**bag, false);
     ASSERT_TRUE(st) << st.error().message;
