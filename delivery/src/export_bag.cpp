@@ -9,10 +9,13 @@
 #include <chrono>
 #include <map>
 #include <mutex>
+#include <optional>
+#include <set>
 #include <thread>
 
 #include "export_dataset.hpp"
 #include "export_staging.hpp"
+#include "export_xmp_gps.hpp"
 #include "tetherbox/capture/report.hpp"
 #include "tetherbox/capture/sidecar.hpp"
 #include "tetherbox/capture/storage.hpp"
@@ -24,6 +27,7 @@ namespace tb::delivery {
 namespace {
 
 constexpr const char* kCocoEntry = "data/exports/coco/annotations.json";
+constexpr const char* kJournalEntry = "data/journal.jsonl";
 
 std::string lower_ext(const std::string& rel) {
   std::string ext = fs::path(rel).extension().string();
@@ -60,10 +64,13 @@ class Exporter {
   Exporter(const SourceBag& src, const ExportOptions& opt, ExportStaging& out)
       : src_(src), opt_(opt), out_(out) {}
 
-  // Every payload file of the source, as this export delivers it (not yet durable). Files are
-  // independent: each is read, checked, cleared and written on one of a few threads (a 2-core
-  // box reads and hashes one file while the XMP toolkit, which runs one packet at a time,
-  // rewrites another's sidecar). The summary and the first error keep the manifest's order.
+  // Every payload file of the source, as this export delivers it (not yet durable), and the
+  // dataset skeletons. Files are independent: each is read, checked, cleared and written on one
+  // of a few threads (a 2-core box reads and hashes one file while it clears another's
+  // metadata; exiv2's calls are serialized, xmp_toolkit_mu_). The skeletons are made on one more
+  // thread at the same time: they need only the journal (GPS stripping leaves its dataset
+  // fields alone) and the images' sizes, which they read from the source files this export
+  // delivers. The summary and the first error keep the manifest's order, the skeletons' last.
   Status payload(ExportSummary& sum) {
     TB_TRY(prepare());
     TB_TRY(refuse_changed());
@@ -74,16 +81,26 @@ class Exporter {
     std::atomic<bool> failed{false};
     auto work = [&] {
       for (size_t i = next++; i < n && !failed; i = next++) {
+        if (src_.entries[i] == kJournalEntry) continue;  // the skeletons' thread writes it
         results[i] = one(src_.entries[i], parts[i]);
         if (!results[i]) failed = true;
       }
     };
+    ExportSummary skeleton_sum;
+    Status skeleton_result = ok_status();
+    const auto t0 = std::chrono::steady_clock::now();
+    std::thread skeleton_thread([&] {
+      skeleton_result = skeletons(skeleton_sum, failed);
+      if (!skeleton_result) failed = true;
+      skeleton_s_ = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    });
     threads_ = std::clamp<size_t>(std::thread::hardware_concurrency(), 1, 4);
     threads_ = std::min(threads_, std::max<size_t>(n, 1));
     std::vector<std::thread> pool;
     for (size_t t = 1; t < threads_; ++t) pool.emplace_back(work);
     work();
     for (auto& t : pool) t.join();
+    skeleton_thread.join();
     TB_TRY(refuse_changed());
     for (size_t i = 0; i < n; ++i) {
       TB_TRY(results[i]);
@@ -92,17 +109,24 @@ class Exporter {
       sum.images_rewritten += parts[i].images_rewritten;
       for (auto& l : parts[i].left_out) sum.left_out.push_back(std::move(l));
     }
+    TB_TRY(skeleton_result);
+    sum.files += skeleton_sum.files;
+    sum.bytes += skeleton_sum.bytes;
     return ok_status();
   }
   size_t threads() const { return threads_; }
+  double skeleton_seconds() const { return skeleton_s_; }
 
-  // The skeletons list the images this export holds (--jpeg-only, --previews change which),
-  // from its own (stripped) journal, with the source's categories.
-  Status dataset(ExportSummary& sum) {
-    auto written = write_export_skeletons(out_, categories_);
-    if (!written) return written.error();
-    sum.files += *written;
-    return report_page(sum);
+  // The page a person reads, drawn as the session's was, from this export's stripped journal
+  // and report: the same charts, without a coordinate.
+  Status report_page(ExportSummary& sum) {
+    if (!html_pending_) return ok_status();
+    const std::string html = capture::render_report_html(out_.bag_dir(), report_);
+    const auto bytes = bytes_of(html);
+    TB_TRY(out_.write_payload("report.html", bytes, capture::sha256_hex(bytes)));
+    ++sum.files;
+    sum.bytes += bytes.size();
+    return ok_status();
   }
 
  private:
@@ -136,6 +160,7 @@ class Exporter {
   Status prepare() {
     categories_ = opt_.categories;
     for (const auto& entry : src_.entries) {
+      if (left_out_reason(entry.substr(5)).empty()) delivered_.insert(entry);
       if (opt_.embed_metadata && lower_ext(entry) == ".xmp") {
         auto b = read_listed(entry);
         if (!b) {
@@ -173,20 +198,33 @@ class Exporter {
     return ok_status();
   }
 
-  // The page a person reads, drawn as the session's was, from this export's stripped journal
-  // and report: the same charts, without a coordinate.
-  Status report_page(ExportSummary& sum) {
-    if (!html_pending_) return ok_status();
-    const std::string html = capture::render_report_html(out_.bag_dir(), report_);
-    const auto bytes = bytes_of(html);
-    TB_TRY(out_.write_payload("report.html", bytes, capture::sha256_hex(bytes)));
-    ++sum.files;
-    sum.bytes += bytes.size();
+  // The export's own journal first (the skeletons list its frames, as a session's close
+  // lists its bag's), then the skeletons of the images the export delivers. A journal that
+  // differs from the manifest is named by refuse_changed and nothing is delivered.
+  Status skeletons(ExportSummary& sum, const std::atomic<bool>& stop) {
+    for (const auto& entry : src_.entries)
+      if (entry == kJournalEntry) TB_TRY(one(entry, sum));
+    auto written = write_export_skeletons(
+        out_, [this](const std::string& path) { return delivered_image(path); }, categories_, stop);
+    if (!written) return written.error();
+    sum.files += *written;
     return ok_status();
+  }
+
+  // The source file of a journal path this export delivers as it is: an image's size is the
+  // same in its copy (clearing or embedding metadata leaves the image data alone).
+  std::optional<fs::path> delivered_image(const std::string& path) const {
+    const std::string p = fs::path(path).lexically_normal().generic_string();
+    if (!delivered_.contains(p)) return std::nullopt;
+    return src_.dir() / p;
   }
 
   Result<std::string> sidecar_text(const std::string& entry, const std::string& packet) {
     if (!opt_.strip_gps) return packet;
+    // A sidecar as tetherbox writes it needs no XMP toolkit (the same bytes, on every thread
+    // at once); any other goes through exiv2.
+    if (auto fast = strip_gps_sidecar_text(packet)) return std::move(*fast);
+    std::lock_guard lock(xmp_toolkit_mu_);
     auto s = capture::strip_gps(packet);
     if (!s) return make_error(s.error().code, "{}: {}", entry, s.error().message);
     return *s;
@@ -251,7 +289,9 @@ class Exporter {
       }
       if (opt_.strip_gps || !embed.empty()) {
         bool changed = false;
+        std::unique_lock lock(xmp_toolkit_mu_);
         auto r = rewrite_image_metadata(bytes, shown, opt_.strip_gps, embed, &changed);
+        lock.unlock();
         if (!r) return r.error();
         if (changed) {
           bytes = std::move(*r);
@@ -274,11 +314,18 @@ class Exporter {
   ExportStaging& out_;
   std::vector<std::string> categories_;
   std::map<std::string, std::string> sidecars_;  // "data/frames/<name>" -> sidecar packet
+  std::set<std::string> delivered_;  // the entries this export holds as files of their own
   nlohmann::json report_;
   std::atomic<bool> html_pending_{false};  // set by the worker that met report.html
+  // exiv2's XMP toolkit (one global state) is not safe to call from two threads: an image's
+  // embedded XMP, read or written by rewrite_image_metadata, raced a sidecar's decode on
+  // another worker ("XMP Toolkit error 101: Unregistered schema namespace URI", the export
+  // failing at random with --embed-metadata). Every exiv2 call of the workers holds this.
+  std::mutex xmp_toolkit_mu_;
   std::mutex changed_mu_;
   std::vector<std::string> changed_;  // entries whose bytes differ from the manifest
   size_t threads_ = 1;
+  double skeleton_s_ = 0;
 };
 
 Status check_target(const fs::path& source, const fs::path& to) {
@@ -338,8 +385,8 @@ Result<ExportSummary> export_bag(const fs::path& source, const ExportOptions& op
   lap();
   TB_TRY(ex.payload(sum));
   const double t_payload = lap();
-  TB_TRY(ex.dataset(sum));
-  const double t_dataset = lap();
+  TB_TRY(ex.report_page(sum));
+  const double t_html = lap();
   TB_TRY(staging->sync_payload());
   const double t_sync = lap();
   {
@@ -359,9 +406,10 @@ Result<ExportSummary> export_bag(const fs::path& source, const ExportOptions& op
   TB_TRY(staging->commit());
   // Where an export's time goes (scripts/bench prints it beside the exiftool baseline).
   spdlog::info(
-      "export timings: source verified {:.2f} s, payload {:.2f} s ({} threads), dataset "
-      "skeletons {:.2f} s, syncfs + manifest {:.2f} s, tag files {:.2f} s, rename {:.2f} s",
-      t_verify, t_payload, ex.threads(), t_dataset, t_sync, t_finalize, lap());
+      "export timings: source verified {:.2f} s, payload {:.2f} s ({} threads; beside it, "
+      "journal + dataset skeletons {:.2f} s), report page {:.2f} s, syncfs + manifest {:.2f} s, "
+      "tag files {:.2f} s, rename {:.2f} s",
+      t_verify, t_payload, ex.threads(), ex.skeleton_seconds(), t_html, t_sync, t_finalize, lap());
   sum.dir = target;
   spdlog::info("export: {} files ({:.1f} MB) from {} to {}", sum.files,
                static_cast<double>(sum.bytes) / 1e6, source.string(), target.string());
