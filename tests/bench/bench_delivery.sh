@@ -86,13 +86,18 @@ cat "$SBAG"/data/frames/* >/dev/null  # both ways read from the page cache
 # the median of each way's three times, as for export below (one round's ratio swung 0.89-1.04
 # with what else the machine did).
 rc_times=() sy_times=()
+# Each timed step starts after a `sync`: the previous step's writes (1 GB into s3rver's folder)
+# are flushed before, not during, the next one, whichever way it is.
 for round in 1 2 3; do
+  sync
   t0=$(now)
   rclone copy "$SBAG" "s3:bench/plain-$round/$(basename "$SBAG")"
   t1=$(now)
-  "$TB" sync "$SBAG" "s3:bench/tb-$round" >"$DIR/sync.out" 2>&1 || { cat "$DIR/sync.out" >&2; exit 1; }
+  sync
   t2=$(now)
-  rc_times+=("$(python3 -c "print($t1 - $t0)")") sy_times+=("$(python3 -c "print($t2 - $t1)")")
+  "$TB" sync "$SBAG" "s3:bench/tb-$round" >"$DIR/sync.out" 2>&1 || { cat "$DIR/sync.out" >&2; exit 1; }
+  t3=$(now)
+  rc_times+=("$(python3 -c "print($t1 - $t0)")") sy_times+=("$(python3 -c "print($t3 - $t2)")")
 done
 python3 - "${rc_times[*]}" "${sy_times[*]}" <<PY
 import statistics, sys
@@ -116,14 +121,19 @@ EBAG=$(make_bag exportbag "$EXPORT_FRAMES" jpeg 640 480)
 rm -rf "$DIR"/export-out-* "$DIR"/exif-copy-*
 cat "$EBAG"/data/frames/* >/dev/null
 tb_times=() ex_times=()
+#    Each timed step starts after a `sync`, so that tetherbox's syncfs (which flushes the whole
+#    filesystem) does not also write back the 1000 files exiftool rewrote just before it.
 for round in 1 2 3; do
+  sync
   t0=$(now)
   "$TB" export "$EBAG" --to "$DIR/export-out-$round" --strip-gps >"$DIR/export.out" 2>&1 || { cat "$DIR/export.out" >&2; exit 1; }
   t1=$(now)
+  sync
+  t2=$(now)
   cp -r "$EBAG/data/frames" "$DIR/exif-copy-$round"
   exiftool -q -q -overwrite_original -gps:all= "$DIR/exif-copy-$round" || true
-  t2=$(now)
-  tb_times+=("$(python3 -c "print($t1 - $t0)")") ex_times+=("$(python3 -c "print($t2 - $t1)")")
+  t3=$(now)
+  tb_times+=("$(python3 -c "print($t1 - $t0)")") ex_times+=("$(python3 -c "print($t3 - $t2)")")
   left=$( (exiftool -q -q -r -if '$gpslatitude' -p '$filename' "$DIR/export-out-$round" || true) | wc -l)
   [ "$left" -eq 0 ] || { echo "export left GPS in $left files" >&2; exit 1; }
 done
