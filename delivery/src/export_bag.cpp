@@ -206,7 +206,10 @@ class Exporter {
       if (entry == kJournalEntry) TB_TRY(one(entry, sum));
     auto written = write_export_skeletons(
         out_, [this](const std::string& path) { return delivered_image(path); }, categories_, stop);
-    if (!written) return written.error();
+    // The journal read is the staging's copy, removed with it: the error names the source's.
+    if (!written)
+      return make_error(written.error().code, "dataset skeletons of {}: {}",
+                        (src_.dir() / kJournalEntry).string(), written.error().message);
     sum.files += *written;
     return ok_status();
   }

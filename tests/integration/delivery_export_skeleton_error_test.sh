@@ -59,7 +59,7 @@ for opts in "--strip-gps" "" "--jpeg-only --previews"; do
   rc=$?
   set -e
   [ "$rc" -ne 0 ] || { cat exp.out exp.err; fail "export ${opts:-(plain)}: a journal the skeletons cannot read was exported"; }
-  expect_contains exp.err "journal.jsonl"
+  expect_contains exp.err "dataset skeletons of $BAG/data/journal.jsonl"
   expect_contains exp.err "unreadable record"
   [ ! -e "$WORK/deliv" ] || fail "export ${opts:-(plain)}: a failed export left $WORK/deliv"
   if ls -d "$WORK"/.deliv.export-* >/dev/null 2>&1; then
