@@ -104,7 +104,7 @@ class BagSink final : public DatasetSink {
 }  // namespace
 
 Result<size_t> write_dataset_skeletons(DatasetSink& out, const FrameSource& all_frames,
-                                       const fs::path& image_root,
+                                       const ImageLocator& locate,
                                        const std::vector<std::string>& categories,
                                        std::vector<std::string>* written) {
   const WithoutSuperseded frames(all_frames);  // a blurred frame's retake stands for it
@@ -122,7 +122,7 @@ Result<size_t> write_dataset_skeletons(DatasetSink& out, const FrameSource& all_
   std::optional<DatasetImage> first;
   TB_TRY(frames.for_each([&](const FrameRecord& f) -> Status {
     std::string why;
-    auto img = dataset_image(f, image_root, images + 1, &why);
+    auto img = dataset_image(f, locate, images + 1, &why);
     if (!img) {
       spdlog::warn("dataset skeletons: left out {}", why);
       return ok_status();
@@ -155,6 +155,13 @@ Result<size_t> write_dataset_skeletons(DatasetSink& out, const FrameSource& all_
   }
   spdlog::info("dataset skeletons: {} images (COCO, Pascal VOC) in data/exports/", images);
   return files;
+}
+
+Result<size_t> write_dataset_skeletons(DatasetSink& out, const FrameSource& frames,
+                                       const fs::path& image_root,
+                                       const std::vector<std::string>& categories,
+                                       std::vector<std::string>* written) {
+  return write_dataset_skeletons(out, frames, images_in(image_root), categories, written);
 }
 
 Result<size_t> write_dataset_skeletons(Bag& bag, const FrameSource& frames,

@@ -33,16 +33,29 @@ std::vector<std::string> candidates(const FrameRecord& f) {
 
 }  // namespace
 
+ImageLocator images_in(const fs::path& bag_dir) {
+  return [bag_dir](const std::string& path) -> std::optional<fs::path> {
+    std::error_code ec;
+    if (!fs::exists(bag_dir / path, ec)) return std::nullopt;
+    return bag_dir / path;
+  };
+}
+
 std::optional<DatasetImage> dataset_image(const FrameRecord& f, const fs::path& bag_dir,
+                                          uint64_t id, std::string* why_not) {
+  return dataset_image(f, images_in(bag_dir), id, why_not);
+}
+
+std::optional<DatasetImage> dataset_image(const FrameRecord& f, const ImageLocator& locate,
                                           uint64_t id, std::string* why_not) {
   std::string why = "no JPEG original or preview";
   for (const auto& path : candidates(f)) {
-    std::error_code ec;
-    if (!fs::exists(bag_dir / path, ec)) {
+    const auto file = locate(path);
+    if (!file) {
       why = fmt::format("{} is not in this bag", path);
       continue;
     }
-    auto size = jpeg_size(bag_dir / path);
+    auto size = jpeg_size(*file);
     if (!size) {
       why = size.error().message;
       continue;

@@ -14,18 +14,20 @@ namespace {
 // the staging's one syncfs.
 class StagingSink final : public capture::DatasetSink {
  public:
-  explicit StagingSink(ExportStaging& out) : out_(out) {}
+  StagingSink(ExportStaging& out, const std::atomic<bool>& stop) : out_(out), stop_(stop) {}
   ~StagingSink() override {
     for (auto& [fd, open] : open_)  // an error ended the skeletons before end()
       (void)out_.end_payload(fd, open.rel, "", make_error(Errc::internal, "abandoned"));
   }
   Status put(const std::string& rel, std::span<const uint8_t> bytes,
              const std::string& sha256) override {
+    TB_TRY(go_on());
     TB_TRY(out_.write_payload(rel, bytes, sha256));
     ++files_;
     return ok_status();
   }
   Result<size_t> begin(const std::string& rel) override {
+    TB_TRY(go_on());
     auto fd = out_.begin_payload(rel);
     if (!fd) return fd.error();
     open_[*fd] = Open{rel, ok_status()};
@@ -45,19 +47,25 @@ class StagingSink final : public capture::DatasetSink {
   size_t files() const { return files_; }
 
  private:
+  Status go_on() const {
+    if (stop_) return make_error(Errc::cancelled, "dataset skeletons: the export failed");
+    return ok_status();
+  }
   struct Open {
     std::string rel;
     Status written;
   };
   ExportStaging& out_;
+  const std::atomic<bool>& stop_;
   std::map<int, Open> open_;
   size_t files_ = 0;
 };
 
 }  // namespace
 
-Result<size_t> write_export_skeletons(ExportStaging& out,
-                                      const std::vector<std::string>& categories) {
+Result<size_t> write_export_skeletons(ExportStaging& out, const capture::ImageLocator& locate,
+                                      const std::vector<std::string>& categories,
+                                      const std::atomic<bool>& stop) {
   const fs::path journal = out.bag_dir() / "data" / "journal.jsonl";
   std::error_code ec;
   std::optional<capture::JournalFrames> all;
@@ -67,9 +75,9 @@ Result<size_t> write_export_skeletons(ExportStaging& out,
     all = std::move(*j);
   }
   const capture::FrameList none({});
-  StagingSink sink(out);
+  StagingSink sink(out, stop);
   auto n = capture::write_dataset_skeletons(
-      sink, all ? static_cast<const capture::FrameSource&>(*all) : none, out.bag_dir(), categories);
+      sink, all ? static_cast<const capture::FrameSource&>(*all) : none, locate, categories);
   if (!n) return n.error();
   return sink.files();
 }

@@ -119,6 +119,17 @@ refuse nonempty "is not empty" "$BAG" --to full --strip-gps
 cp -a "$BAG" changed && f=$(ls changed/data/frames/*.jpg | head -n 1) && printf 'x' >>"$f"
 refuse changed "changed: data/frames/$(basename "$f")" changed --to t1 --strip-gps
 [ ! -e t1 ] || fail "a refused export left its target"
+# The payload is hashed once, as the export reads it: a file it does not deliver (a preview,
+# without --previews) is hashed all the same, and every changed file is named.
+cp -a "$BAG" changed2 && p=$(ls changed2/data/previews/*.jpg | head -n 1) &&
+  f2=$(ls changed2/data/frames/*.jpg | tail -n 1) &&
+  python3 -c 'import sys
+for p in sys.argv[1:]:
+    b = bytearray(open(p, "rb").read()); b[len(b) // 2] ^= 1; open(p, "wb").write(b)' "$p" "$f2"
+refuse changed-unsent "changed: data/previews/$(basename "$p")" changed2 --to t4 --strip-gps
+grep -qF "changed: data/frames/$(basename "$f2")" changed-unsent.err ||
+  { cat changed-unsent.err; fail "the second changed file is not named"; }
+[ ! -e t4 ] || fail "a refused export left its target"
 cp -a "$BAG" unfinal && rm unfinal/bag-info.txt
 refuse unfinalized "not finalized" unfinal --to t2
 # A session still writing the bag holds its lock: the export is refused, naming the holder.

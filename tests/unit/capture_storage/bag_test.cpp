@@ -201,6 +201,31 @@ TEST(BagVerify, DetectsChangedByte) {
   EXPECT_TRUE(rep->extra.empty());
 }
 
+// For a reader that hashes each file as it reads it (export): the layout is checked, the
+// payload's content is left to that reader.
+TEST(BagVerify, PresenceCheckFindsMissingAndExtraFilesButHashesNoPayload) {
+  SmallBag sb;
+  const auto p = sb.dir / "data/frames/a.dng";
+  std::string content = read_all(p);
+  content[5000] ^= 0x01;
+  content += "longer";  // Payload-Oxum is the reader's to judge too
+  write_raw(p, content);
+  auto same = verify_bag(sb.dir, PayloadCheck::presence);
+  ASSERT_TRUE(same.ok());
+  EXPECT_TRUE(same->ok()) << (same->problems.empty() ? "" : same->problems.front());
+  auto full = verify_bag(sb.dir);
+  ASSERT_TRUE(full.ok());
+  EXPECT_EQ(full->changed, std::vector<std::string>{"data/frames/a.dng"});
+
+  fs::remove(sb.dir / "data/frames/a.jpg");
+  write_raw(sb.dir / "data/frames/stray.jpg", "x");
+  auto rep = verify_bag(sb.dir, PayloadCheck::presence);
+  ASSERT_TRUE(rep.ok());
+  EXPECT_EQ(rep->missing, std::vector<std::string>{"data/frames/a.jpg"});
+  EXPECT_EQ(rep->extra, std::vector<std::string>{"data/frames/stray.jpg"});
+  EXPECT_TRUE(rep->changed.empty());
+}
+
 TEST(BagVerify, DetectsDeletedFile) {
   SmallBag sb;
   fs::remove(sb.dir / "data/frames/a.jpg");

@@ -6,6 +6,7 @@
 // no <object>. Image paths are relative to the bag's data/ folder ("frames/x.jpg").
 #include <nlohmann/json.hpp>
 
+#include <functional>
 #include <optional>
 #include <span>
 #include <string>
@@ -33,9 +34,18 @@ std::vector<DatasetImage> dataset_images(const std::vector<FrameRecord>& frames,
                                          const fs::path& bag_dir,
                                          std::vector<std::string>* left_out);
 
+// Where the skeletons read an image's size from: the file a path of the journal ("data/...")
+// names, or nullopt when the bag being described does not hold it. An export asks before its
+// own copies are written: it answers with the source's file for what it delivers.
+using ImageLocator = std::function<std::optional<fs::path>(const std::string& journal_path)>;
+// The files of the bag at `bag_dir`, as they are on disk.
+ImageLocator images_in(const fs::path& bag_dir);
+
 // The image of one frame (as dataset_images picks it), or nullopt with *why_not ("name: why").
 // The result points at `f`.
 std::optional<DatasetImage> dataset_image(const FrameRecord& f, const fs::path& bag_dir,
+                                          uint64_t id, std::string* why_not);
+std::optional<DatasetImage> dataset_image(const FrameRecord& f, const ImageLocator& locate,
                                           uint64_t id, std::string* why_not);
 // One entry of COCO's "images".
 nlohmann::json coco_image(const DatasetImage& image);
@@ -64,9 +74,14 @@ class DatasetSink {
   virtual Status finish() { return ok_status(); }
 };
 
-// Both skeletons for the images of `frames` found under `image_root` (a bag's folder), in one
-// pass, each file written as its image comes, so the memory does not grow with the session.
-// Returns how many files were written; their paths go to *written when given.
+// Both skeletons for the images of `frames` that `locate` finds, in one pass, each file
+// written as its image comes, so the memory does not grow with the session. Returns how many
+// files were written; their paths go to *written when given.
+Result<size_t> write_dataset_skeletons(DatasetSink& out, const FrameSource& frames,
+                                       const ImageLocator& locate,
+                                       const std::vector<std::string>& categories,
+                                       std::vector<std::string>* written = nullptr);
+// The images found under `image_root` (a bag's folder).
 Result<size_t> write_dataset_skeletons(DatasetSink& out, const FrameSource& frames,
                                        const fs::path& image_root,
                                        const std::vector<std::string>& categories,

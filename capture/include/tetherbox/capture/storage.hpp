@@ -301,9 +301,15 @@ struct VerifyReport {
     return missing.empty() && changed.empty() && extra.empty() && problems.empty();
   }
 };
+// What verify_bag does with the payload: hash every file against the manifest (`hash`), or
+// check only that every listed file is there as a plain file and nothing else is (`presence`),
+// for a reader that hashes each file itself as it reads it (export), so the bag is read once.
+// `presence` leaves the payload's content, and so Payload-Oxum, to that reader; tag files are
+// hashed either way.
+enum class PayloadCheck { hash, presence };
 // Re-hashes every file against manifest-sha256.txt and tagmanifest-sha256.txt. Never follows
 // a symbolic link inside the bag: a link (or a FIFO, device, socket) anywhere in a listed
 // path or under data/ is a problem, and data/ itself must be a real folder.
-Result<VerifyReport> verify_bag(const fs::path& bag_dir);
+Result<VerifyReport> verify_bag(const fs::path& bag_dir, PayloadCheck payload = PayloadCheck::hash);
 
 }  // namespace tb::capture
