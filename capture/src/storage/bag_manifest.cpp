@@ -182,20 +182,26 @@ std::string Bag::listed_sha256(const std::string& rel) const {
 }
 
 std::vector<std::string> Bag::entries() const {
+  return entries_if([](const std::string&) { return true; });
+}
+
+std::vector<std::string> Bag::entries_if(
+    const std::function<bool(const std::string&)>& keep) const {
   std::lock_guard lock(mu_);
   std::vector<std::string> out;
   if (full_index_) {
-    out.reserve(index_.size() + deferred_.size());
-    for (const auto& [key, sha] : index_) out.push_back(key);
+    for (const auto& [key, sha] : index_)
+      if (keep(key)) out.push_back(key);
   } else {
     const Status st = detail::for_each_manifest_line(
         dir_ / kManifest, [&](const std::string&, const std::string& path, const std::string&) {
-          out.push_back(path);
+          if (keep(path)) out.push_back(path);
           return ok_status();
         });
     if (!st) spdlog::error("bag {}: {}", dir_.string(), st.error().message);
   }
-  for (const auto& [key, sha] : deferred_) out.push_back(key);
+  for (const auto& [key, sha] : deferred_)
+    if (keep(key)) out.push_back(key);
   std::sort(out.begin(), out.end());
   out.erase(std::unique(out.begin(), out.end()), out.end());
   return out;

@@ -11,6 +11,7 @@
 #include <cerrno>
 #include <cstring>
 #include <string_view>
+#include <vector>
 
 #include <simdjson.h>
 
@@ -223,47 +224,71 @@ ResumeLine read_line(od::parser& parser, const char* at, size_t len, size_t capa
 
 Result<ResumeRead> read_journal_for_resume(const std::filesystem::path& path,
                                            const std::function<Status(ResumeLine&&)>& visit) {
-  struct stat st {};
-  if (::stat(path.c_str(), &st) != 0) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
     if (errno == ENOENT) return make_error(Errc::not_found, "journal {} not found", path.string());
     return make_error(Errc::io, "cannot read journal {}: {}", path.string(), std::strerror(errno));
   }
-  auto loaded = simdjson::padded_string::load(path.string());
-  if (loaded.error())
-    return make_error(Errc::io, "cannot read journal {}: {}", path.string(),
-                      simdjson::error_message(loaded.error()));
-  const simdjson::padded_string text = std::move(loaded).value_unsafe();
+  struct Closer {
+    int fd;
+    ~Closer() { ::close(fd); }
+  } closer{fd};
+  struct stat st {};
+  if (::fstat(fd, &st) != 0)
+    return make_error(Errc::io, "cannot read journal {}: {}", path.string(), std::strerror(errno));
+  // The bag is locked: the journal does not grow while it is read.
+  const uint64_t size = static_cast<uint64_t>(st.st_size);
+  // Read 4 MiB at a time (plus the padding simdjson reads past a document's end): a journal
+  // of any length costs the memory of one chunk and its longest line, not its size.
+  constexpr size_t kChunk = 4u << 20;
+  std::vector<char> buf(kChunk + simdjson::SIMDJSON_PADDING);
+  size_t have = 0;        // bytes of the file in buf[0, have)
+  uint64_t buf_at = 0;    // the file offset of buf[0]
   ResumeRead rr;
   od::parser parser;
-  const char* base = text.data();
-  const size_t size = text.size();
-  size_t pos = 0, lineno = 0;
-  while (pos < size) {
-    const void* nl = std::memchr(base + pos, '\n', size - pos);
-    const size_t end = nl ? static_cast<size_t>(static_cast<const char*>(nl) - base) : size;
-    const std::string_view line(base + pos, end - pos);
-    // No newline: the write never finished. NUL bytes: blocks a filesystem zero-filled after a
-    // crash, never written by Journal::append. Either is a torn tail when it is the last line.
-    const bool last = !nl || end + 1 == size;
-    if (!nl || (last && line.find('\0') != std::string_view::npos)) {
-      rr.torn_tail = true;
-      break;
+  size_t lineno = 0;
+  for (;;) {
+    if (have == buf.size() - simdjson::SIMDJSON_PADDING)  // one line fills the buffer
+      buf.resize(2 * have + simdjson::SIMDJSON_PADDING);
+    const ssize_t got = ::read(fd, buf.data() + have, buf.size() - simdjson::SIMDJSON_PADDING - have);
+    if (got < 0 && errno == EINTR) continue;
+    if (got < 0)
+      return make_error(Errc::io, "read error on journal {}: {}", path.string(), std::strerror(errno));
+    have += static_cast<size_t>(got);
+    size_t pos = 0;
+    while (pos < have) {
+      const void* nl = std::memchr(buf.data() + pos, '\n', have - pos);
+      if (!nl) break;
+      const size_t end = static_cast<size_t>(static_cast<const char*>(nl) - buf.data());
+      const std::string_view line(buf.data() + pos, end - pos);
+      // NUL bytes in the last line: blocks a filesystem zero-filled after a crash, never
+      // written by Journal::append. A torn tail, as a last line without its newline is.
+      if (buf_at + end + 1 == size && line.find('\0') != std::string_view::npos) {
+        rr.torn_tail = true;
+        rr.kept_bytes = buf_at + pos;
+        return rr;
+      }
+      ++lineno;
+      ResumeLine parsed;
+      try {
+        parsed = read_line(parser, line.data(), line.size(), buf.size() - pos);
+      } catch (const simdjson::simdjson_error& e) {
+        return make_error(Errc::invalid, "{}:{}: unreadable journal line: {}", path.string(),
+                          lineno, e.what());
+      } catch (const BadLine& e) {
+        return make_error(Errc::invalid, "{}:{}: unreadable journal line: {}", path.string(),
+                          lineno, e.what);
+      }
+      TB_TRY(visit(std::move(parsed)));
+      pos = end + 1;
     }
-    ++lineno;
-    ResumeLine parsed;
-    try {
-      parsed = read_line(parser, line.data(), line.size(), size - pos + simdjson::SIMDJSON_PADDING);
-    } catch (const simdjson::simdjson_error& e) {
-      return make_error(Errc::invalid, "{}:{}: unreadable journal line: {}", path.string(), lineno,
-                        e.what());
-    } catch (const BadLine& e) {
-      return make_error(Errc::invalid, "{}:{}: unreadable journal line: {}", path.string(), lineno,
-                        e.what);
-    }
-    TB_TRY(visit(std::move(parsed)));
-    pos = end + 1;
+    std::memmove(buf.data(), buf.data() + pos, have - pos);
+    buf_at += pos;
+    have -= pos;
+    if (got == 0) break;
   }
-  rr.kept_bytes = pos;
+  rr.torn_tail = have > 0;  // no newline at the end: the write never finished
+  rr.kept_bytes = buf_at;
   return rr;
 }
 

@@ -222,10 +222,11 @@ Status drop_unclaimed(Bag& bag, JournalState& st) {
   claimed.reserve(st.frames.size() * 2);
   for (const auto& r : st.frames)
     for (const auto& f : r.files) claimed.insert(f.path);
-  for (const auto& key : bag.entries()) {
-    if ((key.rfind("data/frames/", 0) != 0 && key.rfind("data/previews/", 0) != 0) ||
-        claimed.count(key))
-      continue;
+  const auto unclaimed = bag.entries_if([&](const std::string& key) {
+    return (key.rfind("data/frames/", 0) == 0 || key.rfind("data/previews/", 0) == 0) &&
+           !claimed.count(key);
+  });
+  for (const auto& key : unclaimed) {
     const std::string rel = key.substr(5);
     const auto sha = sha256_file(bag.dir() / key);
     if (sha && *sha == bag.listed_sha256(rel)) {

@@ -142,6 +142,32 @@ TEST(ResumeJournal, UnreadableLinesAreErrorsNamingTheLine) {
   }
 }
 
+// The journal is read 4 MiB at a time: lines across a chunk's end, a line longer than a
+// chunk, and a torn tail after them are read as in a short journal.
+TEST(ResumeJournal, LinesAcrossAndLongerThanAReadChunk) {
+  JournalBag jb;
+  std::string text;
+  uint64_t seq = 0;
+  while (text.size() < (9u << 20)) {
+    // A value the resume skips pads each line: 5 MiB once, 1-4 kB otherwise.
+    const size_t pad = seq == 1500 ? (5u << 20) : 1000 + seq % 3000;
+    text += frame_line(seq, fmt::format("s_{}", seq),
+                       fmt::format(R"(,"zz_skipped":"{}")", std::string(pad, 'p'))) +
+            "\n";
+    ++seq;
+  }
+  jb.write(text + R"({"type":"frame","seq":)");
+  auto st = load_journal(*jb.bag, false);
+  ASSERT_TRUE(st.ok()) << st.error().message;
+  EXPECT_TRUE(st->torn_tail);
+  ASSERT_EQ(st->frames.size(), seq);
+  for (uint64_t i = 0; i < seq; ++i) {
+    ASSERT_EQ(st->frames[i].name, fmt::format("s_{}", i));
+    ASSERT_EQ(st->frames[i].files.at(0).size, i);
+  }
+  EXPECT_EQ(st->next_request_id, seq + 1);
+}
+
 TEST(ResumeJournal, ATornLastLineIsCutOnRepairAndOnlyReportedWithout) {
   for (const auto& tail : {std::string(R"({"type":"frame","se)"),
                                  std::string(20, '\0') + "\n"}) {
