@@ -16,8 +16,10 @@ with_fix=$(grep '"type":"frame"' "$BAG/data/journal.jsonl" | grep -c '"fix":true
 no_fix=$(grep '"type":"frame"' "$BAG/data/journal.jsonl" | grep -c '"fix":false' || true)
 [ "$with_fix" -gt 0 ] && [ "$no_fix" -gt 0 ] || fail "expected frames with and without a fix ($with_fix / $no_fix)"
 # A frame without a fix says so in its sidecar and carries no coordinates (read by exiftool).
-nofix_name=$(grep '"type":"frame"' "$BAG/data/journal.jsonl" | grep '"fix":false' | head -n 1 |
-  python3 -c 'import json,sys; print(json.loads(sys.stdin.readline())["name"])')
+# The reader takes all of grep's output: one that stops after a line (head -n 1) can end grep
+# with SIGPIPE between two of its writes, and pipefail then ends this script without a word.
+nofix_name=$(grep '"type":"frame"' "$BAG/data/journal.jsonl" | grep '"fix":false' |
+  python3 -c 'import json,sys; print(json.loads(sys.stdin.read().splitlines()[0])["name"])')
 exiftool -j -G1 "$BAG/data/frames/$nofix_name.xmp" >nofix.json
 grep -q "GPSLatitude" nofix.json && fail "no-fix frame has GPS coordinates"
 grep -qi "no fix" nofix.json || fail "no-fix frame does not say 'no fix'"
