@@ -267,13 +267,10 @@ Result<JournalState> load_journal(Bag& bag, bool repair, bool rehash) {
   st.torn_tail = read->torn_tail;
   if (!repair) return st;
   if (st.torn_tail) {
-    // The torn line was never acknowledged (storage.hpp): cutting it off is the repair.
-    const int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
-    if (fd < 0) return detail::write_errno_error(errno, "open journal", path);
-    const bool cut = ::ftruncate(fd, static_cast<off_t>(read->kept_bytes)) == 0 && ::fdatasync(fd) == 0;
-    const int err = errno;
-    ::close(fd);
-    if (!cut) return detail::write_errno_error(err, "truncate torn tail of journal", path);
+    // The torn line was never acknowledged (storage.hpp): opening the journal to append cuts
+    // it off, by the same rule the read above used.
+    auto cut = Journal::open(path);
+    if (!cut) return cut.error();
   }
   TB_TRY(check_claimed(bag, st, rehash));
   TB_TRY(drop_unclaimed(bag, st));
